@@ -1,0 +1,4 @@
+//! One file per screen.
+
+pub mod not_found;
+pub mod overview;

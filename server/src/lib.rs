@@ -1,0 +1,7 @@
+//! Switchboard's server as a library, so tests can start the real application on
+//! a free port (see `startup::Application`).
+
+pub mod configuration;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

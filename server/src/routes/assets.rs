@@ -1,0 +1,123 @@
+//! Static files produced by `cargo xtask build`: the admin SPA, the widget and
+//! the public folder (demo page, favicon, provider logos).
+//!
+//! Layout of the assets directory:
+//! - `admin/index.html` and `admin/assets/*` (content-hashed names)
+//! - `widget/widget.js` (the loader, stable URL) and `widget/widget-<hash>.wasm`
+//! - `public/*`
+//!
+//! Each file may have a `.gz` sibling, sent to clients that accept gzip.
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    http::{header, HeaderName, HeaderValue, Response},
+    response::Redirect,
+    routing::get,
+    Router,
+};
+use tower::{
+    layer::util::{Identity, Stack},
+    util::MapResponseLayer,
+    ServiceBuilder,
+};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Files whose names carry a content hash never change: cache them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The loader's URL is stable (it is pasted into sites), so caches must check
+/// back soon for a new build; five minutes bounds how long an old one lives.
+const LOADER_CACHE: &str = "public, max-age=300";
+/// The SPA shell names the current hashed assets, so it is revalidated every time.
+const REVALIDATE: &str = "no-cache";
+const PUBLIC_CACHE: &str = "public, max-age=300";
+
+/// The admin app's own policy: only our origin, wasm allowed, never framed.
+const ADMIN_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Where the built files live.
+#[derive(Debug, Clone)]
+pub struct AssetsDir(PathBuf);
+
+impl AssetsDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self(root.into())
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn admin_index(&self) -> PathBuf {
+        self.0.join("admin").join("index.html")
+    }
+
+    pub fn widget_loader(&self) -> PathBuf {
+        self.0.join("widget").join("widget.js")
+    }
+}
+
+pub fn router(assets: &AssetsDir) -> Router {
+    let root = assets.root();
+    let spa_shell = || {
+        static_headers(REVALIDATE, &[
+            ("content-security-policy", ADMIN_CSP),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+        ])
+        .service(ServeFile::new(assets.admin_index()).precompressed_gzip())
+    };
+    let admin_assets =
+        static_headers(IMMUTABLE, &[]).service(ServeDir::new(root.join("admin/assets")).precompressed_gzip());
+
+    // The widget runs on other sites' pages: any origin may fetch it, and pages
+    // with a Cross-Origin-Embedder-Policy may still embed it.
+    const CROSS_ORIGIN: &[(&str, &str)] = &[
+        ("access-control-allow-origin", "*"),
+        ("cross-origin-resource-policy", "cross-origin"),
+    ];
+    let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN)
+        .service(ServeFile::new(assets.widget_loader()).precompressed_gzip());
+    let widget_files =
+        static_headers(IMMUTABLE, CROSS_ORIGIN).service(ServeDir::new(root.join("widget")).precompressed_gzip());
+
+    let demo = static_headers(REVALIDATE, &[])
+        .service(ServeFile::new(root.join("public/demo.html")).precompressed_gzip());
+    let public = static_headers(PUBLIC_CACHE, &[]).service(ServeDir::new(root.join("public")).precompressed_gzip());
+
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/admin/") }))
+        .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
+        // Client-side routes all get the shell; only /admin/assets/* are files.
+        .route_service("/admin/", spa_shell())
+        .route_service("/admin/{*client_route}", spa_shell())
+        .nest_service("/admin/assets", admin_assets)
+        .route_service("/widget.js", widget_loader)
+        .nest_service("/widget", widget_files)
+        .route_service("/demo", demo)
+        .fallback_service(public)
+}
+
+/// Headers for a static file response. `cache_control` goes only on successful
+/// answers: a 404 must not be cached for a year if the file appears later.
+fn static_headers<B>(
+    cache_control: &'static str,
+    extra: &'static [(&'static str, &'static str)],
+) -> ServiceBuilder<Stack<MapResponseLayer<impl Fn(Response<B>) -> Response<B> + Clone>, Identity>> {
+    ServiceBuilder::new().map_response(move |mut response: Response<B>| {
+        let status = response.status();
+        let headers = response.headers_mut();
+        if status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        }
+        // Every file may be served gzipped or not, depending on the request.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        for (name, value) in extra {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+        response
+    })
+}

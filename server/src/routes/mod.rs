@@ -1,0 +1,4 @@
+//! HTTP routes, one file per area.
+
+pub mod assets;
+pub mod health;

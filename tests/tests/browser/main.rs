@@ -1,0 +1,5 @@
+//! End-to-end tests in headless Chromium against the real server. One test
+//! binary (zero2prod's layout) so the crate links once.
+
+mod admin_app;
+mod demo;

@@ -1,0 +1,137 @@
+//! `cargo xtask <command>`: the project's build helper.
+//!
+//! - `start [server flags…]`  install what is missing, build, run the server
+//! - `test`                   install what is missing (browser too), build, run every test
+//! - `build`                  build the admin app and the widget into `dist/`
+//! - `size`                   print the gzipped sizes and check them against the budgets
+//! - `setup [--browser]`      only install the tools
+//!
+//! Everything it installs comes from crates.io, npm or Debian's packages, and
+//! every step is idempotent: a second run finds the tools in place.
+
+mod build;
+mod size;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("xtask: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+    match command.as_str() {
+        "start" => start(&root, &rest),
+        "test" => test(&root, &rest),
+        "build" => {
+            let tools = tools::ensure_build_tools(&root)?;
+            build::build(&root, &tools)
+        }
+        "size" => size::report(&root),
+        "setup" => {
+            tools::ensure_build_tools(&root)?;
+            if rest.iter().any(|a| a == "--browser") {
+                tools::ensure_browser()?;
+            }
+            Ok(())
+        }
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <start|test|build|size|setup> …\n\
+                 \n  start [server flags]  build everything and run the server (see --help of the server)\
+                 \n  test [cargo test args] build everything and run all tests, browser tests included\
+                 \n  build                 build the admin app and widget into dist/\
+                 \n  size                  print gzipped sizes against their budgets\
+                 \n  setup [--browser]     install the pinned tools (and Chromium + chromedriver)"
+            );
+            bail!("unknown command {command:?}")
+        }
+    }
+}
+
+/// README command 1: everything a newcomer needs to see the product running.
+fn start(root: &Path, server_args: &[String]) -> Result<()> {
+    let tools = tools::ensure_build_tools(root)?;
+    build::build(root, &tools)?;
+    let mut cargo = cargo();
+    cargo
+        .current_dir(root)
+        .args(["run", "--release", "--package", "switchboard-server", "--"])
+        .arg("--assets-dir")
+        .arg(root.join("dist"))
+        .args(server_args);
+    run_command(&mut cargo)
+}
+
+/// README command 2: every test, including the end-to-end ones in Chromium.
+fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
+    let tools = tools::ensure_build_tools(root)?;
+    let browser = tools::ensure_browser()?;
+    build::build(root, &tools)?;
+    size::report(root)?;
+    let mut cargo = cargo();
+    cargo
+        .current_dir(root)
+        .args(["test", "--workspace", "--exclude", "switchboard-app", "--exclude", "switchboard-widget"])
+        .args(cargo_test_args)
+        .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
+        .env("CHROMEDRIVER", &browser.chromedriver);
+    run_command(&mut cargo)
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask/ sits directly under the workspace root.
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().map(Path::to_path_buf).unwrap_or(manifest_dir)
+}
+
+/// The cargo that runs us, so rustup's toolchain choice carries through.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Runs a command with inherited output; a non-zero exit is an error naming it.
+pub fn run_command(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{:?} failed ({status})", display_command(command));
+    }
+    Ok(())
+}
+
+/// A command's output as text; a non-zero exit is an error.
+pub fn command_output(command: &mut Command) -> Result<String> {
+    let output = command
+        .output()
+        .with_context(|| format!("cannot start {:?}", command.get_program()))?;
+    if !output.status.success() {
+        bail!(
+            "{} failed ({}): {}",
+            display_command(command),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn display_command(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}

@@ -1,0 +1,170 @@
+//! Finds or installs the tools the build and the tests need, idempotently:
+//! the wasm32 target (rustup), the wasm-bindgen CLI at exactly the version in
+//! Cargo.lock (crates.io), wasm-opt and terser (npm), Chromium and chromedriver
+//! (Debian's packages).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cargo, command_output, run_command};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+pub struct BuildTools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_opt: PathBuf,
+    /// terser's command-line script, run with `node`.
+    pub terser: PathBuf,
+}
+
+pub struct Browser {
+    pub chromedriver: PathBuf,
+}
+
+pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
+    ensure_wasm_target()?;
+    let version = locked_wasm_bindgen_version(root)?;
+    let wasm_bindgen = ensure_wasm_bindgen_cli(&version)?;
+    let node_modules = ensure_npm_tools(root)?;
+    Ok(BuildTools {
+        wasm_bindgen,
+        wasm_opt: node_modules.join(".bin").join("wasm-opt"),
+        terser: node_modules.join("terser").join("bin").join("terser"),
+    })
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = command_output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm32 target")?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the Rust target {WASM_TARGET}");
+    run_command(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_string());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+/// Tools live outside the checkout, one folder per version, so fresh clones
+/// reuse them and two versions never overwrite each other.
+fn tools_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("SWITCHBOARD_TOOLS_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .context("set HOME or SWITCHBOARD_TOOLS_DIR so tools have somewhere to live")?;
+    Ok(cache.join("switchboard").join("tools"))
+}
+
+fn ensure_wasm_bindgen_cli(version: &str) -> Result<PathBuf> {
+    let root = tools_dir()?.join(format!("wasm-bindgen-cli-{version}"));
+    let binary = root.join("bin").join("wasm-bindgen");
+    let expected = format!("wasm-bindgen {version}");
+    let reports = |binary: &Path| {
+        command_output(Command::new(binary).arg("--version"))
+            .map(|out| out.trim() == expected)
+            .unwrap_or(false)
+    };
+    if reports(&binary) {
+        return Ok(binary);
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {version} from crates.io (once; takes a few minutes)");
+    // Not --locked: the CLI's own lock file names a webpki-roots version the
+    // registry no longer serves; its semver ranges resolve fine.
+    run_command(
+        cargo()
+            .args(["install", "wasm-bindgen-cli", "--force", "--version"])
+            .arg(format!("={version}"))
+            .arg("--root")
+            .arg(&root),
+    )?;
+    if !reports(&binary) {
+        bail!("{} does not report {expected:?} after installing", binary.display());
+    }
+    Ok(binary)
+}
+
+/// `npm ci` in xtask/ when node_modules is missing or older than the lock file.
+fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
+    let dir = root.join("xtask");
+    let node_modules = dir.join("node_modules");
+    let lock = std::fs::read(dir.join("package-lock.json")).context("cannot read xtask/package-lock.json")?;
+    let stamp_path = node_modules.join(".switchboard-lock-stamp");
+    let stamp = crate::build::content_hash(&lock);
+    let installed = std::fs::read_to_string(&stamp_path).map(|s| s == stamp).unwrap_or(false)
+        && node_modules.join(".bin").join("wasm-opt").exists();
+    if !installed {
+        eprintln!("xtask: installing wasm-opt and terser from npm");
+        run_command(
+            Command::new("npm")
+                .current_dir(&dir)
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]),
+        )
+        .context("npm (Node.js) is needed for wasm-opt and terser")?;
+        std::fs::write(&stamp_path, stamp)?;
+    }
+    Ok(node_modules)
+}
+
+/// Chromium and chromedriver for the end-to-end tests: `CHROMEDRIVER` if set,
+/// else the one on PATH, else Debian's `chromium` and `chromium-driver`.
+pub fn ensure_browser() -> Result<Browser> {
+    if let Some(path) = std::env::var_os("CHROMEDRIVER") {
+        return Ok(Browser { chromedriver: PathBuf::from(path) });
+    }
+    if let (Some(chromedriver), Some(_)) = (find_on_path("chromedriver"), find_browser()) {
+        return Ok(Browser { chromedriver });
+    }
+    eprintln!("xtask: installing Debian's chromium and chromium-driver");
+    let apt = |args: &[&str]| {
+        let mut command = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run_command(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+        .context("the browser tests need Chromium and chromedriver (Debian packages chromium, chromium-driver)")?;
+    match find_on_path("chromedriver") {
+        Some(chromedriver) => Ok(Browser { chromedriver }),
+        None => bail!("chromedriver is still not on PATH after installing chromium-driver"),
+    }
+}
+
+fn find_browser() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| find_on_path(name))
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+}
+
+fn is_root() -> bool {
+    command_output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false)
+}
