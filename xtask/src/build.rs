@@ -261,3 +261,43 @@ fn remove_dir_if_exists(dir: &Path) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_once_refuses_zero_or_several_matches() {
+        assert_eq!(replace_once("a 'x' b", "'x'", "'y'").ok().as_deref(), Some("a 'y' b"));
+        assert!(replace_once("a b", "'x'", "'y'").is_err());
+        assert!(replace_once("'x' 'x'", "'x'", "'y'").is_err());
+    }
+
+    #[test]
+    fn content_hash_is_16_hex_digits_and_depends_on_content() {
+        let a = content_hash(b"one");
+        assert_eq!(a.len(), 16);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(a, content_hash(b"one"));
+        assert_ne!(a, content_hash(b"two"));
+    }
+
+    #[test]
+    fn widget_wrapper_scopes_the_glue_and_loads_the_hashed_wasm_beside_the_loader() {
+        let wrapped = wrap_widget_glue("let __switchboard_widget = 1;", "widget-abc.wasm");
+        assert!(wrapped.starts_with("(function () {"));
+        assert!(wrapped.trim_end().ends_with("})();"));
+        assert!(wrapped.contains("let __switchboard_widget = 1;"));
+        assert!(wrapped.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
+        assert!(wrapped.contains(".catch(warn)"));
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read;
+        let packed = gzip(b"hello hello hello").expect("gzip");
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut unpacked).expect("gunzip");
+        assert_eq!(unpacked, "hello hello hello");
+    }
+}

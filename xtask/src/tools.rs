@@ -168,3 +168,19 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 fn is_root() -> bool {
     command_output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bindgen step uses the version in Cargo.lock; the workspace must pin
+    /// the crate to exactly that version so the two can never drift apart.
+    #[test]
+    fn wasm_bindgen_is_pinned_exactly_to_the_locked_version() {
+        let root = crate::workspace_root();
+        let locked = locked_wasm_bindgen_version(&root).expect("Cargo.lock names wasm-bindgen");
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+        let pin = format!("wasm-bindgen = \"={locked}\"");
+        assert!(manifest.contains(&pin), "Cargo.toml should contain {pin}");
+    }
+}
