@@ -1,0 +1,125 @@
+//! Field-level validation errors: a machine-readable code, the field it is
+//! about (a path such as `account.website_id` or `domains[2]`) and an English
+//! message. The admin app translates by code.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a field was refused. Serialized in snake_case (`invalid_format`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The field is missing or empty but must have a value.
+    Required,
+    /// A JSON value of the wrong type (e.g. a number where text is expected).
+    WrongType,
+    /// The field is not part of this object.
+    UnknownField,
+    /// Characters outside what the format allows (quotes, `<`, spaces, …).
+    UnsafeCharacters,
+    /// Safe characters, but not the shape the format requires.
+    InvalidFormat,
+    /// Not one of the allowed choices.
+    InvalidChoice,
+    /// Longer than the limit.
+    TooLong,
+    /// A URL that is not https.
+    NotHttps,
+    /// A provider id the catalog does not have.
+    UnknownProvider,
+    /// The same value twice in one list.
+    Duplicate,
+    /// Another record already uses this value.
+    AlreadyTaken,
+    /// The field cannot be changed after creation.
+    Immutable,
+    /// Too many items in a list.
+    TooMany,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::WrongType => "wrong_type",
+            Self::UnknownField => "unknown_field",
+            Self::UnsafeCharacters => "unsafe_characters",
+            Self::InvalidFormat => "invalid_format",
+            Self::InvalidChoice => "invalid_choice",
+            Self::TooLong => "too_long",
+            Self::NotHttps => "not_https",
+            Self::UnknownProvider => "unknown_provider",
+            Self::Duplicate => "duplicate",
+            Self::AlreadyTaken => "already_taken",
+            Self::Immutable => "immutable",
+            Self::TooMany => "too_many",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// A value that is accepted but looks unusual (formats marked "heuristic" in
+/// the catalog): shown to the admin, never blocks saving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldWarning {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Every problem found in one input, so the admin sees them all at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: impl Into<String>, code: ErrorCode, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    /// `Ok(value)` when nothing was pushed.
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}

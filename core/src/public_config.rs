@@ -1,0 +1,78 @@
+//! What the widget receives for a site: the effective settings, reduced to
+//! what a visitor's browser needs, with no secret. Identical for every visitor
+//! so caches and CDNs can hold it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::Account;
+use crate::catalog::ProviderId;
+use crate::resolution::Effective;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicConfig {
+    pub site: String,
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderId>,
+    #[serde(default, skip_serializing_if = "Account::is_empty")]
+    pub account: Account,
+    #[serde(default)]
+    pub guest_users_allowed: bool,
+}
+
+impl PublicConfig {
+    /// A site without chat says only that, so nothing about a switched-off
+    /// configuration leaks.
+    pub fn new(site_id: &str, effective: &Effective) -> Self {
+        match effective.provider.filter(|_| effective.enabled()) {
+            Some(provider) => Self {
+                site: site_id.to_string(),
+                enabled: true,
+                provider: Some(provider),
+                account: effective.account.without_secrets(provider.provider()),
+                guest_users_allowed: effective.guest_users_allowed,
+            },
+            None => Self {
+                site: site_id.to_string(),
+                enabled: false,
+                provider: None,
+                account: Account::default(),
+                guest_users_allowed: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolution::resolve;
+    use crate::settings::{InstanceChatSettings, Strategy};
+
+    fn instance(enabled: bool) -> InstanceChatSettings {
+        InstanceChatSettings {
+            enabled,
+            site_settings_strategy: Strategy::AlwaysInherit,
+            provider: Some(ProviderId::Crisp),
+            account: Account::from_pairs([("website_id", "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c")]),
+            guest_users_allowed: true,
+        }
+    }
+
+    #[test]
+    fn an_active_site_gets_provider_and_account() {
+        let config = PublicConfig::new("shop", &resolve(&instance(true), None));
+        let json = serde_json::to_value(&config).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"site": "shop", "enabled": true, "provider": "crisp",
+                "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true})
+        );
+    }
+
+    #[test]
+    fn an_inactive_site_reveals_nothing_else() {
+        let config = PublicConfig::new("shop", &resolve(&instance(false), None));
+        assert_eq!(serde_json::to_value(&config).expect("json"), serde_json::json!({"site": "shop", "enabled": false, "guest_users_allowed": false}));
+    }
+}
