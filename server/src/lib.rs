@@ -4,4 +4,5 @@
 pub mod configuration;
 pub mod routes;
 pub mod startup;
+pub mod store;
 pub mod telemetry;

@@ -1,0 +1,58 @@
+//! What the store holds: one document, persisted as one JSON file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::settings::{ChatSettings, InstanceChatSettings};
+use switchboard_core::site::Site;
+
+/// Bumped when the layout changes incompatibly; a newer file is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub schema_version: u32,
+    /// The last revision handed out. Every write gives each record it changes
+    /// a new, never reused revision, so an ETag never matches a different
+    /// version of a record (even one deleted and created again).
+    pub last_revision: u64,
+    pub instance_click_to_chat: Versioned<InstanceChatSettings>,
+    pub sites: BTreeMap<String, SiteRecord>,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            last_revision: 0,
+            instance_click_to_chat: Versioned { revision: 0, value: InstanceChatSettings::default() },
+            sites: BTreeMap::new(),
+        }
+    }
+}
+
+impl Document {
+    pub fn next_revision(&mut self) -> u64 {
+        self.last_revision += 1;
+        self.last_revision
+    }
+
+    pub fn site_by_host(&self, host: &str) -> Option<&SiteRecord> {
+        self.sites.values().find(|record| record.site.domains.iter().any(|d| d == host))
+    }
+}
+
+/// A value with the revision of its last write (0: never written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub revision: u64,
+    pub value: T,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteRecord {
+    pub revision: u64,
+    pub site: Site,
+    /// `None` until the site's Click to Chat settings are first saved.
+    pub click_to_chat: Option<Versioned<ChatSettings>>,
+}

@@ -1,0 +1,58 @@
+//! The public widget config of every site, serialized once per write so the
+//! hot path (`GET /api/v1/widget/config`) is a map lookup.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use switchboard_core::public_config::PublicConfig;
+use switchboard_core::resolution::resolve;
+
+use super::document::Document;
+
+#[derive(Debug)]
+pub struct PublicEntry {
+    pub body: Bytes,
+    /// Strong ETag (quoted), derived from the body.
+    pub etag: String,
+}
+
+#[derive(Debug, Default)]
+pub struct PublicIndex {
+    by_site: HashMap<String, Arc<PublicEntry>>,
+    by_host: HashMap<String, Arc<PublicEntry>>,
+}
+
+impl PublicIndex {
+    pub fn build(document: &Document) -> Self {
+        let mut index = Self::default();
+        let instance = &document.instance_click_to_chat.value;
+        for (id, record) in &document.sites {
+            let effective = resolve(instance, record.click_to_chat.as_ref().map(|v| &v.value));
+            let config = PublicConfig::new(id, &effective);
+            // Serializing plain structs of strings and bools cannot fail.
+            let body = serde_json::to_vec(&config).unwrap_or_default();
+            let etag = format!("\"{:016x}\"", fnv1a(&body));
+            let entry = Arc::new(PublicEntry { body: Bytes::from(body), etag });
+            for domain in &record.site.domains {
+                index.by_host.insert(domain.clone(), Arc::clone(&entry));
+            }
+            index.by_site.insert(id.clone(), entry);
+        }
+        index
+    }
+
+    pub fn for_site(&self, id: &str) -> Option<&Arc<PublicEntry>> {
+        self.by_site.get(id)
+    }
+
+    pub fn for_host(&self, host: &str) -> Option<&Arc<PublicEntry>> {
+        self.by_host.get(host)
+    }
+}
+
+/// FNV-1a, 64 bits: stable across builds and restarts, so caches keep their
+/// ETags when the server restarts with unchanged data.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+}
