@@ -116,6 +116,18 @@ pub fn validate_account(
     Account(values)
 }
 
+/// Warnings about unusual-but-accepted values already stored in `account`.
+pub fn account_warnings(provider: &Provider, account: &Account, prefix: &str) -> Vec<FieldWarning> {
+    account
+        .iter()
+        .filter_map(|(key, value)| {
+            let field = provider.field(key)?;
+            let (_, warning) = field.check(value).ok()?;
+            warning.map(|message| FieldWarning { field: format!("{prefix}.{key}"), code: "unusual_format".into(), message })
+        })
+        .collect()
+}
+
 fn token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }

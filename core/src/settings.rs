@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::account::{validate_account, Account, Completeness};
+use crate::account::{account_warnings, validate_account, Account, Completeness};
 use crate::catalog::ProviderId;
 use crate::errors::{ErrorCode, FieldErrors, FieldWarning};
 use crate::json::ObjectReader;
@@ -94,6 +94,19 @@ impl InstanceChatSettings {
             account: self.account.clone(),
             guest_users_allowed: self.guest_users_allowed,
         }
+    }
+}
+
+impl ChatSettings {
+    /// Warnings about unusual values in these (already valid) settings.
+    pub fn warnings(&self) -> Vec<FieldWarning> {
+        self.provider.map(|id| account_warnings(id.provider(), &self.account, "account")).unwrap_or_default()
+    }
+}
+
+impl InstanceChatSettings {
+    pub fn warnings(&self) -> Vec<FieldWarning> {
+        self.chat().warnings()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Switchboard's server as a library, so tests can start the real application on
 //! a free port (see `startup::Application`).
 
+pub mod api;
 pub mod configuration;
 pub mod routes;
 pub mod startup;

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::{routing::get, Router};
@@ -9,8 +10,10 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::api::{self, AppState};
 use crate::configuration::Config;
 use crate::routes::{self, assets::AssetsDir};
+use crate::store::{file::JsonFile, Store};
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`], so a
 /// caller that asked for port 0 can read the real port before serving.
@@ -21,9 +24,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create the data directory {}", config.data_dir.display())
-        })?;
+        let backend = JsonFile::open(&config.data_dir)?;
+        tracing::info!(store = %backend.path().display(), "opening the store");
+        let store = Arc::new(Store::open(backend).await?);
         let assets = AssetsDir::new(&config.assets_dir);
         if !assets.admin_index().is_file() || !assets.widget_loader().is_file() {
             tracing::warn!(
@@ -31,7 +34,7 @@ impl Application {
                 "the admin app or the widget is not built there; run `cargo xtask build`"
             );
         }
-        let router = router(&assets);
+        let router = router(&assets, AppState { store });
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -59,13 +62,14 @@ impl Application {
 }
 
 /// Every route of the product, with request logging around all of them.
-pub fn router(assets: &AssetsDir) -> Router {
+pub fn router(assets: &AssetsDir, state: AppState) -> Router {
     // Spans carry method and path only: headers (cookies, API keys) never reach logs.
     let trace = TraceLayer::new_for_http()
         .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .nest("/api/v1", api::router(state))
         .merge(routes::assets::router(assets))
         .layer(trace)
 }

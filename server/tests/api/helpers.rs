@@ -1,53 +1,151 @@
+//! `TestApp`: the real router over a temporary data directory and a small
+//! stand-in for `dist/`, driven in-process (axum's `testing` example).
+
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
-use axum::{body::Body, http::Request, response::Response, Router};
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
 use http_body_util::BodyExt;
-use switchboard_server::{routes::assets::AssetsDir, startup};
+use serde_json::Value;
+use switchboard_server::api::AppState;
+use switchboard_server::routes::assets::AssetsDir;
+use switchboard_server::startup;
+use switchboard_server::store::{file::JsonFile, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
-/// A small stand-in for `dist/`, laid out as `cargo xtask build` writes it.
-pub struct Fixture {
-    pub dir: TempDir,
+pub struct TestApp {
     pub router: Router,
+    pub data_dir: TempDir,
+    pub assets_dir: TempDir,
 }
 
-pub fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path();
-    write(root, "admin/index.html", "<!doctype html><title>shell</title>");
-    write(root, "admin/assets/app-0123abcd.js", "export default 1;");
-    write(root, "admin/assets/app-0123abcd.wasm", "\0asm");
-    write(root, "widget/widget.js", "(function(){})();");
-    write(root, "widget/widget-89efab.wasm", "\0asm");
-    write(root, "public/demo.html", "<!doctype html><title>demo</title>");
-    write(root, "public/favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
-    let router = startup::router(&AssetsDir::new(root));
-    Fixture { dir, router }
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
 }
 
-fn write(root: &Path, relative: &str, content: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
-    fs::write(path, content).expect("write fixture file");
-}
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 
-impl Fixture {
-    pub async fn get(&self, uri: &str) -> Response {
-        self.router
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
-            .expect("router is infallible")
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// `(field, code)` of every field error in an error body.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.json()["error"]["fields"]
+            .as_array()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|f| (f["field"].as_str().unwrap_or("").to_string(), f["code"].as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
     }
 }
 
-pub async fn body_text(response: Response) -> String {
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    String::from_utf8(bytes.to_vec()).expect("utf-8 body")
+impl TestApp {
+    pub async fn new() -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Self::with_data_dir(data_dir).await
+    }
+
+    pub async fn with_data_dir(data_dir: TempDir) -> Self {
+        let assets_dir = tempfile::tempdir().expect("temp dir");
+        write_assets(assets_dir.path());
+        let store = Store::open(JsonFile::open(data_dir.path()).expect("lock data dir")).await.expect("open store");
+        let router = startup::router(&AssetsDir::new(assets_dir.path()), AppState { store: Arc::new(store) });
+        Self { router, data_dir, assets_dir }
+    }
+
+    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Method::GET, uri, &[], None).await
+    }
+
+    pub async fn send_json(&self, method: Method, uri: &str, body: &Value, headers: &[(&str, &str)]) -> TestResponse {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.request(method, uri, &all, Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn post(&self, uri: &str, body: &Value) -> TestResponse {
+        self.send_json(Method::POST, uri, body, &[]).await
+    }
+
+    pub async fn put(&self, uri: &str, body: &Value) -> TestResponse {
+        self.send_json(Method::PUT, uri, body, &[]).await
+    }
+
+    pub async fn delete(&self, uri: &str) -> TestResponse {
+        self.request(Method::DELETE, uri, &[], None).await
+    }
+
+    /// The store file as it is on disk (`Value::Null` if never written).
+    pub fn stored(&self) -> Value {
+        match fs::read(self.data_dir.path().join("switchboard.json")) {
+            Ok(bytes) => serde_json::from_slice(&bytes).expect("store file is JSON"),
+            Err(_) => Value::Null,
+        }
+    }
+
+    pub async fn create_site(&self, id: &str, domains: &[&str]) -> TestResponse {
+        let response = self.post("/api/v1/sites", &serde_json::json!({"id": id, "name": format!("Site {id}"), "domains": domains})).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response
+    }
 }
 
-pub fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).and_then(|v| v.to_str().ok())
+/// A small stand-in for `dist/`, laid out as `cargo xtask build` writes it.
+fn write_assets(root: &Path) {
+    for (relative, content) in [
+        ("admin/index.html", "<!doctype html><title>shell</title>"),
+        ("admin/assets/app-0123abcd.js", "export default 1;"),
+        ("admin/assets/app-0123abcd.wasm", "\0asm"),
+        ("widget/widget.js", "(function(){})();"),
+        ("widget/widget-89efab.wasm", "\0asm"),
+        ("public/demo.html", "<!doctype html><title>demo</title>"),
+        ("public/favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+    ] {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
+        fs::write(path, content).expect("write fixture file");
+    }
+}
+
+pub const CRISP_ID: &str = "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";
+
+pub fn crisp_settings(enabled: bool) -> Value {
+    serde_json::json!({
+        "enabled": enabled, "provider": "crisp", "guest_users_allowed": true,
+        "account": {"website_id": CRISP_ID}
+    })
 }

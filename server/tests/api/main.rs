@@ -3,6 +3,12 @@
 
 mod helpers;
 
+mod bad_input;
 mod config;
-mod shutdown;
+mod instance;
+mod process;
+mod providers;
+mod site_click_to_chat;
+mod sites;
 mod static_files;
+mod widget_config;

@@ -1,0 +1,35 @@
+//! `GET/PUT /instance/click-to-chat`: the instance settings.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+use switchboard_core::settings::InstanceChatSettings;
+
+use super::extract::{check_if_match, etag, JsonBody};
+use super::{ApiError, AppState};
+use crate::store::Versioned;
+
+fn respond(settings: &Versioned<InstanceChatSettings>) -> impl IntoResponse {
+    let body = json!({ "settings": settings.value, "warnings": settings.value.warnings() });
+    ([(header::ETAG, etag(settings.revision))], Json(body))
+}
+
+pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
+    respond(&state.store.snapshot().document.instance_click_to_chat)
+}
+
+pub async fn put(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
+    let parsed = InstanceChatSettings::from_json(&body).map_err(ApiError::Validation)?;
+    let saved = state
+        .store
+        .update(|document| {
+            check_if_match(&headers, document.instance_click_to_chat.revision)?;
+            let revision = document.next_revision();
+            document.instance_click_to_chat = Versioned { revision, value: parsed.value };
+            Ok::<_, ApiError>(document.instance_click_to_chat.clone())
+        })
+        .await?;
+    Ok(respond(&saved))
+}

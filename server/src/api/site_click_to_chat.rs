@@ -1,0 +1,68 @@
+//! `GET/PUT /sites/{id}/click-to-chat` (a site's own settings) and
+//! `GET /sites/{id}/click-to-chat/effective` (what applies, and why).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Value};
+use switchboard_core::resolution::resolve;
+use switchboard_core::settings::ChatSettings;
+
+use super::extract::{check_if_match, etag, JsonBody};
+use super::{ApiError, AppState};
+use crate::store::{SiteRecord, Versioned};
+
+/// The site's settings, or the defaults (revision 0) if none were saved.
+fn respond(record: &SiteRecord) -> impl IntoResponse {
+    let (revision, settings, saved) = match &record.click_to_chat {
+        Some(saved) => (saved.revision, saved.value.clone(), true),
+        None => (0, ChatSettings::default(), false),
+    };
+    let body = json!({ "settings": settings, "saved": saved, "warnings": settings.warnings() });
+    ([(header::ETAG, etag(revision))], Json(body))
+}
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let snapshot = state.store.snapshot();
+    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    Ok(respond(record))
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    let parsed = ChatSettings::from_json(&body).map_err(ApiError::Validation)?;
+    let record = state
+        .store
+        .update(|document| {
+            let revision = document.next_revision();
+            let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            check_if_match(&headers, record.click_to_chat.as_ref().map_or(0, |saved| saved.revision))?;
+            record.click_to_chat = Some(Versioned { revision, value: parsed.value });
+            Ok::<_, ApiError>(record.clone())
+        })
+        .await?;
+    Ok(respond(&record))
+}
+
+pub async fn effective(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let snapshot = state.store.snapshot();
+    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    let effective = resolve(&snapshot.document.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value));
+    let account = effective.provider.map(|p| effective.account.without_secrets(p.provider())).unwrap_or_default();
+    Ok(Json(json!({
+        "site": id,
+        "enabled": effective.enabled(),
+        "strategy": effective.strategy,
+        "source": effective.source,
+        "reason": { "code": effective.reason, "message": effective.reason.message() },
+        "inactive": effective.inactive.map(|i| json!({ "code": i, "message": i.message() })),
+        "provider": effective.provider,
+        "account": account,
+        "guest_users_allowed": effective.guest_users_allowed,
+    })))
+}

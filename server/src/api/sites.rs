@@ -1,0 +1,83 @@
+//! `GET/POST /sites`, `GET/PUT/DELETE /sites/{id}`: the websites that embed the widget.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+use switchboard_core::site::Site;
+
+use super::extract::{check_if_match, etag, JsonBody};
+use super::{ApiError, AppState};
+use crate::store::SiteRecord;
+
+fn respond(record: &SiteRecord) -> impl IntoResponse {
+    ([(header::ETAG, etag(record.revision))], Json(record.site.clone()))
+}
+
+pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
+    let snapshot = state.store.snapshot();
+    let sites: Vec<&Site> = snapshot.document.sites.values().map(|record| &record.site).collect();
+    Json(json!({ "sites": sites }))
+}
+
+pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
+    let site = Site::create_from_json(&body).map_err(ApiError::Validation)?;
+    let record = state
+        .store
+        .update(|document| {
+            let conflicts = site.conflicts(document.sites.values().map(|r| &r.site), true);
+            conflicts.into_result(()).map_err(ApiError::Conflict)?;
+            let revision = document.next_revision();
+            let record = SiteRecord { revision, site, click_to_chat: None };
+            document.sites.insert(record.site.id.clone(), record.clone());
+            Ok::<_, ApiError>(record)
+        })
+        .await?;
+    let location = HeaderValue::from_str(&format!("/api/v1/sites/{}", record.site.id)).map_err(|_| ApiError::unknown_site(&record.site.id))?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], respond(&record)))
+}
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let snapshot = state.store.snapshot();
+    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    Ok(respond(record))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    let record = state
+        .store
+        .update(|document| {
+            let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            check_if_match(&headers, current.revision)?;
+            let site = current.site.update_from_json(&body).map_err(ApiError::Validation)?;
+            let others = document.sites.values().filter(|r| r.site.id != id).map(|r| &r.site);
+            site.conflicts(others, false).into_result(()).map_err(ApiError::Conflict)?;
+            let revision = document.next_revision();
+            let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            record.site = site;
+            record.revision = revision;
+            Ok::<_, ApiError>(record.clone())
+        })
+        .await?;
+    Ok(respond(&record))
+}
+
+/// Removes the site and its Click to Chat settings. Irreversible.
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .update(|document| {
+            let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            check_if_match(&headers, current.revision)?;
+            document.sites.remove(&id);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
