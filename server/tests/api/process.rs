@@ -1,47 +1,195 @@
-//! The real binary: it serves, and SIGTERM stops it cleanly.
+//! The real binary as a process: graceful stop, crash durability, refusing a
+//! corrupt store.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A server process on a free port; killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+            .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start server");
+        // The "listening" log line carries the chosen port.
+        let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            if stderr.read_line(&mut line).expect("read log") == 0 {
+                panic!("server exited before listening");
+            }
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                break rest.split('/').next().expect("address").to_string();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Server { child, addr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("wait") {
+                return exit;
+            }
+            assert!(Instant::now() < deadline, "server did not exit within {within:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn post_json(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, ureq::Error> {
+    let response = agent.post(url).header("content-type", "application/json").send(body)?;
+    Ok(response.status().as_u16())
+}
+
+fn get_json(agent: &ureq::Agent, url: &str) -> serde_json::Value {
+    let mut response = agent.get(url).call().expect("GET");
+    let text = response.body_mut().read_to_string().expect("body");
+    serde_json::from_str(&text).expect("JSON")
+}
 
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_gracefully() {
     let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+    let mut server = Server::start(&data.path().join("nested/data"));
+    assert!(data.path().join("nested/data").is_dir(), "data directory was not created");
+    let health = get_json(&agent(), &server.url("/healthz"));
+    assert_eq!(health["status"], "ok");
+
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let exit = server.wait_exit(Duration::from_secs(10));
+    assert!(exit.success(), "server exited with {exit}");
+}
+
+/// Writers race while the process is SIGKILLed; after a restart the file
+/// parses and every write that was acknowledged is there.
+#[test]
+fn every_acknowledged_write_survives_a_kill() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(data.path());
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..6)
+        .map(|writer| {
+            let url = server.url("/api/v1/sites");
+            let acknowledged = Arc::clone(&acknowledged);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let agent = agent();
+                for n in 0.. {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let id = format!("w{writer}-{n}");
+                    let body = format!(r#"{{"id":"{id}","name":"Site {id}","domains":["{id}.example.com"]}}"#);
+                    match post_json(&agent, &url, &body) {
+                        Ok(201) => acknowledged.lock().expect("lock").push(id),
+                        Ok(status) => panic!("unexpected status {status} for {id}"),
+                        // The server was killed mid-request: not acknowledged.
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Let writes pile up, then kill without warning.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acknowledged.lock().expect("lock").len() < 150 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut server = server;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("reaped");
+    stop.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.join().expect("writer thread");
+    }
+    drop(server);
+
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(acknowledged.len() >= 150, "only {} writes were acknowledged before the kill", acknowledged.len());
+
+    let mut file = String::new();
+    std::fs::File::open(data.path().join("switchboard.json")).expect("store file").read_to_string(&mut file).expect("read");
+    let stored: serde_json::Value = serde_json::from_str(&file).expect("the store file parses after a kill");
+    for id in &acknowledged {
+        assert!(stored["sites"].get(id).is_some(), "acknowledged site {id} is missing from the file");
+    }
+
+    let restarted = Server::start(data.path());
+    let sites = get_json(&agent(), &restarted.url("/api/v1/sites"));
+    let listed: Vec<&str> = sites["sites"].as_array().expect("sites").iter().filter_map(|s| s["id"].as_str()).collect();
+    for id in &acknowledged {
+        assert!(listed.contains(&id.as_str()), "acknowledged site {id} is missing after restart");
+    }
+}
+
+#[test]
+fn a_corrupt_store_stops_start_up_and_is_left_untouched() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let path = data.path().join("switchboard.json");
+    let corrupt = b"{\"schema_version\": 1, \"sites\": {\"shop\": ";
+    std::fs::write(&path, corrupt).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
         .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
         .arg("--data-dir")
-        .arg(data.path().join("nested/data"))
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
+        .arg(data.path())
+        .output()
+        .expect("run server");
+    assert!(!output.status.success(), "the server must not start on a corrupt store");
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("switchboard.json") && log.contains("not valid") && log.contains("left untouched"), "{log}");
+    assert_eq!(std::fs::read(&path).expect("still there"), corrupt);
+}
 
-    // Wait for the "listening" line, which carries the chosen port.
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        if stderr.read_line(&mut line).expect("read log") == 0 {
-            panic!("server exited before listening");
-        }
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split('/').next().expect("address").to_string();
-        }
-    };
-    assert!(data.path().join("nested/data").is_dir(), "data directory was not created");
-    let health = std::net::TcpStream::connect(&addr);
-    assert!(health.is_ok(), "server not accepting connections on {addr}");
-
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "server did not stop within 10 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(exit.success(), "server exited with {exit}");
+#[test]
+fn a_second_server_on_the_same_data_directory_is_refused() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let _first = Server::start(data.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .expect("run server");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("another Switchboard server is using the data directory"));
 }
