@@ -645,7 +645,7 @@ mod tests {
                 assert!(!text.en.trim().is_empty(), "{name} lacks English");
                 assert!(!text.ja.trim().is_empty(), "{name} lacks Japanese");
                 assert!(
-                    text.ja.chars().any(|c| !c.is_ascii()) || text.ja == text.en,
+                    !text.ja.is_ascii() || text.ja == text.en,
                     "{name}: the Japanese text looks untranslated: {:?}",
                     text.ja
                 );

@@ -1,12 +1,13 @@
 //! Switchboard's domain types and rules, shared by the server, the admin app and
 //! the widget. Pure Rust: no I/O, no async, compiles for wasm32 and native.
 //!
-//! - [`catalog`]: the chat providers, their account fields and formats
-//! - [`errors`]: field-level validation errors (code, field, message)
-//! - [`settings`]: Click to Chat settings and how they are validated
-//! - [`site`]: sites (id, name, domains)
-//! - [`resolution`]: which settings apply to a site, and why
-//! - [`public_config`]: what the widget may see (never a secret)
+//! - [`catalog`] — the chat providers, their account fields and formats
+//! - [`account`] — validating a provider account field by field
+//! - [`errors`] — field-level validation errors (code, field, message)
+//! - [`settings`] — Click to Chat settings and how they are validated
+//! - [`site`] — sites (id, name, domains)
+//! - [`resolution`] — which settings apply to a site, and why
+//! - [`public_config`] — what the widget may see (never a secret)
 
 pub mod account;
 pub mod catalog;

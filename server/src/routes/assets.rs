@@ -100,12 +100,14 @@ pub fn router(assets: &AssetsDir) -> Router {
         .fallback_service(public)
 }
 
+type HeadersLayer<F> = ServiceBuilder<Stack<MapResponseLayer<F>, Identity>>;
+
 /// Headers for a static file response. `cache_control` goes only on successful
 /// answers: a 404 must not be cached for a year if the file appears later.
 fn static_headers<B>(
     cache_control: &'static str,
     extra: &'static [(&'static str, &'static str)],
-) -> ServiceBuilder<Stack<MapResponseLayer<impl Fn(Response<B>) -> Response<B> + Clone>, Identity>> {
+) -> HeadersLayer<impl Fn(Response<B>) -> Response<B> + Clone> {
     ServiceBuilder::new().map_response(move |mut response: Response<B>| {
         let status = response.status();
         let headers = response.headers_mut();
