@@ -35,6 +35,12 @@ pub enum ErrorCode {
     Immutable,
     /// Too many items in a list.
     TooMany,
+    /// Shorter than the minimum.
+    TooShort,
+    /// A password found in lists of commonly used passwords.
+    TooCommon,
+    /// A password that repeats the user name.
+    SameAsUsername,
 }
 
 impl ErrorCode {
@@ -53,6 +59,9 @@ impl ErrorCode {
             Self::AlreadyTaken => "already_taken",
             Self::Immutable => "immutable",
             Self::TooMany => "too_many",
+            Self::TooShort => "too_short",
+            Self::TooCommon => "too_common",
+            Self::SameAsUsername => "same_as_username",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Switchboard's domain types and rules, shared by the server, the admin app and
 //! the widget. Pure Rust: no I/O, no async, compiles for wasm32 and native.
 //!
+//! - [`admin`] — rules for admin accounts, passwords and API key names
 //! - [`catalog`] — the chat providers, their account fields and formats
 //! - [`account`] — validating a provider account field by field
 //! - [`errors`] — field-level validation errors (code, field, message)
@@ -10,6 +11,7 @@
 //! - [`public_config`] — what the widget may see (never a secret)
 
 pub mod account;
+pub mod admin;
 pub mod catalog;
 pub mod errors;
 pub mod public_config;

@@ -1,5 +1,6 @@
 //! Start-up settings, from flags or environment variables.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Directory holding the JSON store; created if missing.
+    /// Directory holding the JSON store and the audit log; created if missing.
     #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
@@ -18,4 +19,79 @@ pub struct Config {
     /// (the output of `cargo xtask build`).
     #[arg(long, env = "SWITCHBOARD_ASSETS_DIR", default_value = "dist")]
     pub assets_dir: PathBuf,
+
+    /// The address admins and sites reach this server at, e.g.
+    /// https://chat.example.com. With https, session cookies are Secure; it is
+    /// also the only origin allowed to make changes with a session.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Behind a reverse proxy: take the client address from the last
+    /// X-Forwarded-For entry (for the audit log and login throttling).
+    #[arg(long, env = "SWITCHBOARD_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Minutes without activity after which a login session ends.
+    #[arg(long, env = "SWITCHBOARD_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_idle_minutes: u64,
+
+    /// Hours after which a login session ends, however active.
+    #[arg(long, env = "SWITCHBOARD_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_max_hours: u64,
+
+    /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = "admin")]
+    pub admin_user: String,
+
+    /// Creates the admin `admin_user` with this password at start-up if that
+    /// admin does not exist (for automation). Read from the environment only,
+    /// never a flag, so it does not show in process lists.
+    #[arg(skip = AdminPassword::from_env())]
+    pub admin_password: Option<AdminPassword>,
+}
+
+/// A password that never shows in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminPassword(pub String);
+
+impl AdminPassword {
+    fn from_env() -> Option<Self> {
+        std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()).map(Self)
+    }
+}
+
+impl fmt::Debug for AdminPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminPassword(***)")
+    }
+}
+
+impl Config {
+    /// Defaults with the given addresses and directories (tests and tools).
+    pub fn new(listen: SocketAddr, data_dir: PathBuf, assets_dir: PathBuf) -> Self {
+        Self {
+            listen,
+            data_dir,
+            assets_dir,
+            public_url: None,
+            trust_forwarded_for: false,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            admin_user: "admin".into(),
+            admin_password: None,
+        }
+    }
+}
+
+/// `scheme://host[:port]` without a path: an origin as browsers send it.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let (scheme, rest) = trimmed.split_once("://").ok_or("expected a URL like https://chat.example.com")?;
+    if scheme != "https" && scheme != "http" {
+        return Err("the public URL must start with https:// (or http:// for local use)".into());
+    }
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err("the public URL must be only scheme and host, like https://chat.example.com".into());
+    }
+    Ok(format!("{scheme}://{}", rest.to_ascii_lowercase()))
 }

@@ -2,6 +2,7 @@
 //! a free port (see `startup::Application`).
 
 pub mod api;
+pub mod auth;
 pub mod configuration;
 pub mod routes;
 pub mod startup;

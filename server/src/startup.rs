@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::{routing::get, Router};
@@ -11,9 +12,10 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::api::{self, AppState};
+use crate::auth::{password, Auth, AuthConfig};
 use crate::configuration::Config;
 use crate::routes::{self, assets::AssetsDir};
-use crate::store::{file::JsonFile, Store};
+use crate::store::{file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Store, StoreError, Who};
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`], so a
 /// caller that asked for port 0 can read the real port before serving.
@@ -27,6 +29,19 @@ impl Application {
         let backend = JsonFile::open(&config.data_dir)?;
         tracing::info!(store = %backend.path().display(), "opening the store");
         let store = Arc::new(Store::open(backend).await?);
+        if let Some(password) = &config.admin_password {
+            create_admin_from_env(&store, &config.admin_user, &password.0).await?;
+        }
+        let auth = Arc::new(Auth::new(AuthConfig {
+            secure_cookies: config.public_url.as_deref().is_some_and(|url| url.starts_with("https://")),
+            public_origin: config.public_url.clone(),
+            trust_forwarded_for: config.trust_forwarded_for,
+            session_idle: Duration::from_secs(config.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(config.session_max_hours * 3600),
+        }));
+        if store.snapshot().document.admins.is_empty() {
+            tracing::warn!("no admin exists yet: open the admin app to create one, or set SWITCHBOARD_ADMIN_PASSWORD");
+        }
         let assets = AssetsDir::new(&config.assets_dir);
         if !assets.admin_index().is_file() || !assets.widget_loader().is_file() {
             tracing::warn!(
@@ -34,7 +49,7 @@ impl Application {
                 "the admin app or the widget is not built there; run `cargo xtask build`"
             );
         }
-        let router = router(&assets, AppState { store });
+        let router = router(&assets, AppState { store, auth });
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -52,7 +67,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr()?;
         tracing::info!("Switchboard listening on http://{addr}/ (admin: http://{addr}/admin/, demo: http://{addr}/demo)");
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error")?;
@@ -72,4 +87,27 @@ pub fn router(assets: &AssetsDir, state: AppState) -> Router {
         .nest("/api/v1", api::router(state))
         .merge(routes::assets::router(assets))
         .layer(trace)
+}
+
+/// `SWITCHBOARD_ADMIN_PASSWORD`: creates the admin if it does not exist yet;
+/// an existing admin is left as it is.
+async fn create_admin_from_env(store: &Store, username: &str, password: &str) -> anyhow::Result<()> {
+    let body = serde_json::json!({ "username": username, "password": password });
+    let admin = switchboard_core::admin::NewAdmin::from_json(&body)
+        .map_err(|errors| anyhow::anyhow!("SWITCHBOARD_ADMIN_USER / SWITCHBOARD_ADMIN_PASSWORD are not acceptable: {errors}"))?;
+    if store.snapshot().document.admins.contains_key(&admin.username) {
+        tracing::info!(user = %admin.username, "the admin from SWITCHBOARD_ADMIN_PASSWORD already exists; left unchanged");
+        return Ok(());
+    }
+    let password_hash = password::hash(admin.password).await.map_err(|e| anyhow::anyhow!("cannot hash the admin password: {e}"))?;
+    let who = Who { actor: Actor::system(), ip: None };
+    store
+        .update_audited(&who, |document| {
+            let record = AdminRecord { username: admin.username.clone(), password_hash, created_at: now_rfc3339() };
+            document.admins.insert(admin.username.clone(), record);
+            Ok::<_, StoreError>(((), AuditRecord::success("admin.create", Some(admin.username.clone()))))
+        })
+        .await?;
+    tracing::info!(user = %admin.username, "created the admin from SWITCHBOARD_ADMIN_PASSWORD");
+    Ok(())
 }

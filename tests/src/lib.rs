@@ -56,11 +56,7 @@ pub async fn spawn_app() -> Result<TestApp> {
         switchboard_server::telemetry::init();
     }
     let data_dir = tempfile::tempdir()?;
-    let config = Config {
-        listen: "127.0.0.1:0".parse()?,
-        data_dir: data_dir.path().to_path_buf(),
-        assets_dir: assets,
-    };
+    let config = Config::new("127.0.0.1:0".parse()?, data_dir.path().to_path_buf(), assets);
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

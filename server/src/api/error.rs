@@ -5,7 +5,7 @@
 //!            "fields": [{"field": "account.website_id", "code": "invalid_format", "message": "…"}]}}
 //! ```
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -30,7 +30,18 @@ pub enum ApiError {
     /// `If-Match` names a revision that is no longer current.
     PreconditionFailed,
     MethodNotAllowed,
+    /// No valid session or API key.
+    Unauthenticated(String),
+    /// Authenticated, but this request is not allowed (wrong origin, missing
+    /// CSRF token, an API key managing API keys).
+    Forbidden { code: &'static str, message: String },
+    /// Too many failed logins; try again after the wait.
+    TooManyRequests { retry_after: std::time::Duration },
+    /// The request is fine but the state forbids it (e.g. setup already done).
+    StateConflict { code: &'static str, message: String },
     Storage(StoreError),
+    /// Something on our side failed (e.g. hashing); details go to the log only.
+    Internal(String),
 }
 
 impl ApiError {
@@ -60,11 +71,20 @@ impl ApiError {
                 "precondition_failed",
                 "this was changed by someone else since you loaded it; reload and apply your change again".into(),
             ),
+            Self::Unauthenticated(message) => (StatusCode::UNAUTHORIZED, "unauthenticated", message.clone()),
+            Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
+            Self::TooManyRequests { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many failed sign-ins; try again in {} minutes", retry_after.as_secs().div_ceil(60).max(1)),
+            ),
+            Self::StateConflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "this endpoint does not accept that HTTP method".into(),
             ),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on the server; nothing was changed".into()),
             Self::Storage(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "storage_error",
@@ -91,12 +111,24 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        if let Self::Storage(error) = &self {
-            tracing::error!(%error, "storage failure");
+        match &self {
+            Self::Storage(error) => tracing::error!(%error, "storage failure"),
+            Self::Internal(error) => tracing::error!(%error, "internal failure"),
+            _ => {}
         }
         let body = json!({
             "error": { "status": status.as_u16(), "code": code, "message": message, "fields": self.fields() }
         });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        match &self {
+            Self::TooManyRequests { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+            }
+            Self::Unauthenticated(_) => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
+            }
+            _ => {}
+        }
+        response
     }
 }

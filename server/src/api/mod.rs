@@ -5,10 +5,14 @@
 //! authentication layer wraps it as a whole) and `public` (what the widget
 //! reads from any origin).
 
+mod api_keys;
+mod audit;
 pub mod error;
 pub mod extract;
 mod instance;
 mod providers;
+mod session;
+mod setup;
 mod site_click_to_chat;
 mod sites;
 mod widget_config;
@@ -16,20 +20,23 @@ mod widget_config;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::auth::{require_auth, Auth};
 use crate::store::Store;
 pub use error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub auth: Arc<Auth>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(admin_routes())
+        .merge(admin_routes(state.clone()))
         .merge(public_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -37,20 +44,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every route that reads or changes the configuration.
-fn admin_routes() -> Router<AppState> {
+/// Every route that reads or changes the configuration, behind the one
+/// authentication layer.
+fn admin_routes(state: AppState) -> Router<AppState> {
     Router::new()
+        .route("/session", get(session::whoami).delete(session::logout))
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}", put(api_keys::update).delete(api_keys::delete))
+        .route("/audit", get(audit::list))
         .route("/providers", get(providers::list))
         .route("/instance/click-to-chat", get(instance::get).put(instance::put))
         .route("/sites", get(sites::list).post(sites::create))
         .route("/sites/{id}", get(sites::get).put(sites::update).delete(sites::delete))
         .route("/sites/{id}/click-to-chat", get(site_click_to_chat::get).put(site_click_to_chat::put))
         .route("/sites/{id}/click-to-chat/effective", get(site_click_to_chat::effective))
+        .route_layer(from_fn_with_state(state, require_auth))
 }
 
-/// Readable by anyone, from any origin.
+/// Reachable without signing in: the widget's config (from any origin),
+/// first-run setup, and signing in.
 fn public_routes() -> Router<AppState> {
-    Router::new().route("/widget/config", get(widget_config::get))
+    Router::new()
+        .route("/widget/config", get(widget_config::get))
+        .route("/setup", get(setup::status).post(setup::create))
+        .route("/session", post(session::login))
 }
 
 async fn not_found() -> ApiError {

@@ -11,7 +11,7 @@ use switchboard_core::settings::ChatSettings;
 
 use super::extract::{check_if_match, etag, JsonBody};
 use super::{ApiError, AppState};
-use crate::store::{SiteRecord, Versioned};
+use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
 
 /// The site's settings, or the defaults (revision 0) if none were saved.
 fn respond(record: &SiteRecord) -> impl IntoResponse {
@@ -31,6 +31,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 pub async fn put(
     State(state): State<AppState>,
+    who: Who,
     Path(id): Path<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -38,12 +39,15 @@ pub async fn put(
     let parsed = ChatSettings::from_json(&body).map_err(ApiError::Validation)?;
     let record = state
         .store
-        .update(|document| {
+        .update_audited(&who, |document| {
             let revision = document.next_revision();
             let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
             check_if_match(&headers, record.click_to_chat.as_ref().map_or(0, |saved| saved.revision))?;
+            let before = record.click_to_chat.as_ref().map(|saved| json!(saved.value)).unwrap_or_else(|| json!({}));
+            let changed = changed_fields(&before, &json!(parsed.value));
             record.click_to_chat = Some(Versioned { revision, value: parsed.value });
-            Ok::<_, ApiError>(record.clone())
+            let audit = AuditRecord::success("site.click_to_chat.update", Some(id.clone())).changed(changed);
+            Ok::<_, ApiError>((record.clone(), audit))
         })
         .await?;
     Ok(respond(&record))

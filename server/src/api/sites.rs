@@ -9,7 +9,7 @@ use switchboard_core::site::Site;
 
 use super::extract::{check_if_match, etag, JsonBody};
 use super::{ApiError, AppState};
-use crate::store::SiteRecord;
+use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Who};
 
 fn respond(record: &SiteRecord) -> impl IntoResponse {
     ([(header::ETAG, etag(record.revision))], Json(record.site.clone()))
@@ -21,17 +21,18 @@ pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
     Json(json!({ "sites": sites }))
 }
 
-pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
+pub async fn create(State(state): State<AppState>, who: Who, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
     let site = Site::create_from_json(&body).map_err(ApiError::Validation)?;
     let record = state
         .store
-        .update(|document| {
+        .update_audited(&who, |document| {
             let conflicts = site.conflicts(document.sites.values().map(|r| &r.site), true);
             conflicts.into_result(()).map_err(ApiError::Conflict)?;
             let revision = document.next_revision();
             let record = SiteRecord { revision, site, click_to_chat: None };
             document.sites.insert(record.site.id.clone(), record.clone());
-            Ok::<_, ApiError>(record)
+            let audit = AuditRecord::success("site.create", Some(record.site.id.clone())).changed(vec!["name".into(), "domains".into()]);
+            Ok::<_, ApiError>((record, audit))
         })
         .await?;
     let location = HeaderValue::from_str(&format!("/api/v1/sites/{}", record.site.id)).map_err(|_| ApiError::unknown_site(&record.site.id))?;
@@ -46,37 +47,39 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 pub async fn update(
     State(state): State<AppState>,
+    who: Who,
     Path(id): Path<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let record = state
         .store
-        .update(|document| {
+        .update_audited(&who, |document| {
             let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
             check_if_match(&headers, current.revision)?;
             let site = current.site.update_from_json(&body).map_err(ApiError::Validation)?;
+            let changed = changed_fields(&json!(current.site), &json!(site));
             let others = document.sites.values().filter(|r| r.site.id != id).map(|r| &r.site);
             site.conflicts(others, false).into_result(()).map_err(ApiError::Conflict)?;
             let revision = document.next_revision();
             let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
             record.site = site;
             record.revision = revision;
-            Ok::<_, ApiError>(record.clone())
+            Ok::<_, ApiError>((record.clone(), AuditRecord::success("site.update", Some(id.clone())).changed(changed)))
         })
         .await?;
     Ok(respond(&record))
 }
 
 /// Removes the site and its Click to Chat settings. Irreversible.
-pub async fn delete(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn delete(State(state): State<AppState>, who: Who, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
     state
         .store
-        .update(|document| {
+        .update_audited(&who, |document| {
             let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
             check_if_match(&headers, current.revision)?;
             document.sites.remove(&id);
-            Ok::<_, ApiError>(())
+            Ok::<_, ApiError>(((), AuditRecord::success("site.delete", Some(id.clone()))))
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

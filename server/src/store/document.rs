@@ -18,6 +18,36 @@ pub struct Document {
     pub last_revision: u64,
     pub instance_click_to_chat: Versioned<InstanceChatSettings>,
     pub sites: BTreeMap<String, SiteRecord>,
+    /// Admin accounts by user name.
+    #[serde(default)]
+    pub admins: BTreeMap<String, AdminRecord>,
+    /// API access keys by id. Only a hash of each key is kept.
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, ApiKeyRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminRecord {
+    pub username: String,
+    /// Argon2id, PHC string format.
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, shown so people can tell keys apart.
+    pub prefix: String,
+    /// SHA-256 of the whole key, hex.
+    pub hash: String,
+    pub created_at: String,
+    pub created_by: String,
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub regenerated_at: Option<String>,
 }
 
 impl Default for Document {
@@ -27,6 +57,8 @@ impl Default for Document {
             last_revision: 0,
             instance_click_to_chat: Versioned { revision: 0, value: InstanceChatSettings::default() },
             sites: BTreeMap::new(),
+            admins: BTreeMap::new(),
+            api_keys: BTreeMap::new(),
         }
     }
 }

@@ -8,17 +8,23 @@
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use super::audit::AuditEntry;
 use super::document::{Document, SCHEMA_VERSION};
 use super::{Backend, StoreError};
 
 pub const STORE_FILE: &str = "switchboard.json";
+/// The audit log: one JSON object per line, appended and fsynced per entry.
+pub const AUDIT_FILE: &str = "audit.jsonl";
 const LOCK_FILE: &str = ".switchboard.lock";
 const TEMP_PREFIX: &str = ".switchboard.json.tmp";
 
 pub struct JsonFile {
     dir: PathBuf,
     path: PathBuf,
+    audit_path: PathBuf,
+    audit: Mutex<Option<File>>,
     /// Held for the life of the process: the advisory lock lives with it.
     _lock: File,
 }
@@ -44,7 +50,13 @@ impl JsonFile {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        Ok(Self { dir: dir.to_path_buf(), path: dir.join(STORE_FILE), _lock: lock })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            path: dir.join(STORE_FILE),
+            audit_path: dir.join(AUDIT_FILE),
+            audit: Mutex::new(None),
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -81,6 +93,48 @@ impl Backend for JsonFile {
             }
         }
         serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt { path: self.path.clone(), detail: e.to_string() })
+    }
+
+    fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let path = &self.audit_path;
+        let mut bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(StoreError::io(path, "read the audit log", e)),
+        };
+        // A crash during an append can leave a torn last line; that entry was
+        // never acknowledged. Cut it off so the next append starts cleanly.
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            bytes.truncate(keep);
+            let file = File::options().write(true).open(path).map_err(|e| StoreError::io(path, "repair the audit log", e))?;
+            file.set_len(keep as u64).and_then(|()| file.sync_all()).map_err(|e| StoreError::io(path, "repair the audit log", e))?;
+            tracing::warn!(path = %path.display(), "removed an incomplete last line from the audit log");
+        }
+        let mut entries = Vec::new();
+        for (number, line) in bytes.split(|b| *b == b'\n').enumerate().filter(|(_, l)| !l.is_empty()) {
+            let entry = serde_json::from_slice(line).map_err(|e| StoreError::Corrupt {
+                path: path.clone(),
+                detail: format!("line {}: {e}", number + 1),
+            })?;
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+
+    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let path = &self.audit_path;
+        let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Encode(e.to_string()))?;
+        line.push(b'\n');
+        let mut guard = self.audit.lock().map_err(|_| StoreError::Task("audit log lock poisoned".into()))?;
+        if guard.is_none() {
+            let file = File::options().create(true).append(true).open(path).map_err(|e| StoreError::io(path, "open the audit log", e))?;
+            *guard = Some(file);
+        }
+        let Some(file) = guard.as_mut() else {
+            return Err(StoreError::Task("audit log not open".into()));
+        };
+        file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| StoreError::io(path, "append to the audit log", e))
     }
 
     fn save(&self, document: &Document) -> Result<(), StoreError> {

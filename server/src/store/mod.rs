@@ -7,6 +7,7 @@
 //! Handlers see only [`Store::snapshot`] and [`Store::update`]; a PostgreSQL
 //! backend would implement [`Backend`] without touching them.
 
+pub mod audit;
 pub mod document;
 pub mod file;
 mod public_index;
@@ -14,7 +15,8 @@ mod public_index;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub use document::{Document, SiteRecord, Versioned};
+pub use audit::{Actor, AuditEntry, AuditRecord};
+pub use document::{AdminRecord, ApiKeyRecord, Document, SiteRecord, Versioned};
 pub use public_index::{PublicEntry, PublicIndex};
 
 /// Where the document lives. Implementations are blocking; the store calls
@@ -24,6 +26,10 @@ pub trait Backend: Send + Sync + 'static {
     fn load(&self) -> Result<Document, StoreError>;
     /// Replaces the stored document; on `Ok` it must survive a crash.
     fn save(&self, document: &Document) -> Result<(), StoreError>;
+    /// Every audit entry, oldest first.
+    fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Appends one entry; on `Ok` it must survive a crash.
+    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +70,16 @@ impl Snapshot {
 pub struct Store {
     backend: Arc<dyn Backend>,
     current: RwLock<Arc<Snapshot>>,
+    /// Serializes writes to the document and the audit log.
     writer: tokio::sync::Mutex<()>,
+    audit: RwLock<Vec<Arc<AuditEntry>>>,
+}
+
+/// Who acted and from where, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub actor: Actor,
+    pub ip: Option<String>,
 }
 
 impl Store {
@@ -73,13 +88,14 @@ impl Store {
     pub async fn open(backend: impl Backend) -> Result<Self, StoreError> {
         let backend: Arc<dyn Backend> = Arc::new(backend);
         let loader = Arc::clone(&backend);
-        let document = tokio::task::spawn_blocking(move || loader.load())
+        let (document, audit) = tokio::task::spawn_blocking(move || Ok::<_, StoreError>((loader.load()?, loader.load_audit()?)))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
         Ok(Self {
             backend,
             current: RwLock::new(Arc::new(Snapshot::new(document))),
             writer: tokio::sync::Mutex::new(()),
+            audit: RwLock::new(audit.into_iter().map(Arc::new).collect()),
         })
     }
 
@@ -94,24 +110,110 @@ impl Store {
 
     /// Applies `change` to a copy of the document, persists it, then makes it
     /// current. If `change` fails, or persisting fails, nothing changes.
+    /// For changes no one needs to see in the audit log (bookkeeping).
     pub async fn update<T, E>(&self, change: impl FnOnce(&mut Document) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let _writer = self.writer.lock().await;
+        let (output, document) = self.apply(change).await?;
+        self.swap(document);
+        Ok(output)
+    }
+
+    /// Like [`Store::update`], and records the change in the audit log, in
+    /// the same order as the changes themselves.
+    pub async fn update_audited<T, E>(
+        &self,
+        who: &Who,
+        change: impl FnOnce(&mut Document) -> Result<(T, AuditRecord), E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _writer = self.writer.lock().await;
+        let ((output, record), document) = self.apply(change).await?;
+        // The change is durable now; a failing audit append must not undo it
+        // in memory, so it is reported rather than returned.
+        if let Err(error) = self.append(who, record).await {
+            tracing::error!(%error, "a change was saved but its audit entry could not be written");
+        }
+        self.swap(document);
+        Ok(output)
+    }
+
+    /// Records an event that changes no settings (logins, logouts).
+    pub async fn record(&self, who: &Who, record: AuditRecord) {
+        let _writer = self.writer.lock().await;
+        if let Err(error) = self.append(who, record).await {
+            tracing::error!(%error, "could not write an audit entry");
+        }
+    }
+
+    /// Audit entries, newest first: `(page of entries, total count)`.
+    pub fn audit_page(&self, offset: usize, limit: usize) -> (Vec<Arc<AuditEntry>>, usize) {
+        let entries = match self.audit.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let page = entries.iter().rev().skip(offset).take(limit).cloned().collect();
+        (page, entries.len())
+    }
+
+    async fn apply<T, E>(&self, change: impl FnOnce(&mut Document) -> Result<T, E>) -> Result<(T, Document), E>
+    where
+        E: From<StoreError>,
+    {
         let mut document = self.snapshot().document.clone();
         let output = change(&mut document)?;
         let backend = Arc::clone(&self.backend);
         let document = tokio::task::spawn_blocking(move || backend.save(&document).map(|()| document))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok((output, document))
+    }
+
+    fn swap(&self, document: Document) {
         let snapshot = Arc::new(Snapshot::new(document));
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
         }
-        Ok(output)
     }
+
+    /// Caller holds the writer lock, so ids are handed out in order.
+    async fn append(&self, who: &Who, record: AuditRecord) -> Result<(), StoreError> {
+        let id = match self.audit.read() {
+            Ok(guard) => guard.last().map_or(1, |e| e.id + 1),
+            Err(poisoned) => poisoned.into_inner().last().map_or(1, |e| e.id + 1),
+        };
+        let entry = AuditEntry {
+            id,
+            at: now_rfc3339(),
+            actor: who.actor.clone(),
+            ip: who.ip.clone(),
+            action: record.action.to_string(),
+            target: record.target,
+            changed: record.changed,
+            outcome: record.outcome,
+            detail: record.detail,
+        };
+        let backend = Arc::clone(&self.backend);
+        let entry = tokio::task::spawn_blocking(move || backend.append_audit(&entry).map(|()| entry))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        match self.audit.write() {
+            Ok(mut guard) => guard.push(Arc::new(entry)),
+            Err(poisoned) => poisoned.into_inner().push(Arc::new(entry)),
+        }
+        Ok(())
+    }
+}
+
+/// The current time, RFC 3339 in UTC, to the second.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -135,6 +237,12 @@ mod tests {
             } else {
                 Ok(())
             }
+        }
+        fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+            Ok(Vec::new())
+        }
+        fn append_audit(&self, _: &AuditEntry) -> Result<(), StoreError> {
+            Ok(())
         }
     }
 
@@ -198,6 +306,35 @@ mod tests {
             assert!(error.to_string().contains("left untouched"), "{error}");
             assert_eq!(std::fs::read(&path).expect("still there"), content);
         }
+    }
+
+    #[tokio::test]
+    async fn audit_entries_are_appended_durably_and_a_torn_last_line_is_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let who = Who { actor: Actor::user("admin"), ip: Some("127.0.0.1".into()) };
+        {
+            let store = Store::open(file::JsonFile::open(dir.path()).expect("open")).await.expect("load");
+            store.update_audited(&who, |d| add_site(d, "shop").map(|()| ((), AuditRecord::success("site.create", Some("shop".to_string()))))).await.expect("save");
+            store.record(&who, AuditRecord::success("session.logout", None)).await;
+        }
+        // A crash in the middle of a third append.
+        let path = dir.path().join(file::AUDIT_FILE);
+        let mut bytes = std::fs::read(&path).expect("audit file");
+        bytes.extend_from_slice(b"{\"id\":3,\"at\":\"20");
+        std::fs::write(&path, bytes).expect("write");
+
+        let store = Store::open(file::JsonFile::open(dir.path()).expect("reopen")).await.expect("load");
+        let (page, total) = store.audit_page(0, 10);
+        assert_eq!(total, 2);
+        assert_eq!(page[0].action, "session.logout");
+        assert_eq!(page[1].action, "site.create");
+        assert_eq!(page[1].target.as_deref(), Some("shop"));
+        assert_eq!(page[1].actor, Actor::user("admin"));
+        store.record(&who, AuditRecord::success("session.login", None)).await;
+        assert_eq!(store.audit_page(0, 1).0[0].id, 3);
+        let text = std::fs::read_to_string(&path).expect("audit file");
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.lines().all(|line| serde_json::from_str::<AuditEntry>(line).is_ok()), "{text}");
     }
 
     #[tokio::test]

@@ -2,18 +2,21 @@
 //! stand-in for `dist/`, driven in-process (axum's `testing` example).
 
 use std::fs;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use switchboard_server::api::AppState;
+use switchboard_server::auth::{api_keys, Auth, AuthConfig};
 use switchboard_server::routes::assets::AssetsDir;
 use switchboard_server::startup;
-use switchboard_server::store::{file::JsonFile, Store};
+use switchboard_server::store::{file::JsonFile, ApiKeyRecord, Store, StoreError};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -21,7 +24,13 @@ pub struct TestApp {
     pub router: Router,
     pub data_dir: TempDir,
     pub assets_dir: TempDir,
+    /// An API key planted in the store: requests without their own
+    /// credentials use it, so API tests exercise the API, not the login.
+    pub key: String,
 }
+
+/// The address every test request seems to come from.
+pub const CLIENT: [u8; 4] = [192, 0, 2, 10];
 
 pub struct TestResponse {
     pub status: StatusCode,
@@ -62,20 +71,51 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn new() -> Self {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        Self::with_data_dir(data_dir).await
+        Self::with_auth(AuthConfig::default()).await
     }
 
-    pub async fn with_data_dir(data_dir: TempDir) -> Self {
+    pub async fn with_auth(config: AuthConfig) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
         let assets_dir = tempfile::tempdir().expect("temp dir");
         write_assets(assets_dir.path());
-        let store = Store::open(JsonFile::open(data_dir.path()).expect("lock data dir")).await.expect("open store");
-        let router = startup::router(&AssetsDir::new(assets_dir.path()), AppState { store: Arc::new(store) });
-        Self { router, data_dir, assets_dir }
+        let store = Arc::new(Store::open(JsonFile::open(data_dir.path()).expect("lock data dir")).await.expect("open store"));
+        let planted = api_keys::generate();
+        store
+            .update(|document| {
+                let record = ApiKeyRecord {
+                    id: "testkey".into(),
+                    name: "test harness".into(),
+                    prefix: planted.prefix.clone(),
+                    hash: planted.hash.clone(),
+                    created_at: "2026-01-01T00:00:00Z".into(),
+                    created_by: "tests".into(),
+                    last_used_at: None,
+                    regenerated_at: None,
+                };
+                document.api_keys.insert(record.id.clone(), record);
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .expect("plant key");
+        let state = AppState { store: Arc::clone(&store), auth: Arc::new(Auth::new(config)) };
+        let router = startup::router(&AssetsDir::new(assets_dir.path()), state).layer(MockConnectInfo(SocketAddr::from((CLIENT, 40000))));
+        Self { router, data_dir, assets_dir, key: planted.key }
     }
 
+    /// A request with the planted API key unless `headers` bring credentials.
     pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> TestResponse {
-        let mut request = Request::builder().method(method).uri(uri);
+        let bearer = format!("Bearer {}", self.key);
+        let has_credentials = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if !has_credentials {
+            all.push(("authorization", &bearer));
+        }
+        self.anonymous(method, uri, &all, body).await
+    }
+
+    /// A request with exactly the given headers.
+    pub async fn anonymous(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(uri).header("host", "admin.test");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

@@ -14,13 +14,29 @@ struct Server {
     addr: String,
 }
 
+/// The admin every process test creates through the environment.
+const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in admin's credentials, as headers for a browser-like request.
+struct Login {
+    cookie: String,
+    csrf: String,
+    origin: String,
+}
+
 impl Server {
     fn start(data_dir: &Path) -> Server {
+        Self::start_logging(data_dir, "info", Arc::new(Mutex::new(Vec::new())))
+    }
+
+    /// Starts the server; everything it logs is collected into `log`.
+    fn start_logging(data_dir: &Path, level: &str, log: Arc<Mutex<Vec<u8>>>) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
             .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
             .arg("--data-dir")
             .arg(data_dir)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
+            .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stderr(Stdio::piped())
             .spawn()
             .expect("start server");
@@ -32,13 +48,42 @@ impl Server {
             if stderr.read_line(&mut line).expect("read log") == 0 {
                 panic!("server exited before listening");
             }
+            log.lock().expect("log").extend_from_slice(line.as_bytes());
             if let Some(rest) = line.split("listening on http://").nth(1) {
                 break rest.split('/').next().expect("address").to_string();
             }
         };
         // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                log.lock().expect("log").extend_from_slice(&buffer[..n]);
+            }
+        });
         Server { child, addr }
+    }
+
+    fn login(&self) -> Login {
+        let origin = format!("http://{}", self.addr);
+        let mut response = agent()
+            .post(&self.url("/api/v1/session"))
+            .header("content-type", "application/json")
+            .header("origin", &origin)
+            .send(format!(r#"{{"username":"admin","password":"{ADMIN_PASSWORD}"}}"#))
+            .expect("login");
+        assert_eq!(response.status().as_u16(), 200, "login failed");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_string();
+        let body: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON");
+        Login { cookie, csrf: body["csrf_token"].as_str().expect("csrf token").to_string(), origin }
     }
 
     fn url(&self, path: &str) -> String {
@@ -72,13 +117,23 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn post_json(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, ureq::Error> {
-    let response = agent.post(url).header("content-type", "application/json").send(body)?;
+fn post_json(agent: &ureq::Agent, url: &str, login: &Login, body: &str) -> Result<u16, ureq::Error> {
+    let response = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .header("cookie", &login.cookie)
+        .header("x-csrf-token", &login.csrf)
+        .header("origin", &login.origin)
+        .send(body)?;
     Ok(response.status().as_u16())
 }
 
-fn get_json(agent: &ureq::Agent, url: &str) -> serde_json::Value {
-    let mut response = agent.get(url).call().expect("GET");
+fn get_json(agent: &ureq::Agent, url: &str, login: Option<&Login>) -> serde_json::Value {
+    let mut request = agent.get(url);
+    if let Some(login) = login {
+        request = request.header("cookie", &login.cookie);
+    }
+    let mut response = request.call().expect("GET");
     let text = response.body_mut().read_to_string().expect("body");
     serde_json::from_str(&text).expect("JSON")
 }
@@ -89,7 +144,7 @@ fn sigterm_stops_the_server_gracefully() {
     let data = tempfile::tempdir().expect("temp dir");
     let mut server = Server::start(&data.path().join("nested/data"));
     assert!(data.path().join("nested/data").is_dir(), "data directory was not created");
-    let health = get_json(&agent(), &server.url("/healthz"));
+    let health = get_json(&agent(), &server.url("/healthz"), None);
     assert_eq!(health["status"], "ok");
 
     let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill");
@@ -104,6 +159,7 @@ fn sigterm_stops_the_server_gracefully() {
 fn every_acknowledged_write_survives_a_kill() {
     let data = tempfile::tempdir().expect("temp dir");
     let server = Server::start(data.path());
+    let login = Arc::new(server.login());
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let writers: Vec<_> = (0..6)
@@ -111,6 +167,7 @@ fn every_acknowledged_write_survives_a_kill() {
             let url = server.url("/api/v1/sites");
             let acknowledged = Arc::clone(&acknowledged);
             let stop = Arc::clone(&stop);
+            let login = Arc::clone(&login);
             std::thread::spawn(move || {
                 let agent = agent();
                 for n in 0.. {
@@ -119,7 +176,7 @@ fn every_acknowledged_write_survives_a_kill() {
                     }
                     let id = format!("w{writer}-{n}");
                     let body = format!(r#"{{"id":"{id}","name":"Site {id}","domains":["{id}.example.com"]}}"#);
-                    match post_json(&agent, &url, &body) {
+                    match post_json(&agent, &url, &login, &body) {
                         Ok(201) => acknowledged.lock().expect("lock").push(id),
                         Ok(status) => panic!("unexpected status {status} for {id}"),
                         // The server was killed mid-request: not acknowledged.
@@ -155,7 +212,7 @@ fn every_acknowledged_write_survives_a_kill() {
     }
 
     let restarted = Server::start(data.path());
-    let sites = get_json(&agent(), &restarted.url("/api/v1/sites"));
+    let sites = get_json(&agent(), &restarted.url("/api/v1/sites"), Some(&restarted.login()));
     let listed: Vec<&str> = sites["sites"].as_array().expect("sites").iter().filter_map(|s| s["id"].as_str()).collect();
     for id in &acknowledged {
         assert!(listed.contains(&id.as_str()), "acknowledged site {id} is missing after restart");
@@ -192,4 +249,85 @@ fn a_second_server_on_the_same_data_directory_is_refused() {
         .expect("run server");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("another Switchboard server is using the data directory"));
+}
+
+/// Everything the server logs at the most verbose level while an admin signs
+/// in, fails a login, creates a key and uses it: no secret appears.
+#[test]
+fn secrets_never_reach_the_logs() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut server = Server::start_logging(data.path(), "trace", Arc::clone(&log));
+    let login = server.login();
+    let agent = agent();
+    let wrong = "Wrong-Password-4711";
+    let failed = agent
+        .post(&server.url("/api/v1/session"))
+        .header("content-type", "application/json")
+        .send(format!(r#"{{"username":"admin","password":"{wrong}"}}"#))
+        .expect("login attempt");
+    assert_eq!(failed.status().as_u16(), 401);
+    let mut created = agent
+        .post(&server.url("/api/v1/api-keys"))
+        .header("content-type", "application/json")
+        .header("cookie", &login.cookie)
+        .header("x-csrf-token", &login.csrf)
+        .header("origin", &login.origin)
+        .send(r#"{"name":"robot"}"#)
+        .expect("create key");
+    assert_eq!(created.status().as_u16(), 201);
+    let body: serde_json::Value = serde_json::from_str(&created.body_mut().read_to_string().expect("body")).expect("JSON");
+    let key = body["key"].as_str().expect("key").to_string();
+    let used = agent.get(&server.url("/api/v1/sites")).header("authorization", &format!("Bearer {key}")).call().expect("use key");
+    assert_eq!(used.status().as_u16(), 200);
+
+    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    server.wait_exit(Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(100));
+    let text = String::from_utf8_lossy(&log.lock().expect("log")).into_owned();
+    assert!(text.contains("/api/v1/api-keys") && text.contains("/api/v1/session"), "requests were logged:\n{text}");
+    let session_id = login.cookie.split_once('=').map(|(_, v)| v).expect("cookie value");
+    for (what, secret) in [("admin password", ADMIN_PASSWORD), ("wrong password", wrong), ("API key", key.as_str()), ("CSRF token", &login.csrf), ("session id", session_id)] {
+        assert!(!text.contains(secret), "the {what} appears in the log");
+    }
+}
+
+#[test]
+fn the_environment_admin_is_created_once_and_never_overwritten() {
+    let data = tempfile::tempdir().expect("temp dir");
+    drop(Server::start(data.path()));
+    // A later start with another password leaves the existing admin alone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("SWITCHBOARD_ADMIN_PASSWORD", "another long password")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("listening on") {}
+    assert!(line.contains("listening on"), "{line}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let server = Server::start(data.path());
+    server.login(); // still the first password
+}
+
+#[test]
+fn a_weak_environment_password_stops_start_up_without_echoing_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("SWITCHBOARD_ADMIN_PASSWORD", "short7")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("SWITCHBOARD_ADMIN_PASSWORD") && log.contains("at least 10 characters"), "{log}");
+    assert!(!log.contains("short7"), "{log}");
 }

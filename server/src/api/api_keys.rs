@@ -1,0 +1,166 @@
+//! `GET/POST /api-keys`, `PUT/DELETE /api-keys/{id}`: API access keys.
+//! The whole key is in the response only when it is created or regenerated.
+//! Keys cannot manage keys: a leaked key must not be able to mint others.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+use switchboard_core::admin::{key_change_from_json, new_key_from_json};
+use switchboard_core::errors::{ErrorCode, FieldErrors};
+
+use super::extract::JsonBody;
+use super::{ApiError, AppState};
+use crate::auth::{api_keys, Principal};
+use crate::store::{now_rfc3339, ApiKeyRecord, AuditRecord, Document, Who};
+
+fn view(record: &ApiKeyRecord) -> Value {
+    json!({
+        "id": record.id,
+        "name": record.name,
+        "prefix": record.prefix,
+        "created_at": record.created_at,
+        "created_by": record.created_by,
+        "last_used_at": record.last_used_at,
+        "regenerated_at": record.regenerated_at,
+    })
+}
+
+fn with_key(record: &ApiKeyRecord, key: &str) -> Value {
+    let mut body = view(record);
+    body["key"] = json!(key);
+    body
+}
+
+fn users_only(principal: &Principal) -> Result<(), ApiError> {
+    match principal {
+        Principal::Session { .. } => Ok(()),
+        Principal::ApiKey { .. } => Err(ApiError::Forbidden {
+            code: "api_key_not_allowed",
+            message: "API keys cannot manage API keys; sign in to the admin app".into(),
+        }),
+    }
+}
+
+fn name_taken(document: &Document, name: &str, except: Option<&str>) -> Result<(), ApiError> {
+    if document.api_keys.values().any(|k| k.name == name && Some(k.id.as_str()) != except) {
+        let mut errors = FieldErrors::default();
+        errors.push("name", ErrorCode::AlreadyTaken, format!("another key is already named {name:?}"));
+        return Err(ApiError::Conflict(errors));
+    }
+    Ok(())
+}
+
+fn unknown_key(id: &str) -> ApiError {
+    ApiError::NotFound { code: "unknown_api_key", message: format!("there is no API key {id:?}") }
+}
+
+pub async fn list(State(state): State<AppState>, Extension(principal): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+    users_only(&principal)?;
+    let snapshot = state.store.snapshot();
+    let mut keys: Vec<&ApiKeyRecord> = snapshot.document.api_keys.values().collect();
+    keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
+    Ok(Json(json!({ "api_keys": keys.into_iter().map(view).collect::<Vec<_>>() })))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    who: Who,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    users_only(&principal)?;
+    let name = new_key_from_json(&body).map_err(ApiError::Validation)?;
+    let key = api_keys::generate();
+    let record = state
+        .store
+        .update_audited(&who, |document| {
+            name_taken(document, &name, None)?;
+            let mut id = api_keys::new_id();
+            while document.api_keys.contains_key(&id) {
+                id = api_keys::new_id();
+            }
+            let record = ApiKeyRecord {
+                id: id.clone(),
+                name,
+                prefix: key.prefix.clone(),
+                hash: key.hash.clone(),
+                created_at: now_rfc3339(),
+                created_by: who.actor.name.clone(),
+                last_used_at: None,
+                regenerated_at: None,
+            };
+            document.api_keys.insert(id.clone(), record.clone());
+            Ok::<_, ApiError>((record, AuditRecord::success("api_key.create", Some(id)).changed(vec!["name".into()])))
+        })
+        .await?;
+    let location = HeaderValue::from_str(&format!("/api/v1/api-keys/{}", record.id)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(with_key(&record, &key.key))))
+}
+
+/// Rename (`{"name": …}`) and/or regenerate (`{"regenerate": true}`). A
+/// regenerated key's old value stops working at once.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    who: Who,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    users_only(&principal)?;
+    let change = key_change_from_json(&body).map_err(ApiError::Validation)?;
+    let fresh = change.regenerate.then(api_keys::generate);
+    let record = state
+        .store
+        .update_audited(&who, |document| {
+            if let Some(name) = &change.name {
+                name_taken(document, name, Some(&id))?;
+            }
+            let record = document.api_keys.get_mut(&id).ok_or_else(|| unknown_key(&id))?;
+            let mut changed = Vec::new();
+            if let Some(name) = &change.name {
+                if *name != record.name {
+                    record.name = name.clone();
+                    changed.push("name".to_string());
+                }
+            }
+            let action = if let Some(fresh) = &fresh {
+                record.prefix = fresh.prefix.clone();
+                record.hash = fresh.hash.clone();
+                record.regenerated_at = Some(now_rfc3339());
+                record.last_used_at = None;
+                changed.push("key".to_string());
+                "api_key.regenerate"
+            } else {
+                "api_key.rename"
+            };
+            Ok::<_, ApiError>((record.clone(), AuditRecord::success(action, Some(id.clone())).changed(changed)))
+        })
+        .await?;
+    let body = match &fresh {
+        Some(fresh) => with_key(&record, &fresh.key),
+        None => view(&record),
+    };
+    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)))
+}
+
+/// Deletes the key; it is refused from the next request on. Irreversible.
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    who: Who,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    users_only(&principal)?;
+    state
+        .store
+        .update_audited(&who, |document| {
+            let record = document.api_keys.remove(&id).ok_or_else(|| unknown_key(&id))?;
+            let mut audit = AuditRecord::success("api_key.delete", Some(id.clone()));
+            audit.detail = Some(format!("key named {:?}", record.name));
+            Ok::<_, ApiError>(((), audit))
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

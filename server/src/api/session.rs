@@ -1,0 +1,67 @@
+//! `POST /session` (sign in), `GET /session` (who am I), `DELETE /session` (sign out).
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+use switchboard_core::admin::login_from_json;
+
+use super::extract::JsonBody;
+use super::{ApiError, AppState};
+use crate::auth::{password, ClientIp, Principal};
+use crate::store::{Actor, AuditRecord, Who};
+
+/// Starts a session for `username`: the cookie and the body the app needs.
+pub fn signed_in(state: &AppState, username: &str) -> (HeaderValue, Value) {
+    let (id, session) = state.auth.sessions.create(username);
+    let body = json!({ "username": username, "csrf_token": session.csrf_token });
+    (state.auth.session_cookie(&id), body)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    state.auth.check_same_origin(&headers, false)?;
+    let (username, password) = login_from_json(&body).map_err(ApiError::Validation)?;
+    let address = ip.clone().unwrap_or_default();
+    let who = Who { actor: Actor::anonymous(&username), ip };
+    if let Err(retry_after) = state.auth.throttle.check(&username, &address) {
+        state.store.record(&who, AuditRecord::failure("session.login", Some(username.clone()), "throttled")).await;
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let stored = state.store.snapshot().document.admins.get(&username).map(|a| a.password_hash.clone());
+    if !password::verify(password, stored).await {
+        state.auth.throttle.failed(&username, &address);
+        state.store.record(&who, AuditRecord::failure("session.login", Some(username.clone()), "wrong user name or password")).await;
+        return Err(ApiError::Unauthenticated("wrong user name or password".into()));
+    }
+    state.auth.throttle.succeeded(&username);
+    // A session the browser already had is ended: every login gets a new id.
+    if let Some(old) = state.auth.session_id(&headers) {
+        state.auth.sessions.remove(old);
+    }
+    let who = Who { actor: Actor::user(&username), ..who };
+    state.store.record(&who, AuditRecord::success("session.login", Some(username.clone()))).await;
+    let (cookie, body) = signed_in(&state, &username);
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)))
+}
+
+pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<Value> {
+    Json(match principal {
+        Principal::Session { username, csrf_token, .. } => json!({ "kind": "user", "username": username, "csrf_token": csrf_token }),
+        Principal::ApiKey { id, name } => json!({ "kind": "api_key", "api_key": { "id": id, "name": name } }),
+    })
+}
+
+pub async fn logout(State(state): State<AppState>, Extension(principal): Extension<Principal>, who: Who) -> Result<impl IntoResponse, ApiError> {
+    let Principal::Session { session_id, username, .. } = principal else {
+        return Err(ApiError::Forbidden { code: "not_a_session", message: "API keys have no session to end".into() });
+    };
+    state.auth.sessions.remove(&session_id);
+    state.store.record(&who, AuditRecord::success("session.logout", Some(username))).await;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.auth.cleared_cookie())]))
+}

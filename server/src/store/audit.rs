@@ -1,0 +1,134 @@
+//! The audit log: who changed what, when, from where. Append-only; never holds
+//! a secret value, only the names of the fields that changed.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    User,
+    ApiKey,
+    /// The server itself (e.g. the admin created from the environment).
+    System,
+    /// Someone not signed in (setup, failed logins).
+    Anonymous,
+}
+
+/// Who is acting, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub kind: ActorKind,
+    /// User name, API key name, "system", or the user name tried at a login.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Actor {
+    pub fn user(name: &str) -> Self {
+        Self { kind: ActorKind::User, name: name.to_string(), key_id: None }
+    }
+
+    pub fn system() -> Self {
+        Self { kind: ActorKind::System, name: "system".into(), key_id: None }
+    }
+
+    pub fn anonymous(name: &str) -> Self {
+        Self { kind: ActorKind::Anonymous, name: name.to_string(), key_id: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+/// What happened, before the log gives it an id and a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// `site.create`, `api_key.delete`, `session.login`, …
+    pub action: &'static str,
+    pub target: Option<String>,
+    /// Names of changed fields; never their values.
+    pub changed: Vec<String>,
+    pub outcome: Outcome,
+    /// A short, secret-free note (e.g. why a login failed).
+    pub detail: Option<String>,
+}
+
+impl AuditRecord {
+    pub fn success(action: &'static str, target: impl Into<Option<String>>) -> Self {
+        Self { action, target: target.into(), changed: Vec::new(), outcome: Outcome::Success, detail: None }
+    }
+
+    pub fn failure(action: &'static str, target: impl Into<Option<String>>, detail: &str) -> Self {
+        Self { action, target: target.into(), changed: Vec::new(), outcome: Outcome::Failure, detail: Some(detail.to_string()) }
+    }
+
+    pub fn changed(mut self, fields: Vec<String>) -> Self {
+        self.changed = fields;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: u64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Names of the fields that differ between two JSON objects, one level into
+/// nested objects (`account.website_id`), for `changed`.
+pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return if before == after { Vec::new() } else { vec!["(all)".into()] };
+    };
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut changed = Vec::new();
+    for key in keys {
+        let (old, new) = (before.get(key), after.get(key));
+        if old == new {
+            continue;
+        }
+        match (old.and_then(|v| v.as_object()), new.and_then(|v| v.as_object())) {
+            (Some(_), Some(_)) | (Some(_), None) | (None, Some(_)) => {
+                let empty = serde_json::Value::Object(Default::default());
+                for inner in changed_fields(old.unwrap_or(&empty), new.unwrap_or(&empty)) {
+                    changed.push(format!("{key}.{inner}"));
+                }
+            }
+            _ => changed.push(key.clone()),
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changed_fields_names_keys_not_values() {
+        let before = json!({"enabled": false, "provider": "crisp", "account": {"website_id": "a"}, "same": 1});
+        let after = json!({"enabled": true, "provider": "crisp", "account": {"website_id": "b", "x": "y"}, "same": 1});
+        assert_eq!(changed_fields(&before, &after), ["account.website_id", "account.x", "enabled"]);
+        assert!(changed_fields(&before, &before).is_empty());
+    }
+}
