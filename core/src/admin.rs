@@ -33,7 +33,7 @@ pub fn check_password(username: &str, password: &str, field: &str, errors: &mut 
         errors.push(field, ErrorCode::TooShort, format!("the password must be at least {MIN_PASSWORD_CHARS} characters long"));
     } else if chars > MAX_PASSWORD_CHARS {
         errors.push(field, ErrorCode::TooLong, format!("the password must be at most {MAX_PASSWORD_CHARS} characters long"));
-    } else if password.trim().is_empty() || password.chars().all(|c| Some(c) == password.chars().next()) {
+    } else if password.trim().is_empty() || password.chars().all(|c| password.starts_with(c)) {
         errors.push(field, ErrorCode::TooCommon, "the password must not be one character repeated");
     } else if COMMON_PASSWORDS.contains(&password.to_lowercase().as_str()) {
         errors.push(field, ErrorCode::TooCommon, "this password is too common; choose one that is harder to guess");
@@ -123,10 +123,7 @@ pub fn key_change_from_json(body: &Value) -> Result<KeyChange, FieldErrors> {
         return Err(errors);
     };
     reader.reject_unknown(&["name", "regenerate"], &mut errors);
-    let name = match reader.string("name", false, &mut errors) {
-        Some(raw) => Some(check_key_name(Some(raw), &mut errors)),
-        None => None,
-    };
+    let name = reader.string("name", false, &mut errors).map(|raw| check_key_name(Some(raw), &mut errors));
     let regenerate = match reader.get("regenerate") {
         None | Some(Value::Bool(false)) => false,
         Some(Value::Bool(true)) => true,
