@@ -1,12 +1,39 @@
-//! The embed loader. `widget.js` (wasm-bindgen's no-modules glue wrapped by
-//! `cargo xtask build`) instantiates this module and calls [`run`] with the
-//! `<script>` element that loaded it.
+//! The embed loader. `widget.js` (the wrapper in `loader.js` around
+//! wasm-bindgen's no-modules glue) instantiates this module, calls [`start`]
+//! with the `<script>` element that loaded it, fetches the URL `start`
+//! returns and hands the answer to [`configure`].
+//!
+//! Here: read the tag (site, visitor), decide (enabled? guest allowed?), and
+//! run the provider's recipe ([`recipes`]). The tag's `data-switchboard-state`
+//! says how far it got: `loading`, `loaded`, `off` (no chat for this site),
+//! `guest` (chat only for signed-in visitors), `error`.
 //!
 //! Size matters more than anything here (it runs on every page view of every
-//! site), so the code avoids formatting, panics and `dyn_into`.
+//! site): no closures, no futures, no formatting, no typed DOM bindings; on
+//! wasm32 it is `no_std` with a panic handler that only aborts.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+mod engine;
+mod js;
+mod recipes;
+mod visitor;
+
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlScriptElement;
+
+use engine::{Cx, HOOK_IDENTIFY, HOOK_ON_LOAD};
+use js::{call, get, text};
+use visitor::{Visitor, GUEST};
+
+/// No unwinding and no message: formatting a panic would pull `core::fmt`
+/// into the loader, and nobody is there to read it. Code here avoids panics.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
@@ -17,14 +44,185 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::LeakingAllocator> =
 /// Attribute the loader sets on its own `<script>` tag to say how far it got.
 pub const STATE_ATTRIBUTE: &str = "data-switchboard-state";
 
-/// Entry point, called once per loaded `<script>` tag. `script` is `None` when
-/// the glue could not find its tag (it then has nothing to mark).
-#[wasm_bindgen]
-pub fn run(script: Option<HtmlScriptElement>) {
-    if let Some(script) = script {
-        // Marking cannot fail for an element we were handed; ignore the
-        // Result rather than pull in panic machinery.
-        let _ = script.set_attribute(STATE_ATTRIBUTE, "ready");
+/// What the server said applies to this site.
+struct Config {
+    provider: JsValue,
+    account: JsValue,
+    guests_allowed: bool,
+}
+
+struct State {
+    tag: JsValue,
+    helpers: JsValue,
+    config: Option<Config>,
+    visitor: Visitor,
+    /// The provider's script is on the page.
+    loaded: bool,
+}
+
+/// The loader's state. Not a `thread_local!` (its access can panic); every
+/// access goes through `try_borrow*` and clones what it needs out, so calls
+/// back from provider scripts never find it borrowed.
+struct Global(RefCell<State>);
+
+// SAFETY: wasm32-unknown-unknown without atomics has one thread.
+unsafe impl Sync for Global {}
+
+static STATE: Global =
+    Global(RefCell::new(State { tag: JsValue::UNDEFINED, helpers: JsValue::UNDEFINED, config: None, visitor: GUEST, loaded: false }));
+
+fn read<T>(f: impl FnOnce(&State) -> Option<T>) -> Option<T> {
+    STATE.0.try_borrow().ok().and_then(|state| f(&state))
+}
+
+fn write(f: impl FnOnce(&mut State)) {
+    if let Ok(mut state) = STATE.0.try_borrow_mut() {
+        f(&mut state);
     }
-    web_sys::console::info_1(&JsValue::from_str("Switchboard widget ready"));
+}
+
+fn mark(state: &str) {
+    if let Some(tag) = read(|s| Some(s.tag.clone())) {
+        call(&tag, "setAttribute", &[text(STATE_ATTRIBUTE), text(state)]);
+    }
+}
+
+/// One console warning per page, shared with the wrapper.
+fn warn(message: &str) {
+    if let Some(helpers) = read(|s| Some(s.helpers.clone())) {
+        call(&helpers, "warn", &[text(message)]);
+    }
+}
+
+/// Called once with the tag that loaded us and the wrapper's helpers.
+/// Returns the config URL to fetch, relative to the script's own URL (so a
+/// path prefix in front of Switchboard carries over).
+#[wasm_bindgen]
+pub fn start(tag: JsValue, helpers: JsValue) -> JsValue {
+    let visitor = Visitor::from_tag(&tag);
+    let site = js::non_empty(call(&tag, "getAttribute", &[text("data-site")]));
+    let (query, value) = match site {
+        Some(site) => ("api/v1/widget/config?site=", site),
+        None => ("api/v1/widget/config?host=", get(&get(&get(&helpers, "w"), "location"), "hostname")),
+    };
+    write(|s| {
+        s.tag = tag;
+        s.helpers = helpers;
+        s.visitor = visitor;
+    });
+    mark("loading");
+    js::concat(&text(query), &js::encode_uri_component(&value))
+}
+
+/// The answer to the config request: HTTP `status` (0 if the request
+/// failed, 1 if the body was not JSON) and the parsed body, if any.
+#[wasm_bindgen]
+pub fn configure(status: u32, body: JsValue) {
+    let problem = match status {
+        200 => None,
+        0 => Some("cannot reach the Switchboard server"),
+        1 => Some("the Switchboard server's answer is not JSON"),
+        404 => Some("this site is not configured in Switchboard (check data-site or the site's domains)"),
+        _ => Some("the Switchboard server answered with an error"),
+    };
+    if let Some(problem) = problem {
+        warn(problem);
+        mark("error");
+        return;
+    }
+    if get(&body, "enabled") != JsValue::TRUE {
+        mark("off");
+        return;
+    }
+    let account = get(&body, "account");
+    match js::non_empty(get(&body, "provider")) {
+        Some(provider) if account.is_object() => {
+            let guests_allowed = get(&body, "guest_users_allowed") == JsValue::TRUE;
+            write(|s| s.config = Some(Config { provider, account, guests_allowed }));
+            decide();
+        }
+        _ => {
+            warn("the Switchboard server's answer has no provider");
+            mark("error");
+        }
+    }
+}
+
+/// Runs `f` with the configured provider's recipe and the current state.
+fn with_recipe(only_loaded: bool, f: impl FnOnce(&Cx, &JsValue, bool)) {
+    let current = read(|s| {
+        let config = s.config.as_ref().filter(|_| s.loaded || !only_loaded)?;
+        Some((config.provider.clone(), config.account.clone(), s.helpers.clone(), s.visitor.clone(), config.guests_allowed))
+    });
+    if let Some((provider, account, helpers, visitor, guests_allowed)) = current {
+        match engine::recipe(&provider, &account) {
+            Some(recipe) => f(&Cx { recipe, account: &account, helpers: &helpers, visitor: &visitor }, &provider, guests_allowed),
+            None => {
+                warn("this version of the loader does not know the configured provider");
+                mark("error");
+            }
+        }
+    }
+}
+
+/// Loads the provider if the config and the visitor allow it (once).
+fn decide() {
+    if read(|s| Some(s.loaded)).unwrap_or(true) {
+        return;
+    }
+    with_recipe(false, |cx, provider, guests_allowed| {
+        if !cx.visitor.signed_in() && !guests_allowed {
+            mark("guest");
+        } else if cx.run(cx.recipe.load) {
+            write(|s| s.loaded = true);
+            cx.run("Y");
+            if let Some(tag) = read(|s| Some(s.tag.clone())) {
+                call(&tag, "setAttribute", &[text("data-switchboard-provider"), provider.clone()]);
+            }
+            mark("loaded");
+        } else {
+            warn("could not add the chat provider's script");
+            mark("error");
+        }
+    });
+}
+
+/// A provider called back (its script loaded, it said it is ready).
+#[wasm_bindgen]
+pub fn hook(code: u32) {
+    with_recipe(true, |cx, _, _| {
+        cx.run(match code {
+            HOOK_ON_LOAD => cx.recipe.on_load,
+            HOOK_IDENTIFY => "Y",
+            _ => "",
+        });
+    });
+}
+
+/// `Switchboard.identify({id, name, email})`: the visitor signed in (or
+/// changed). Loads the chat now if it is only for signed-in visitors.
+#[wasm_bindgen]
+pub fn identify(visitor: JsValue) {
+    let visitor = Visitor::from_js(&visitor);
+    write(|s| s.visitor = visitor);
+    hook(HOOK_IDENTIFY);
+    decide();
+}
+
+/// `Switchboard.open()`: opens the chat window where the provider allows it.
+#[wasm_bindgen]
+pub fn open() {
+    with_recipe(true, |cx, _, _| {
+        cx.run(cx.recipe.open);
+    });
+}
+
+/// `Switchboard.reset()`: on logout, clears the provider's visitor session
+/// where the provider allows it; the visitor is a guest again.
+#[wasm_bindgen]
+pub fn reset() {
+    with_recipe(true, |cx, _, _| {
+        cx.run(cx.recipe.reset);
+    });
+    write(|s| s.visitor = GUEST);
 }

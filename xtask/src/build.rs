@@ -33,17 +33,11 @@ const WIDGET_GLOBAL: &str = "__switchboard_widget";
 
 pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     eprintln!("xtask: building the admin app and the widget (wasm, profile {PROFILE})");
-    run_command(cargo().current_dir(root).args([
-        "build",
-        "--package",
-        "switchboard-app",
-        "--package",
-        "switchboard-widget",
-        "--profile",
-        PROFILE,
-        "--target",
-        WASM_TARGET,
-    ]))?;
+    // Two invocations: built together, the app's `std` features would be
+    // unified into the widget's dependencies, which must stay no_std.
+    for package in ["switchboard-app", "switchboard-widget"] {
+        run_command(cargo().current_dir(root).args(["build", "--package", package, "--profile", PROFILE, "--target", WASM_TARGET]))?;
+    }
 
     let work = root.join("target").join("xtask");
     let staging = root.join("dist.new");
@@ -53,7 +47,7 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
 
     let wasm_dir = root.join("target").join(WASM_TARGET).join(PROFILE);
     build_admin(root, tools, &wasm_dir.join("switchboard_app.wasm"), &work.join("app"), &staging.join("admin"))?;
-    build_widget(tools, &wasm_dir.join("switchboard_widget.wasm"), &work.join("widget"), &staging.join("widget"))?;
+    build_widget(root, tools, &wasm_dir.join("switchboard_widget.wasm"), &work.join("widget"), &staging.join("widget"))?;
     copy_dir(&root.join("public"), &staging.join("public"))?;
     gzip_tree(&staging)?;
 
@@ -99,7 +93,7 @@ fn build_admin(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: &
     Ok(())
 }
 
-fn build_widget(tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Result<()> {
+fn build_widget(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Result<()> {
     run_command(
         Command::new(&tools.wasm_bindgen)
             .args(["--target", "no-modules", "--no-modules-global", WIDGET_GLOBAL])
@@ -116,7 +110,8 @@ fn build_widget(tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Res
     if !glue.contains(&format!("let {WIDGET_GLOBAL} =")) {
         bail!("wasm-bindgen's no-modules glue no longer defines {WIDGET_GLOBAL}; update build_widget");
     }
-    let wrapped = wrap_widget_glue(&glue, &wasm_name);
+    let template = fs::read_to_string(root.join("widget").join("src").join("loader.js")).context("cannot read widget/src/loader.js")?;
+    let wrapped = wrap_widget_glue(&template, &glue, &wasm_name)?;
     let wrapped_path = work.join("widget.wrapped.js");
     fs::write(&wrapped_path, wrapped)?;
     let minified_path = work.join("widget.min.js");
@@ -134,26 +129,11 @@ fn build_widget(tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Res
     Ok(())
 }
 
-/// The loader: runs the glue inside a function (so nothing leaks into the host
-/// page's globals), finds the wasm next to `widget.js` wherever that was served
-/// from, and turns every failure into one console warning instead of an error
-/// thrown into the host page.
-fn wrap_widget_glue(glue: &str, wasm_name: &str) -> String {
-    format!(
-        r#"(function () {{
-"use strict";
-var script = document.currentScript;
-function warn(error) {{ console.warn("Switchboard: the chat widget could not start.", error); }}
-if (!script || !script.src || typeof WebAssembly !== "object") {{ warn("unsupported page or browser"); return; }}
-try {{
-{glue}
-{WIDGET_GLOBAL}({{ module_or_path: new URL("widget/{wasm_name}", script.src) }})
-  .then(function () {{ {WIDGET_GLOBAL}.run(script); }})
-  .catch(warn);
-}} catch (error) {{ warn(error); }}
-}})();
-"#
-    )
+/// The loader: `widget/src/loader.js` with the glue inside its function (so
+/// nothing leaks into the host page's globals) and the hashed wasm file name.
+fn wrap_widget_glue(template: &str, glue: &str, wasm_name: &str) -> Result<String> {
+    let with_glue = replace_once(template, "/*@GLUE@*/", glue)?;
+    replace_once(&with_glue, "@WASM_FILE@", wasm_name)
 }
 
 fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
@@ -284,12 +264,14 @@ mod tests {
 
     #[test]
     fn widget_wrapper_scopes_the_glue_and_loads_the_hashed_wasm_beside_the_loader() {
-        let wrapped = wrap_widget_glue("let __switchboard_widget = 1;", "widget-abc.wasm");
-        assert!(wrapped.starts_with("(function () {"));
-        assert!(wrapped.trim_end().ends_with("})();"));
-        assert!(wrapped.contains("let __switchboard_widget = 1;"));
-        assert!(wrapped.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
-        assert!(wrapped.contains(".catch(warn)"));
+        let template = include_str!("../../widget/src/loader.js");
+        let wrapped = wrap_widget_glue(template, "let __switchboard_widget = 1;", "widget-abc.wasm").expect("placeholders present");
+        let code = wrapped.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        assert!(code.trim_start().starts_with("(function () {"));
+        assert!(code.trim_end().ends_with("})();"));
+        assert!(code.contains("let __switchboard_widget = 1;"));
+        assert!(code.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
+        assert!(code.contains(".catch(warn)"));
     }
 
     #[test]

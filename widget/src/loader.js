@@ -1,0 +1,116 @@
+// widget.js: the one script a site embeds. `cargo xtask build` puts
+// wasm-bindgen's no-modules glue at the glue marker below and the hashed wasm
+// file name at the file marker, then minifies the result.
+//
+// This wrapper only does what must happen synchronously or is plumbing:
+// find its own <script> tag (currentScript exists only now), stop a second
+// copy of the tag, give the page `window.Switchboard` at once (calls made
+// before the wasm is ready are queued), fetch the config URL the wasm asks
+// for, turn provider callbacks into calls of the wasm's `hook`, turn every
+// failure into one console warning, and offer two queue stubs that need JS's
+// `arguments`. The decisions (which chat, which URL, which globals) are all
+// in the wasm.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var warned = false;
+  function warn(error) {
+    if (!warned) {
+      warned = true;
+      console.warn("Switchboard: the chat widget could not start.", error);
+    }
+  }
+  if (window.Switchboard && window.Switchboard.loader) {
+    // The tag is on the page twice: the first one does the work.
+    if (script) script.setAttribute("data-switchboard-state", "duplicate");
+    return;
+  }
+  var queue = [];
+  var wasm = null;
+  function api(name) {
+    return function (argument) {
+      try {
+        if (wasm) wasm[name](argument);
+        else queue.push([name, argument]);
+      } catch (error) {
+        warn(error);
+      }
+    };
+  }
+  window.Switchboard = { loader: 1, identify: api("identify"), open: api("open"), reset: api("reset") };
+  if (!script || !script.src || typeof WebAssembly !== "object") {
+    warn("unsupported page or browser");
+    return;
+  }
+  function guarded(call) {
+    try {
+      call();
+    } catch (error) {
+      warn(error);
+    }
+  }
+  var helpers = {
+    w: window,
+    // A function a provider calls back (script load, ready event).
+    hook: function (code) {
+      return function () { guarded(function () { wasm.hook(code); }); };
+    },
+    // The same, after a callback the page had set under that name.
+    chain: function (previous, code) {
+      return function () {
+        try {
+          if (typeof previous === "function") previous.apply(this, arguments);
+        } finally {
+          guarded(function () { wasm.hook(code); });
+        }
+      };
+    },
+    // A function that records its calls in f[property] (Intercom's `q`,
+    // Smartsupp's `_`), as the providers' own snippets do.
+    queue: function (property) {
+      var f = function () { f[property].push(arguments); };
+      f[property] = [];
+      f.c = function (args) { f[property].push(args); };
+      return f;
+    },
+    // LiveChat's documented stub: calls wait in _q until tracking.js loads.
+    livechat: function () {
+      var slice = [].slice;
+      var e = { _q: [], _h: null, _v: "2.0" };
+      function push(args) { return e._h ? e._h.apply(null, args) : e._q.push(args); }
+      ["on", "once", "off", "call"].forEach(function (name) {
+        e[name] = function () { push([name, slice.call(arguments)]); };
+      });
+      e.get = function () {
+        if (!e._h) throw new Error("[LiveChatWidget] You can't use getters before load.");
+        return push(["get", slice.call(arguments)]);
+      };
+      e.init = function () {};
+      return e;
+    },
+    warn: warn
+  };
+  try {
+    /*@GLUE@*/
+    __switchboard_widget({ module_or_path: new URL("widget/@WASM_FILE@", script.src) })
+      .then(function () {
+        wasm = __switchboard_widget;
+        var url = new URL(wasm.start(script, helpers), script.src);
+        for (var i = 0; i < queue.length; i++) wasm[queue[i][0]](queue[i][1]);
+        queue = [];
+        return fetch(url).then(
+          function (response) {
+            if (!response.ok) return wasm.configure(response.status, null);
+            return response.json().then(
+              function (body) { wasm.configure(200, body); },
+              function () { wasm.configure(1, null); }
+            );
+          },
+          function () { wasm.configure(0, null); }
+        );
+      })
+      .catch(warn);
+  } catch (error) {
+    warn(error);
+  }
+})();
