@@ -1,22 +1,28 @@
 //! Helpers for the end-to-end tests: the real server on a free port with a
-//! temporary data directory, and headless Chromium driven through chromedriver.
+//! temporary data directory, an admin API client, a second origin serving host
+//! pages, and headless Chromium driven through chromedriver.
 //!
 //! The built assets come from `SWITCHBOARD_TEST_ASSETS_DIR` (set by
 //! `cargo xtask test`) or the workspace's `dist/`.
 
+mod browser;
+mod host;
+
+pub use browser::{Browser, PAGE_TIMEOUT};
+pub use host::HostSite;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use fantoccini::{Client, ClientBuilder, Locator};
-use switchboard_server::{configuration::Config, startup::Application};
+use serde_json::Value;
+use switchboard_server::configuration::{AdminPassword, Config};
+use switchboard_server::startup::Application;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
-/// How long a page may take to reach the state a test waits for.
-pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 /// A running server; stopped when dropped.
 pub struct TestApp {
@@ -45,7 +51,8 @@ pub fn assets_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("dist"))
 }
 
-/// Starts the real application on 127.0.0.1 with an OS-chosen port.
+/// Starts the real application on 127.0.0.1 with an OS-chosen port and the
+/// admin `admin` / [`ADMIN_PASSWORD`].
 pub async fn spawn_app() -> Result<TestApp> {
     let assets = assets_dir();
     if !assets.join("admin").join("index.html").is_file() {
@@ -56,7 +63,8 @@ pub async fn spawn_app() -> Result<TestApp> {
         switchboard_server::telemetry::init();
     }
     let data_dir = tempfile::tempdir()?;
-    let config = Config::new("127.0.0.1:0".parse()?, data_dir.path().to_path_buf(), assets);
+    let mut config = Config::new("127.0.0.1:0".parse()?, data_dir.path().to_path_buf(), assets);
+    config.admin_password = Some(AdminPassword(ADMIN_PASSWORD.into()));
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
@@ -66,125 +74,84 @@ pub async fn spawn_app() -> Result<TestApp> {
     Ok(TestApp { addr, data_dir, stop: Some(stop) })
 }
 
-/// Headless Chromium under its own chromedriver; both end when this is dropped.
-pub struct Browser {
-    pub client: Client,
-    driver: Child,
-    _profile: TempDir,
+/// The admin API over HTTP with an API key (created through a login), as an
+/// integrator would use it.
+pub struct AdminApi {
+    base: String,
+    key: String,
+    agent: ureq::Agent,
 }
 
-impl Browser {
-    pub async fn start() -> Result<Self> {
-        let chromedriver = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
-        let port = free_port()?;
-        let mut command = Command::new(&chromedriver);
-        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
-        // Its own process group, so Drop can end chromedriver and every Chromium
-        // process it started, even when a test panics.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let driver = command
-            .spawn()
-            .with_context(|| format!("cannot start {chromedriver:?} (run `cargo xtask setup --browser`)"))?;
-        let profile = tempfile::tempdir()?;
-        let guard = DriverGuard(Some(driver));
-        let client = connect(port, &profile).await?;
-        Ok(Self { client, driver: guard.into_inner(), _profile: profile })
+impl AdminApi {
+    pub async fn new(app: &TestApp) -> Result<Self> {
+        let base = app.url("");
+        tokio::task::spawn_blocking(move || Self::connect(base)).await?
     }
 
-    /// Ends the WebDriver session cleanly (Drop then stops the driver).
-    pub async fn close(self) -> Result<()> {
-        self.client.clone().close().await?;
-        Ok(())
+    fn connect(base: String) -> Result<Self> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let mut login = agent
+            .post(&format!("{base}/api/v1/session"))
+            .header("content-type", "application/json")
+            .send(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())?;
+        let cookie = login
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .context("no session cookie")?
+            .to_string();
+        let session: Value = serde_json::from_str(&login.body_mut().read_to_string()?)?;
+        let csrf = session["csrf_token"].as_str().context("no CSRF token")?.to_string();
+        let mut created = agent
+            .post(&format!("{base}/api/v1/api-keys"))
+            .header("content-type", "application/json")
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .header("origin", &base)
+            .send(r#"{"name":"end-to-end tests"}"#)?;
+        let key: Value = serde_json::from_str(&created.body_mut().read_to_string()?)?;
+        let key = key["key"].as_str().context("no API key")?.to_string();
+        Ok(Self { base, key, agent })
     }
 
-    /// Waits until an element matching `css` exists and returns its text.
-    pub async fn text_of(&self, css: &str) -> Result<String> {
-        let element = self
-            .client
-            .wait()
-            .at_most(PAGE_TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("no element matches {css:?}"))?;
-        Ok(element.text().await?)
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        kill_group(&mut self.driver);
-    }
-}
-
-/// Kills chromedriver if connecting fails before a `Browser` owns it.
-struct DriverGuard(Option<Child>);
-
-impl DriverGuard {
-    fn into_inner(mut self) -> Child {
-        self.0.take().expect("guard holds the driver until handed over")
-    }
-}
-
-impl Drop for DriverGuard {
-    fn drop(&mut self) {
-        if let Some(driver) = self.0.as_mut() {
-            kill_group(driver);
-        }
-    }
-}
-
-fn kill_group(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stderr(Stdio::null())
-            .status();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
-    let mut args = vec![
-        "--headless=new".to_string(),
-        "--no-sandbox".into(),
-        "--disable-gpu".into(),
-        "--disable-dev-shm-usage".into(),
-        "--disable-background-networking".into(),
-        "--disable-component-update".into(),
-        "--disable-sync".into(),
-        "--disable-quic".into(),
-        "--no-first-run".into(),
-        "--window-size=1280,900".into(),
-        format!("--user-data-dir={}", profile.path().display()),
-    ];
-    if let Ok(extra) = std::env::var("SWITCHBOARD_TEST_CHROME_ARGS") {
-        args.extend(extra.split_whitespace().map(String::from));
-    }
-    let mut chrome_options = serde_json::Map::new();
-    chrome_options.insert("args".into(), args.into());
-    if let Some(binary) = std::env::var_os("CHROME_BIN") {
-        chrome_options.insert("binary".into(), binary.to_string_lossy().into_owned().into());
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome_options.into());
-
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match ClientBuilder::rustls()?.capabilities(capabilities.clone()).connect(&url).await {
-            Ok(client) => return Ok(client),
-            Err(error) if Instant::now() >= deadline => {
-                return Err(error).context("chromedriver did not start a browser session");
+    /// Sends JSON; fails unless the answer is 2xx.
+    pub async fn send(&self, method: &str, path: &str, body: Value) -> Result<Value> {
+        let url = format!("{}/api/v1{path}", self.base);
+        let agent = self.agent.clone();
+        let auth = format!("Bearer {}", self.key);
+        let method = method.to_string();
+        tokio::task::spawn_blocking(move || {
+            let request = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(&url)
+                .header("authorization", &auth)
+                .header("content-type", "application/json")
+                .body(body.to_string())?;
+            let mut response = agent.run(request)?;
+            let status = response.status();
+            let text = response.body_mut().read_to_string()?;
+            if !status.is_success() {
+                bail!("{method} {url} answered {status}: {text}");
             }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
+            Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
+        })
+        .await?
     }
-}
 
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+    pub async fn put(&self, path: &str, body: Value) -> Result<Value> {
+        self.send("PUT", path, body).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.send("POST", path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        self.send("GET", path, Value::Null).await
+    }
 }

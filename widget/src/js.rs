@@ -6,6 +6,7 @@
 //! access or call is ignored.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -22,6 +23,14 @@ extern "C" {
     /// `String(value)`
     #[wasm_bindgen(js_name = String)]
     pub fn to_text(value: &JsValue) -> JsValue;
+
+    /// String methods, callable on primitive strings (`Reflect` is not).
+    #[wasm_bindgen(js_name = String)]
+    type JsText;
+    #[wasm_bindgen(method, js_class = String)]
+    fn trim(this: &JsText) -> JsValue;
+    #[wasm_bindgen(method, js_class = String)]
+    fn concat(this: &JsText, other: &JsValue) -> JsValue;
 
     #[wasm_bindgen(js_name = Array)]
     pub type JsArray;
@@ -68,7 +77,7 @@ pub fn non_empty(value: JsValue) -> Option<JsValue> {
     if !value.is_string() {
         return None;
     }
-    let trimmed = call(&value, "trim", &[]);
+    let trimmed = value.unchecked_ref::<JsText>().trim();
     trimmed.is_truthy().then_some(trimmed)
 }
 
@@ -103,7 +112,7 @@ pub fn apply(target: &JsValue, method: &str, args: &JsArray) -> JsValue {
 
 /// `a + b` for JS strings.
 pub fn concat(a: &JsValue, b: &JsValue) -> JsValue {
-    call(a, "concat", core::slice::from_ref(b))
+    a.unchecked_ref::<JsText>().concat(b)
 }
 
 pub fn text(value: &str) -> JsValue {

@@ -13,8 +13,9 @@ use super::{ApiError, AppState};
 
 /// Visitors see an admin's change within a minute.
 const CACHE_FOUND: &str = "public, max-age=60";
-/// Unknown sites are re-checked sooner: the admin may be creating it right now.
-const CACHE_NOT_FOUND: &str = "public, max-age=10";
+/// Unknown sites are re-checked every time: the admin may be creating the site
+/// right now, and a reload must then show the chat.
+const CACHE_NOT_FOUND: &str = "no-cache";
 
 #[derive(Debug, Deserialize)]
 pub struct WidgetQuery {

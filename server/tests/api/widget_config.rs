@@ -78,6 +78,7 @@ async fn unknown_sites_and_bad_queries_are_json_errors_with_cors() {
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(response.error_code(), "unknown_site", "{uri}");
         assert_eq!(response.header("access-control-allow-origin"), Some("*"), "{uri}");
+        assert_eq!(response.header("cache-control"), Some("no-cache"), "{uri}");
     }
     for uri in ["/api/v1/widget/config", "/api/v1/widget/config?site=shop&host=shop.example.com"] {
         let response = app.get(uri).await;

@@ -3,3 +3,4 @@
 
 mod admin_app;
 mod demo;
+mod widget;

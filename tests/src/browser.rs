@@ -1,0 +1,158 @@
+//! Headless Chromium under its own chromedriver, for the end-to-end tests.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// How long a page may take to reach the state a test waits for.
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Headless Chromium under its own chromedriver; both end when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Result<Self> {
+        let chromedriver = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
+        let port = free_port()?;
+        let mut command = Command::new(&chromedriver);
+        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        // Its own process group, so Drop can end chromedriver and every Chromium
+        // process it started, even when a test panics.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command
+            .spawn()
+            .with_context(|| format!("cannot start {chromedriver:?} (run `cargo xtask setup --browser`)"))?;
+        let profile = tempfile::tempdir()?;
+        let guard = DriverGuard(Some(driver));
+        let client = connect(port, &profile).await?;
+        Ok(Self { client, driver: guard.into_inner(), _profile: profile })
+    }
+
+    /// Ends the WebDriver session cleanly (Drop then stops the driver).
+    pub async fn close(self) -> Result<()> {
+        self.client.clone().close().await?;
+        Ok(())
+    }
+
+    /// Waits until an element matching `css` exists and returns its text.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css:?}"))?;
+        Ok(element.text().await?)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        kill_group(&mut self.driver);
+    }
+}
+
+/// Kills chromedriver if connecting fails before a `Browser` owns it.
+struct DriverGuard(Option<Child>);
+
+impl DriverGuard {
+    fn into_inner(mut self) -> Child {
+        self.0.take().expect("guard holds the driver until handed over")
+    }
+}
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(driver) = self.0.as_mut() {
+            kill_group(driver);
+        }
+    }
+}
+
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--window-size=1280,900".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    if let Ok(extra) = std::env::var("SWITCHBOARD_TEST_CHROME_ARGS") {
+        args.extend(extra.split_whitespace().map(String::from));
+    }
+    let mut chrome_options = serde_json::Map::new();
+    chrome_options.insert("args".into(), args.into());
+    if let Some(binary) = std::env::var_os("CHROME_BIN") {
+        chrome_options.insert("binary".into(), binary.to_string_lossy().into_owned().into());
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), chrome_options.into());
+
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::rustls()?.capabilities(capabilities.clone()).connect(&url).await {
+            Ok(client) => return Ok(client),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(error).context("chromedriver did not start a browser session");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Browser {
+    /// Runs `script` (a function body) in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Waits until `script` returns a truthy value; returns that value.
+    pub async fn wait_for(&self, script: &str) -> Result<Value> {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let value = self.eval(script).await?;
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false)) && value != Value::String(String::new());
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("timed out waiting for: {script}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The embed on a page of another origin, in a real browser. No internet is
+//! needed: provider scripts may fail to load; the assertions are on what the
+//! loader put in the page.
+
+use serde_json::{json, Value};
+use switchboard_e2e::{spawn_app, AdminApi, Browser, HostSite, TestApp};
+
+/// Everything a widget test needs: Switchboard, its API, a host origin, a browser.
+struct World {
+    app: TestApp,
+    api: AdminApi,
+    host: HostSite,
+    browser: Browser,
+}
+
+impl World {
+    async fn new() -> anyhow::Result<Self> {
+        let app = spawn_app().await?;
+        let api = AdminApi::new(&app).await?;
+        let host = HostSite::start().await?;
+        let browser = Browser::start().await?;
+        Ok(Self { app, api, host, browser })
+    }
+
+    /// `<script>` tag as a site would paste it, with extra attributes.
+    fn embed(&self, attributes: &str) -> String {
+        format!(r#"<script async src="{}" {attributes}></script>"#, self.app.url("/widget.js"))
+    }
+
+    async fn instance(&self, enabled: bool, strategy: &str, guests: bool) -> anyhow::Result<()> {
+        let body = json!({"enabled": enabled, "site_settings_strategy": strategy, "provider": null, "account": {}, "guest_users_allowed": guests});
+        self.api.put("/instance/click-to-chat", body).await.map(drop)
+    }
+
+    async fn site(&self, id: &str, domains: &[&str], provider: &str, account: Value, guests: bool) -> anyhow::Result<()> {
+        self.api.post("/sites", json!({"id": id, "name": id, "domains": domains})).await?;
+        let settings = json!({"enabled": true, "provider": provider, "account": account, "guest_users_allowed": guests});
+        self.api.put(&format!("/sites/{id}/click-to-chat"), settings).await.map(drop)
+    }
+
+    /// Opens a host page and waits until the loader has decided.
+    async fn visit(&self, name: &str, embed: &str) -> anyhow::Result<String> {
+        let url = self.host.page(name, embed);
+        self.browser.client.goto(&url).await?;
+        let state = self
+            .browser
+            .wait_for(
+                r#"var s = document.querySelector('script[src$="/widget.js"]');
+                   var state = s && s.getAttribute("data-switchboard-state");
+                   return state && state !== "loading" ? state : null;"#,
+            )
+            .await?;
+        Ok(state.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Scripts on the page that are not the host's own or the loader.
+    async fn injected_scripts(&self) -> anyhow::Result<Vec<String>> {
+        let value = self
+            .browser
+            .eval(
+                r#"return Array.from(document.scripts).map(function (s) { return s.src; })
+                     .filter(function (src) { return src && src.indexOf("/widget.js") < 0; });"#,
+            )
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// The host page's own later script ran and nothing was thrown into it.
+    async fn host_unharmed(&self) -> anyhow::Result<()> {
+        self.browser.wait_for(r#"return document.getElementById("host").getAttribute("data-ran") === "yes";"#).await?;
+        let errors = self.browser.eval("return window.hostErrors;").await?;
+        assert_eq!(errors, json!([]), "errors reached the host page");
+        Ok(())
+    }
+}
+
+struct Case {
+    provider: &'static str,
+    account: Value,
+    src: &'static str,
+    /// A JS expression that is true when the provider's globals are set up.
+    globals: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            provider: "chatwoot",
+            account: json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://chat.example.com"}),
+            src: "https://chat.example.com/packs/js/sdk.js",
+            globals: r#"document.querySelector('script[src="https://chat.example.com/packs/js/sdk.js"]').defer === true"#,
+        },
+        Case {
+            provider: "crisp",
+            account: json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            src: "https://client.crisp.chat/l.js",
+            globals: r#"window.CRISP_WEBSITE_ID === "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c" && Array.isArray(window.$crisp)"#,
+        },
+        Case {
+            provider: "hubspot",
+            account: json!({"hub_id": "20123456", "region": "eu1"}),
+            src: "https://js-eu1.hs-scripts.com/20123456.js",
+            globals: r#"document.getElementById("hs-script-loader").src === "https://js-eu1.hs-scripts.com/20123456.js""#,
+        },
+        Case {
+            provider: "intercom",
+            account: json!({"app_id": "abc12def"}),
+            src: "https://widget.intercom.io/widget/abc12def",
+            globals: r#"window.intercomSettings.app_id === "abc12def" && window.intercomSettings.api_base === "https://api-iam.intercom.io"
+                && typeof window.Intercom === "function" && Array.isArray(window.Intercom.q)"#,
+        },
+        Case {
+            provider: "jivochat",
+            account: json!({"widget_id": "aBcD3fGh1J"}),
+            src: "https://code.jivosite.com/widget/aBcD3fGh1J",
+            globals: r#"typeof window.jivo_onLoadCallback === "function""#,
+        },
+        Case {
+            provider: "livechat",
+            account: json!({"license": "12345678", "group": "2"}),
+            src: "https://cdn.livechatinc.com/tracking.js",
+            globals: r#"window.__lc.license === 12345678 && window.__lc.group === 2 && Array.isArray(window.LiveChatWidget._q)
+                && typeof window.LiveChatWidget.call === "function""#,
+        },
+        Case {
+            provider: "liveperson",
+            account: json!({"site_id": "12345678"}),
+            src: "https://lptag.liveperson.net/tag/tag.js?site=12345678",
+            globals: r#"window.lpTag.site === "12345678" && Array.isArray(window.lpTag.sdes) && window.lpTag.section === """#,
+        },
+        Case {
+            provider: "smartsupp",
+            account: json!({"key": "0123456789abcdef0123456789abcdef01234567"}),
+            src: "https://www.smartsuppchat.com/loader.js?",
+            globals: r#"window._smartsupp.key === "0123456789abcdef0123456789abcdef01234567" && typeof window.smartsupp === "function"
+                && Array.isArray(window.smartsupp._)"#,
+        },
+        Case {
+            provider: "tawkto",
+            account: json!({"property_id": "5f8e1a2b3c4d5e6f7a8b9c0d", "widget_id": "1h2g3f4e5"}),
+            src: "https://embed.tawk.to/5f8e1a2b3c4d5e6f7a8b9c0d/1h2g3f4e5",
+            globals: r#"typeof window.Tawk_API === "object" && window.Tawk_LoadStart instanceof Date"#,
+        },
+        Case {
+            provider: "tidio",
+            account: json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
+            src: "https://code.tidio.co/abcdefghijklmnopqrstuvwxyz012345.js",
+            globals: "true",
+        },
+        Case {
+            provider: "zendesk",
+            account: json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "messaging"}),
+            src: "https://static.zdassets.com/ekr/snippet.js?key=0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+            globals: r#"document.getElementById("ze-snippet") !== null"#,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_provider_gets_exactly_its_official_embed() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", false).await?;
+    for case in cases() {
+        let site = format!("site-{}", case.provider);
+        world.site(&site, &[], case.provider, case.account.clone(), true).await?;
+        let state = world.visit(&site, &world.embed(&format!(r#"data-site="{site}""#))).await?;
+        let warnings = world.browser.eval("return window.hostWarnings;").await?;
+        assert_eq!(state, "loaded", "{}: {warnings}", case.provider);
+        assert_eq!(world.injected_scripts().await?, vec![case.src.to_string()], "{}: exactly one provider script", case.provider);
+        let globals = world.browser.eval(&format!("return {};", case.globals)).await?;
+        assert_eq!(globals, json!(true), "{}: globals", case.provider);
+        let marked = world.browser.eval(r#"return document.querySelector('script[src$="/widget.js"]').getAttribute("data-switchboard-provider");"#).await?;
+        assert_eq!(marked, json!(case.provider));
+        world.host_unharmed().await?;
+    }
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn signed_in_visitors_reach_the_providers_identity_api() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", false).await?;
+    let user = r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
+    let checks = [
+        ("crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            r#"return JSON.stringify(window.$crisp);"#,
+            json!(r#"[["set","user:email",["hanako@example.jp"]],["set","user:nickname",["Hanako Yamada"]]]"#)),
+        ("tidio", json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
+            r#"return document.tidioIdentify;"#,
+            json!({"distinct_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"})),
+        ("tawkto", json!({"property_id": "5f8e1a2b3c4d5e6f7a8b9c0d", "widget_id": "default"}),
+            r#"return window.Tawk_API.visitor;"#,
+            json!({"name": "Hanako Yamada", "email": "hanako@example.jp"})),
+        ("intercom", json!({"app_id": "abc12def"}),
+            r#"var s = window.intercomSettings; return [s.user_id, s.name, s.email, Array.from(window.Intercom.q[0])];"#,
+            json!(["u-42", "Hanako Yamada", "hanako@example.jp", ["update", {"user_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"}]])),
+        ("livechat", json!({"license": "12345678"}),
+            r#"return window.LiveChatWidget._q;"#,
+            json!([["call", ["set_customer_name", "Hanako Yamada"]], ["call", ["set_customer_email", "hanako@example.jp"]]])),
+        ("smartsupp", json!({"key": "0123456789abcdef0123456789abcdef01234567"}),
+            r#"return window.smartsupp._.map(function (a) { return Array.from(a); });"#,
+            json!([["name", "Hanako Yamada"], ["email", "hanako@example.jp"]])),
+        ("liveperson", json!({"site_id": "12345678"}),
+            r#"return window.lpTag.sdes;"#,
+            json!([{"type": "ctmrinfo", "info": {"customerId": "u-42"}},
+                   {"type": "personal", "personal": {"firstname": "Hanako Yamada", "contacts": [{"email": "hanako@example.jp"}]}}])),
+    ];
+    for (provider, account, script, expected) in checks {
+        let site = format!("id-{provider}");
+        // Chat only for signed-in visitors: the identity attributes make this one.
+        world.site(&site, &[], provider, account, false).await?;
+        let state = world.visit(&site, &world.embed(&format!(r#"data-site="{site}" {user}"#))).await?;
+        assert_eq!(state, "loaded", "{provider}");
+        assert_eq!(world.browser.eval(script).await?, expected, "{provider}");
+        world.host_unharmed().await?;
+    }
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn guests_get_no_chat_when_guests_are_not_allowed_until_they_sign_in() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", false).await?;
+    world.site("members", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), false).await?;
+    let state = world.visit("members", &world.embed(r#"data-site="members""#)).await?;
+    assert_eq!(state, "guest");
+    assert!(world.injected_scripts().await?.is_empty(), "no provider script for a guest");
+    world.host_unharmed().await?;
+
+    // The page signs the visitor in later through the JS API.
+    world.browser.eval(r#"Switchboard.identify({id: 7, name: "Taro", email: "taro@example.jp"}); return true;"#).await?;
+    world.browser.wait_for(r#"return document.querySelector('script[src$="/widget.js"]').getAttribute("data-switchboard-state") === "loaded";"#).await?;
+    assert_eq!(world.injected_scripts().await?, vec!["https://client.crisp.chat/l.js".to_string()]);
+    let queue = world.browser.eval("return JSON.stringify(window.$crisp);").await?;
+    assert_eq!(queue, json!(r#"[["set","user:email",["taro@example.jp"]],["set","user:nickname",["Taro"]]]"#));
+
+    // open() and reset() map to Crisp's own commands.
+    world.browser.eval("Switchboard.open(); Switchboard.reset(); return true;").await?;
+    let queue = world.browser.eval("return JSON.stringify(window.$crisp.slice(2));").await?;
+    assert_eq!(queue, json!(r#"[["do","chat:open"],["do","session:reset"]]"#));
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn no_chat_when_the_site_or_instance_is_off_or_the_site_is_unknown() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "always_override", true).await?;
+    world.site("off", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+    world
+        .api
+        .put("/sites/off/click-to-chat", json!({"enabled": false, "provider": "crisp", "account": {}, "guest_users_allowed": true}))
+        .await?;
+    world.site("on", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+
+    assert_eq!(world.visit("site-off", &world.embed(r#"data-site="off""#)).await?, "off");
+    assert!(world.injected_scripts().await?.is_empty());
+    world.host_unharmed().await?;
+
+    assert_eq!(world.visit("unknown", &world.embed(r#"data-site="nobody""#)).await?, "error");
+    assert!(world.injected_scripts().await?.is_empty());
+    world.host_unharmed().await?;
+
+    // The master switch turns off even a site with its own settings.
+    world.instance(false, "always_override", true).await?;
+    assert_eq!(world.visit("instance-off", &world.embed(r#"data-site="on""#)).await?, "off");
+    assert!(world.injected_scripts().await?.is_empty());
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn without_data_site_the_site_is_found_by_host_name() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", true).await?;
+    world.site("by-host", &["localhost"], "tidio", json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}), true).await?;
+    assert_eq!(world.visit("no-data-site", &world.embed("")).await?, "loaded");
+    assert_eq!(world.injected_scripts().await?, vec!["https://code.tidio.co/abcdefghijklmnopqrstuvwxyz012345.js".to_string()]);
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", true).await?;
+    world.site("twice", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+    let tag = world.embed(r#"data-site="twice""#);
+    assert_eq!(world.visit("twice", &format!("{tag}\n{tag}")).await?, "loaded");
+    world.browser.wait_for(r#"return Array.from(document.querySelectorAll('script[src$="/widget.js"]')).map(function (s) { return s.getAttribute("data-switchboard-state"); }).sort().join() === "duplicate,loaded";"#).await?;
+    assert_eq!(world.injected_scripts().await?, vec!["https://client.crisp.chat/l.js".to_string()]);
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
