@@ -3,6 +3,7 @@
 //!
 //! - [`admin`] — rules for admin accounts, passwords and API key names
 //! - [`catalog`] — the chat providers, their account fields and formats
+//! - [`csp`] — the Content-Security-Policy a host page needs
 //! - [`account`] — validating a provider account field by field
 //! - [`errors`] — field-level validation errors (code, field, message)
 //! - [`settings`] — Click to Chat settings and how they are validated
@@ -13,6 +14,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod csp;
 pub mod errors;
 pub mod public_config;
 pub mod resolution;

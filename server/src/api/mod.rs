@@ -14,6 +14,7 @@ mod providers;
 mod session;
 mod setup;
 mod site_click_to_chat;
+mod site_csp;
 mod sites;
 mod widget_config;
 
@@ -58,6 +59,7 @@ fn admin_routes(state: AppState) -> Router<AppState> {
         .route("/sites/{id}", get(sites::get).put(sites::update).delete(sites::delete))
         .route("/sites/{id}/click-to-chat", get(site_click_to_chat::get).put(site_click_to_chat::put))
         .route("/sites/{id}/click-to-chat/effective", get(site_click_to_chat::effective))
+        .route("/sites/{id}/csp", get(site_csp::get))
         .route_layer(from_fn_with_state(state, require_auth))
 }
 

@@ -10,6 +10,7 @@ mod instance;
 mod process;
 mod providers;
 mod site_click_to_chat;
+mod site_csp;
 mod sites;
 mod static_files;
 mod widget_config;

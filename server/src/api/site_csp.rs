@@ -1,0 +1,49 @@
+//! `GET /sites/{id}/csp`: the Content-Security-Policy directives a page of
+//! this site needs for Switchboard's loader and the site's effective provider.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use serde_json::{json, Value};
+use switchboard_core::csp::host_page_policy;
+use switchboard_core::errors::{ErrorCode, FieldError};
+use switchboard_core::resolution::resolve;
+
+use super::{ApiError, AppState};
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let snapshot = state.store.snapshot();
+    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    let effective = resolve(&snapshot.document.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value));
+    let provider = effective.provider.filter(|_| effective.enabled());
+    let origin = switchboard_origin(&state, &headers)?;
+    let policy = host_page_policy(provider, &effective.account, &origin);
+    Ok(Json(json!({
+        "site": id,
+        "provider": provider,
+        "switchboard_origin": origin,
+        "directives": policy.directives,
+        "policy": policy.header_value(),
+        "note": policy.note,
+    })))
+}
+
+/// Where pages load `widget.js` from: the configured public URL, else the
+/// address this request came to.
+fn switchboard_origin(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(origin) = &state.auth.config.public_origin {
+        return Ok(origin.clone());
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let sane = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if !sane {
+        return Err(ApiError::BadRequest(FieldError::new(
+            "Host",
+            ErrorCode::InvalidFormat,
+            "cannot tell this server's address; start it with --public-url",
+        )));
+    }
+    let https = state.auth.config.trust_forwarded_for
+        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    Ok(format!("{}://{host}", if https { "https" } else { "http" }))
+}
