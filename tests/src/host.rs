@@ -23,11 +23,19 @@ pub struct HostSite {
 impl HostSite {
     pub async fn start() -> Result<Self> {
         let pages: Pages = Arc::default();
-        let router = Router::new().route("/{page}", get(page)).with_state(Arc::clone(&pages));
+        let router = Router::new()
+            .route("/{page}", get(page))
+            .route("/broken/{mode}/{*path}", get(broken_switchboard))
+            .with_state(Arc::clone(&pages));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(Self { addr, pages })
+    }
+
+    /// `http://localhost:<port>`: a different origin from the Switchboard server's.
+    pub fn origin(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
     }
 
     /// Publishes a page whose `<head>` holds `embed`; returns its URL on
@@ -51,7 +59,26 @@ window.addEventListener("unhandledrejection", function (e) {{ hostErrors.push("r
         if let Ok(mut pages) = self.pages.lock() {
             pages.insert(name.to_string(), html);
         }
-        format!("http://localhost:{}/{name}", self.addr.port())
+        format!("{}/{name}", self.origin())
+    }
+}
+
+/// A copy of the built widget served by a misbehaving "Switchboard":
+/// `/broken/not-json/widget.js` answers its config request with a body that
+/// is not JSON, `/broken/unreachable/widget.js` redirects it to a closed port.
+async fn broken_switchboard(Path((mode, path)): Path<(String, String)>) -> axum::response::Response {
+    let widget_dir = crate::assets_dir().join("widget");
+    if path == "widget.js" || path.starts_with("widget/") {
+        let file = widget_dir.join(path.trim_start_matches("widget/"));
+        let content_type = if path.ends_with(".wasm") { "application/wasm" } else { "text/javascript" };
+        return match std::fs::read(file) {
+            Ok(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    match mode.as_str() {
+        "not-json" => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "<html>surprise</html>").into_response(),
+        _ => (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "http://127.0.0.1:9/nothing-listens-here")]).into_response(),
     }
 }
 

@@ -291,3 +291,47 @@ async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
     world.host_unharmed().await?;
     world.browser.close().await
 }
+
+/// The loader's warnings as the host page saw them.
+async fn warnings(world: &World) -> anyhow::Result<Vec<String>> {
+    Ok(serde_json::from_value(world.browser.eval("return window.hostWarnings;").await?)?)
+}
+
+#[tokio::test]
+async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Result<()> {
+    let world = World::new().await?;
+
+    // An unknown site (404).
+    assert_eq!(world.visit("unknown", &world.embed(r#"data-site="nobody""#)).await?, "error");
+    world.host_unharmed().await?;
+    let seen = warnings(&world).await?;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].starts_with("Switchboard:") && seen[0].contains("not configured"), "{seen:?}");
+
+    // A config answer that is not JSON, and a server that cannot be reached.
+    for (mode, message) in [("not-json", "not JSON"), ("unreachable", "cannot reach")] {
+        let tag = format!(r#"<script async src="{}/broken/{mode}/widget.js" data-site="x"></script>"#, world.host.origin());
+        assert_eq!(world.visit(mode, &tag).await?, "error", "{mode}");
+        world.host_unharmed().await?;
+        let seen = warnings(&world).await?;
+        assert_eq!(seen.len(), 1, "{mode}: {seen:?}");
+        assert!(seen[0].contains(message), "{mode}: {seen:?}");
+    }
+
+    // A host page whose CSP does not allow WebAssembly.
+    let csp = format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="script-src 'unsafe-inline' {}">"#,
+        world.app.url("")
+    );
+    let url = world.host.page("no-wasm", &format!("{csp}\n{}", world.embed(r#"data-site="nobody""#)));
+    world.browser.client.goto(&url).await?;
+    world.browser.wait_for("return window.hostWarnings.length > 0;").await?;
+    world.host_unharmed().await?;
+    let seen = warnings(&world).await?;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].starts_with("Switchboard: the chat widget could not start."), "{seen:?}");
+    // The page's API exists and calling it does not throw either.
+    let calls = world.browser.eval("Switchboard.open(); Switchboard.identify({id: 1}); Switchboard.reset(); return 'ok';").await?;
+    assert_eq!(calls, json!("ok"));
+    world.browser.close().await
+}
