@@ -257,10 +257,8 @@ impl Cx<'_> {
                 let chained = call(self.helpers, "chain", &[get(&window, target), JsValue::from_f64(HOOK_IDENTIFY.into())]);
                 set(&window, target, &chained);
             }
-            "Y" => {
-                if self.visitor.signed_in() {
-                    self.run(self.recipe.identify);
-                }
+            "Y" if self.visitor.signed_in() => {
+                self.run(self.recipe.identify);
             }
             _ => {}
         }

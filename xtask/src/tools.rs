@@ -180,7 +180,8 @@ mod tests {
         let root = crate::workspace_root();
         let locked = locked_wasm_bindgen_version(&root).expect("Cargo.lock names wasm-bindgen");
         let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
-        let pin = format!("wasm-bindgen = \"={locked}\"");
-        assert!(manifest.contains(&pin), "Cargo.toml should contain {pin}");
+        let line = manifest.lines().find(|l| l.starts_with("wasm-bindgen =")).expect("the workspace declares wasm-bindgen");
+        let pin = format!("\"={locked}\"");
+        assert!(line.contains(&pin), "Cargo.toml should pin wasm-bindgen to {pin}: {line}");
     }
 }
