@@ -335,3 +335,63 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Re
     assert_eq!(calls, json!("ok"));
     world.browser.close().await
 }
+
+/// Providers that take the visitor only once they are ready: the test stands
+/// in for the provider's script (which cannot load offline) by defining its
+/// API and firing the event or callback the provider would.
+#[tokio::test]
+async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", false).await?;
+    let user = r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
+    let hanako = json!({"name": "Hanako Yamada", "email": "hanako@example.jp"});
+
+    world.site("cw", &[], "chatwoot", json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://chat.example.com"}), false).await?;
+    assert_eq!(world.visit("cw", &world.embed(&format!(r#"data-site="cw" {user}"#))).await?, "loaded");
+    let calls = world
+        .browser
+        .eval(
+            r#"var calls = [];
+               window.chatwootSDK = { run: function (o) { calls.push(["run", o]); } };
+               document.querySelector('script[src="https://chat.example.com/packs/js/sdk.js"]').dispatchEvent(new Event("load"));
+               window.$chatwoot = { hasLoaded: true, setUser: function (id, u) { calls.push(["setUser", id, u]); } };
+               window.dispatchEvent(new Event("chatwoot:ready"));
+               return calls;"#,
+        )
+        .await?;
+    assert_eq!(
+        calls,
+        json!([["run", {"websiteToken": "pX7kR2mQ9vW4tY6zB8nC3dF5", "baseUrl": "https://chat.example.com"}], ["setUser", "u-42", hanako]])
+    );
+
+    world.site("jv", &[], "jivochat", json!({"widget_id": "aBcD3fGh1J"}), false).await?;
+    let page_callback = "<script>window.pageCallbacks = 0; window.jivo_onLoadCallback = function () { pageCallbacks++; };</script>";
+    assert_eq!(world.visit("jv", &format!("{page_callback}\n{}", world.embed(&format!(r#"data-site="jv" {user}"#)))).await?, "loaded");
+    let calls = world
+        .browser
+        .eval(
+            r#"var calls = [];
+               window.jivo_api = { setContactInfo: function (o) { calls.push(o); } };
+               window.jivo_onLoadCallback();
+               return [window.pageCallbacks, calls];"#,
+        )
+        .await?;
+    assert_eq!(calls, json!([1, [hanako]]), "the page's own callback still runs");
+
+    world.site("zd", &[], "zendesk", json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "classic"}), false).await?;
+    assert_eq!(world.visit("zd", &world.embed(&format!(r#"data-site="zd" {user}"#))).await?, "loaded");
+    let calls = world
+        .browser
+        .eval(
+            r#"var calls = [];
+               window.zE = function () { calls.push(Array.from(arguments)); };
+               document.getElementById("ze-snippet").dispatchEvent(new Event("load"));
+               Switchboard.open();
+               Switchboard.reset();
+               return calls;"#,
+        )
+        .await?;
+    assert_eq!(calls, json!([["webWidget", "identify", hanako], ["webWidget", "open"], ["webWidget", "logout"]]));
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
