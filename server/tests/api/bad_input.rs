@@ -6,15 +6,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::{crisp_settings, TestApp};
 
-async fn app_with_data() -> TestApp {
-    let app = TestApp::new().await;
-    app.create_site("shop", &["shop.example.com"]).await;
-    let mut instance = crisp_settings(true);
-    instance["site_settings_strategy"] = json!("inherit_or_override");
-    assert_eq!(app.put("/api/v1/instance/click-to-chat", &instance).await.status, StatusCode::OK);
-    app
-}
-
 fn store_bytes(app: &TestApp) -> Vec<u8> {
     std::fs::read(app.data_dir.path().join("switchboard.json")).expect("store file")
 }
@@ -36,7 +27,7 @@ fn site_chat(provider: &str, account: Value) -> Value {
 
 #[tokio::test]
 async fn malformed_json_and_wrong_content_types() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let before = store_bytes(&app);
     let uri = "/api/v1/sites/shop/click-to-chat";
     let broken = app.request(Method::PUT, uri, &[("content-type", "application/json")], Some(b"{\"enabled\": tru".to_vec())).await;
@@ -58,7 +49,7 @@ async fn malformed_json_and_wrong_content_types() {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let before = store_bytes(&app);
     let huge = json!({"id": "big", "name": "x".repeat(100 * 1024), "domains": []});
     let response = app.post("/api/v1/sites", &huge).await;
@@ -69,7 +60,7 @@ async fn bodies_over_the_limit_are_refused() {
 
 #[tokio::test]
 async fn wrong_types_unknown_fields_and_unknown_providers() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let uri = "/api/v1/sites/shop/click-to-chat";
     refused(&app, Method::PUT, uri, &json!({"enabled": "yes", "provider": null, "guest_users_allowed": 1}),
         StatusCode::UNPROCESSABLE_ENTITY, &[("enabled", "wrong_type"), ("guest_users_allowed", "wrong_type")]).await;
@@ -91,7 +82,7 @@ async fn wrong_types_unknown_fields_and_unknown_providers() {
 
 #[tokio::test]
 async fn ids_that_could_break_out_of_a_script_are_refused() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let uri = "/api/v1/sites/shop/click-to-chat";
     for hostile in ["abc\"def", "abc'def", "<script>alert(1)</script>", "abc def", "javascript:alert(1)", "a`b", "a\\u0022"] {
         for (provider, field) in [("intercom", "app_id"), ("tidio", "public_key"), ("jivochat", "widget_id"), ("crisp", "website_id"), ("livechat", "license")] {
@@ -106,7 +97,7 @@ async fn ids_that_could_break_out_of_a_script_are_refused() {
 
 #[tokio::test]
 async fn chatwoot_needs_an_https_base_url() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let uri = "/api/v1/sites/shop/click-to-chat";
     for (url, code) in [
         ("http://chat.example.com", "not_https"),
@@ -125,7 +116,7 @@ async fn chatwoot_needs_an_https_base_url() {
 
 #[tokio::test]
 async fn bad_sites_and_duplicates() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "Bad id", "name": "x", "domains": []}),
         StatusCode::UNPROCESSABLE_ENTITY, &[("id", "invalid_format")]).await;
     refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "a\"b", "name": "x", "domains": []}),
@@ -144,7 +135,7 @@ async fn bad_sites_and_duplicates() {
 
 #[tokio::test]
 async fn unknown_endpoints_and_methods_are_json() {
-    let app = app_with_data().await;
+    let app = TestApp::with_crisp_site().await;
     let missing = app.get("/api/v1/nothing-here").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.error_code(), "not_found");

@@ -157,6 +157,17 @@ impl TestApp {
         }
     }
 
+    /// Site `shop` (domain shop.example.com) under instance settings that
+    /// give every site Crisp (`inherit_or_override`).
+    pub async fn with_crisp_site() -> Self {
+        let app = Self::new().await;
+        app.create_site("shop", &["shop.example.com"]).await;
+        let mut instance = crisp_settings(true);
+        instance["site_settings_strategy"] = serde_json::json!("inherit_or_override");
+        assert_eq!(app.put("/api/v1/instance/click-to-chat", &instance).await.status, StatusCode::OK);
+        app
+    }
+
     pub async fn create_site(&self, id: &str, domains: &[&str]) -> TestResponse {
         let response = self.post("/api/v1/sites", &serde_json::json!({"id": id, "name": format!("Site {id}"), "domains": domains})).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());

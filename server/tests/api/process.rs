@@ -109,6 +109,16 @@ impl Drop for Server {
     }
 }
 
+/// Runs the server on `data_dir` to completion (for starts that must fail).
+fn run_once(data_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
+        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run server")
+}
+
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -225,12 +235,7 @@ fn a_corrupt_store_stops_start_up_and_is_left_untouched() {
     let path = data.path().join("switchboard.json");
     let corrupt = b"{\"schema_version\": 1, \"sites\": {\"shop\": ";
     std::fs::write(&path, corrupt).expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data.path())
-        .output()
-        .expect("run server");
+    let output = run_once(data.path());
     assert!(!output.status.success(), "the server must not start on a corrupt store");
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("switchboard.json") && log.contains("not valid") && log.contains("left untouched"), "{log}");
@@ -241,12 +246,7 @@ fn a_corrupt_store_stops_start_up_and_is_left_untouched() {
 fn a_second_server_on_the_same_data_directory_is_refused() {
     let data = tempfile::tempdir().expect("temp dir");
     let _first = Server::start(data.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
-        .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data.path())
-        .output()
-        .expect("run server");
+    let output = run_once(data.path());
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("another Switchboard server is using the data directory"));
 }

@@ -3,18 +3,9 @@ use serde_json::json;
 
 use crate::helpers::{crisp_settings, TestApp, CRISP_ID};
 
-async fn app_with_crisp_site() -> TestApp {
-    let app = TestApp::new().await;
-    app.create_site("shop", &["shop.example.com"]).await;
-    let mut instance = crisp_settings(true);
-    instance["site_settings_strategy"] = json!("inherit_or_override");
-    assert_eq!(app.put("/api/v1/instance/click-to-chat", &instance).await.status, StatusCode::OK);
-    app
-}
-
 #[tokio::test]
 async fn by_site_id_with_cors_cache_and_etag() {
-    let app = app_with_crisp_site().await;
+    let app = TestApp::with_crisp_site().await;
     let response = app.get("/api/v1/widget/config?site=shop").await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.header("access-control-allow-origin"), Some("*"));
@@ -29,7 +20,7 @@ async fn by_site_id_with_cors_cache_and_etag() {
 
 #[tokio::test]
 async fn by_host_name_as_the_browser_reports_it() {
-    let app = app_with_crisp_site().await;
+    let app = TestApp::with_crisp_site().await;
     for host in ["shop.example.com", "SHOP.example.com", "shop.example.com:8443", "shop.example.com."] {
         let response = app.get(&format!("/api/v1/widget/config?host={host}")).await;
         assert_eq!(response.status, StatusCode::OK, "{host}");
@@ -39,7 +30,7 @@ async fn by_host_name_as_the_browser_reports_it() {
 
 #[tokio::test]
 async fn if_none_match_gets_304_until_the_settings_change() {
-    let app = app_with_crisp_site().await;
+    let app = TestApp::with_crisp_site().await;
     let first = app.get("/api/v1/widget/config?site=shop").await;
     let etag = first.header("etag").expect("etag").to_string();
     let again = app.request(Method::GET, "/api/v1/widget/config?site=shop", &[("if-none-match", &etag)], None).await;
@@ -61,7 +52,7 @@ async fn if_none_match_gets_304_until_the_settings_change() {
 
 #[tokio::test]
 async fn a_site_without_chat_reveals_nothing_but_that() {
-    let app = app_with_crisp_site().await;
+    let app = TestApp::with_crisp_site().await;
     let mut off = crisp_settings(false);
     off["site_settings_strategy"] = json!("always_inherit");
     assert_eq!(app.put("/api/v1/instance/click-to-chat", &off).await.status, StatusCode::OK);
@@ -72,7 +63,7 @@ async fn a_site_without_chat_reveals_nothing_but_that() {
 
 #[tokio::test]
 async fn unknown_sites_and_bad_queries_are_json_errors_with_cors() {
-    let app = app_with_crisp_site().await;
+    let app = TestApp::with_crisp_site().await;
     for uri in ["/api/v1/widget/config?site=nope", "/api/v1/widget/config?host=other.example.com", "/api/v1/widget/config?site=%22%3Cx%3E"] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{uri}");
