@@ -1,46 +1,179 @@
-//! Typed calls to the Switchboard server. Every function returns the server's
-//! data or an [`ApiError`] the screens can show as is.
+//! Typed calls to the Switchboard REST API. Every function returns the
+//! server's data or an [`ApiError`] the screens can show. Changes carry the
+//! session's CSRF token; the session cookie goes along by itself.
 
-use serde::{de::DeserializeOwned, Deserialize};
-use std::fmt;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use switchboard_core::errors::FieldWarning;
+use switchboard_core::settings::InstanceChatSettings;
+
+const API: &str = "/api/v1";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    /// The request never got an answer (offline, server down).
-    Network(String),
-    /// The server answered with an error status.
-    Status(u16),
-    /// The answer was not the JSON we expected.
-    Decode(String),
+    /// No answer at all (offline, server down).
+    Network,
+    /// An answer with an error: HTTP status, machine code, message, fields.
+    Server { status: u16, code: String, message: String, fields: Vec<FieldProblem> },
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ApiError {
+    pub fn status(&self) -> u16 {
         match self {
-            Self::Network(e) => write!(f, "cannot reach the server: {e}"),
-            Self::Status(code) => write!(f, "the server answered HTTP {code}"),
-            Self::Decode(e) => write!(f, "unexpected answer from the server: {e}"),
+            Self::Network => 0,
+            Self::Server { status, .. } => *status,
+        }
+    }
+
+    pub fn fields(&self) -> &[FieldProblem] {
+        match self {
+            Self::Network => &[],
+            Self::Server { fields, .. } => fields,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Network => "cannot reach the server".into(),
+            Self::Server { message, .. } => message.clone(),
         }
     }
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = gloo_net::http::Request::get(path)
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if !response.ok() {
-        return Err(ApiError::Status(response.status()));
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+    #[serde(default)]
+    fields: Vec<FieldProblem>,
+}
+
+async fn error_from(response: Response) -> ApiError {
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => ApiError::Server { status, code: body.error.code, message: body.error.message, fields: body.error.fields },
+        Err(_) => ApiError::Server { status, code: "http_error".into(), message: format!("HTTP {status}"), fields: Vec::new() },
     }
-    response.json().await.map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// A successful answer: the body and the record's revision (ETag), if any.
+pub struct Answer<T> {
+    pub body: T,
+    pub etag: Option<String>,
+}
+
+async fn finish<T: DeserializeOwned>(request: Result<Response, gloo_net::Error>) -> Result<Answer<T>, ApiError> {
+    let response = request.map_err(|_| ApiError::Network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    let etag = response.headers().get("etag");
+    let body = response.json::<T>().await.map_err(|e| ApiError::Server {
+        status: response.status(),
+        code: "bad_answer".into(),
+        message: e.to_string(),
+        fields: Vec::new(),
+    })?;
+    Ok(Answer { body, etag })
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<Answer<T>, ApiError> {
+    finish(Request::get(&format!("{API}{path}")).send().await).await
+}
+
+/// A change: JSON body, CSRF token, optional `If-Match`.
+async fn send<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    csrf: &str,
+    if_match: Option<&str>,
+    body: &B,
+) -> Result<Answer<T>, ApiError> {
+    let mut builder = builder.header("X-CSRF-Token", csrf);
+    if let Some(etag) = if_match {
+        builder = builder.header("If-Match", etag);
+    }
+    let request = builder.json(body).map_err(|_| ApiError::Network)?;
+    finish(request.send().await).await
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Health {
-    pub status: String,
-    pub version: String,
+pub struct SetupStatus {
+    pub needed: bool,
 }
 
-pub async fn health() -> Result<Health, ApiError> {
-    get_json("/healthz").await
+pub async fn setup_status() -> Result<SetupStatus, ApiError> {
+    get("/setup").await.map(|a| a.body)
+}
+
+/// The signed-in admin, as the server sees them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Session {
+    pub username: String,
+    pub csrf_token: String,
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+pub async fn create_first_admin(username: &str, password: &str) -> Result<Session, ApiError> {
+    let request = Request::post(&format!("{API}/setup")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
+    finish(request.send().await).await.map(|a| a.body)
+}
+
+pub async fn sign_in(username: &str, password: &str) -> Result<Session, ApiError> {
+    let request = Request::post(&format!("{API}/session")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
+    finish(request.send().await).await.map(|a| a.body)
+}
+
+/// The current session, or `Ok(None)` when not signed in.
+pub async fn current_session() -> Result<Option<Session>, ApiError> {
+    match get::<Session>("/session").await {
+        Ok(answer) => Ok(Some(answer.body)),
+        Err(error) if error.status() == 401 => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("{API}/session")).header("X-CSRF-Token", csrf).send().await.map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InstanceSettings {
+    pub settings: InstanceChatSettings,
+    #[serde(default)]
+    pub warnings: Vec<FieldWarning>,
+}
+
+pub async fn instance_settings() -> Result<Answer<InstanceSettings>, ApiError> {
+    get("/instance/click-to-chat").await
+}
+
+pub async fn save_instance_settings(
+    csrf: &str,
+    etag: Option<&str>,
+    settings: &serde_json::Value,
+) -> Result<Answer<InstanceSettings>, ApiError> {
+    send(Request::put(&format!("{API}/instance/click-to-chat")), csrf, etag, settings).await
 }

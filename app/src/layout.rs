@@ -1,17 +1,85 @@
-//! The frame around every screen: header, navigation, main area.
+//! The frame around every screen, and the gate in front of it: while nobody
+//! is signed in, the screen is the first-run setup or the login instead.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api;
+use crate::i18n::{Lang, T};
+use crate::routes::{login::Login, setup::Setup};
+use crate::state::{use_app, Gate};
+
 #[component]
-pub fn Shell(children: Children) -> impl IntoView {
+pub fn Guarded(children: ChildrenFn) -> impl IntoView {
+    let app = use_app();
+    let children = StoredValue::new(children);
+    move || match app.gate.get() {
+        Gate::Checking => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
+        Gate::Unreachable => view! {
+            <div class="page-status" role="alert">
+                <p class="error">{app.t(T::ServerUnreachable)}</p>
+                <button type="button" on:click=move |_| app.check()>{app.t(T::Reload)}</button>
+            </div>
+        }
+        .into_any(),
+        Gate::NeedsSetup => view! { <Setup/> }.into_any(),
+        Gate::SignedOut => view! { <Login/> }.into_any(),
+        Gate::SignedIn(_) => view! { <Shell>{children.read_value()()}</Shell> }.into_any(),
+    }
+}
+
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let app = use_app();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <label class="language">
+            <span class="visually-hidden">{app.t(T::Language)}</span>
+            <select
+                aria-label=app.t(T::Language)
+                prop:value=move || app.lang.get().code()
+                on:change:target=move |ev| {
+                    if let Some(lang) = Lang::from_code(&ev.target().value()) {
+                        app.lang.set(lang);
+                    }
+                }
+            >
+                <option value="en">"English"</option>
+                <option value="ja">"日本語"</option>
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn Shell(children: Children) -> impl IntoView {
+    let app = use_app();
+    let username = move || app.session().map(|s| s.username).unwrap_or_default();
+    let sign_out = move |_| {
+        if let Some(session) = app.session() {
+            leptos::task::spawn_local(async move {
+                let _ = api::sign_out(&session.csrf_token).await;
+                app.gate.set(Gate::SignedOut);
+            });
+        }
+    };
+    view! {
+        <a class="skip-link" href="#main">{app.t(T::SkipToContent)}</a>
         <header class="app-header">
             <span class="brand">{switchboard_core::version::PRODUCT_NAME}</span>
-            <nav aria-label="Main">
-                <A href="/admin/">"Overview"</A>
+            <nav aria-label=app.t(T::MainNavigation)>
+                <A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A>
+                <A href="/admin/sites">{app.t(T::NavSites)}</A>
+                <A href="/admin/api-keys">{app.t(T::NavApiKeys)}</A>
+                <A href="/admin/audit">{app.t(T::NavAudit)}</A>
             </nav>
+            <div class="header-tools">
+                <LanguageSwitch/>
+                <span class="user">
+                    <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span>
+                    <strong class="username">{username}</strong>
+                </span>
+                <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
+            </div>
         </header>
         <main id="main" class="app-main" tabindex="-1">{children()}</main>
     }

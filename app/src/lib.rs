@@ -1,11 +1,13 @@
 //! Switchboard's admin app: a Leptos client-side-rendered SPA served at `/admin/`.
 //!
 //! Layout follows Leptos' `examples/hackernews`: a small typed `api` module and
-//! one file per screen under `routes/`.
+//! one file per screen under `routes/`. Every string is in `i18n`.
 
 pub mod api;
+pub mod i18n;
 mod layout;
 mod routes;
+mod state;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -14,18 +16,24 @@ use leptos_router::{
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 
+use layout::Guarded;
+use routes::{click_to_chat::ClickToChat, coming_soon::ComingSoon, not_found::NotFound};
+
 /// Where the server mounts the app; every client-side route lives below it.
 pub const BASE_PATH: &str = "/admin";
 
 #[component]
 pub fn App() -> impl IntoView {
+    state::provide();
     view! {
         <Router base=BASE_PATH>
-            <layout::Shell>
-                <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view=routes::overview::Overview/>
-                </Routes>
-            </layout::Shell>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
+                <Route path=path!("/click-to-chat") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
+                <Route path=path!("/sites") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
+                <Route path=path!("/api-keys") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
+                <Route path=path!("/audit") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
+            </Routes>
         </Router>
     }
 }

@@ -135,6 +135,29 @@ fn free_port() -> Result<u16> {
 }
 
 impl Browser {
+    /// Saves a PNG of the current page as `test-output/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<()> {
+        let dir = crate::output_dir().join("screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let png = self.client.screenshot().await?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// Types into the element matching `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.client.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css(css)).await.with_context(|| format!("no {css}"))?;
+        element.clear().await?;
+        element.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = self.client.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css(css)).await.with_context(|| format!("no {css}"))?;
+        element.click().await?;
+        Ok(())
+    }
+
     /// Runs `script` (a function body) in the page and returns its result.
     pub async fn eval(&self, script: &str) -> Result<Value> {
         Ok(self.client.execute(script, vec![]).await?)

@@ -45,6 +45,11 @@ impl Drop for TestApp {
     }
 }
 
+/// Where tests leave files for people to look at (screenshots).
+pub fn output_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("test-output")
+}
+
 pub fn assets_dir() -> PathBuf {
     std::env::var_os("SWITCHBOARD_TEST_ASSETS_DIR")
         .map(PathBuf::from)
@@ -54,6 +59,15 @@ pub fn assets_dir() -> PathBuf {
 /// Starts the real application on 127.0.0.1 with an OS-chosen port and the
 /// admin `admin` / [`ADMIN_PASSWORD`].
 pub async fn spawn_app() -> Result<TestApp> {
+    spawn(true).await
+}
+
+/// The same, as on a first start: no administrator yet.
+pub async fn spawn_fresh_app() -> Result<TestApp> {
+    spawn(false).await
+}
+
+async fn spawn(with_admin: bool) -> Result<TestApp> {
     let assets = assets_dir();
     if !assets.join("admin").join("index.html").is_file() {
         bail!("no built assets in {}: run `cargo xtask build` (or `cargo xtask test`)", assets.display());
@@ -64,7 +78,9 @@ pub async fn spawn_app() -> Result<TestApp> {
     }
     let data_dir = tempfile::tempdir()?;
     let mut config = Config::new("127.0.0.1:0".parse()?, data_dir.path().to_path_buf(), assets);
-    config.admin_password = Some(AdminPassword(ADMIN_PASSWORD.into()));
+    if with_admin {
+        config.admin_password = Some(AdminPassword(ADMIN_PASSWORD.into()));
+    }
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

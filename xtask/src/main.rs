@@ -82,7 +82,7 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
     let mut cargo = cargo();
     cargo
         .current_dir(root)
-        .args(["test", "--workspace", "--exclude", "switchboard-app", "--exclude", "switchboard-widget"])
+        .args(["test", "--workspace", "--exclude", "switchboard-widget"])
         .args(cargo_test_args)
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
         .env("CHROMEDRIVER", &browser.chromedriver);

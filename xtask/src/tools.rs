@@ -127,33 +127,44 @@ fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
 }
 
 /// Chromium and chromedriver for the end-to-end tests: `CHROMEDRIVER` if set,
-/// else the one on PATH, else Debian's `chromium` and `chromium-driver`.
+/// else the one on PATH, else Debian's `chromium` and `chromium-driver`; plus a
+/// Japanese font, so screenshots of the Japanese UI show text, not boxes.
 pub fn ensure_browser() -> Result<Browser> {
-    if let Some(path) = std::env::var_os("CHROMEDRIVER") {
-        return Ok(Browser { chromedriver: PathBuf::from(path) });
+    let mut packages = Vec::new();
+    let chromedriver = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).or_else(|| find_on_path("chromedriver"));
+    if chromedriver.is_none() || find_browser().is_none() {
+        packages.extend(["chromium", "chromium-driver"]);
     }
-    if let (Some(chromedriver), Some(_)) = (find_on_path("chromedriver"), find_browser()) {
-        return Ok(Browser { chromedriver });
+    if !has_japanese_font() {
+        packages.push("fonts-ipafont-gothic");
     }
-    eprintln!("xtask: installing Debian's chromium and chromium-driver");
-    let apt = |args: &[&str]| {
-        let mut command = if is_root() {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run_command(&mut command)
-    };
-    apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
-        .context("the browser tests need Chromium and chromedriver (Debian packages chromium, chromium-driver)")?;
-    match find_on_path("chromedriver") {
+    if !packages.is_empty() {
+        eprintln!("xtask: installing Debian packages: {}", packages.join(" "));
+        apt(&["update", "-qq"])?;
+        let mut install = vec!["install", "-y", "-qq"];
+        install.extend(&packages);
+        apt(&install).context("the browser tests need Chromium, chromedriver and a Japanese font (Debian packages chromium, chromium-driver, fonts-ipafont-gothic)")?;
+    }
+    match chromedriver.or_else(|| find_on_path("chromedriver")) {
         Some(chromedriver) => Ok(Browser { chromedriver }),
         None => bail!("chromedriver is still not on PATH after installing chromium-driver"),
     }
+}
+
+fn apt(args: &[&str]) -> Result<()> {
+    let mut command = if is_root() {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    run_command(&mut command)
+}
+
+fn has_japanese_font() -> bool {
+    command_output(Command::new("fc-list").arg(":lang=ja")).is_ok_and(|fonts| !fonts.trim().is_empty())
 }
 
 fn find_browser() -> Option<PathBuf> {

@@ -1,4 +1,7 @@
 //! One file per screen.
 
+pub mod click_to_chat;
+pub mod coming_soon;
+pub mod login;
 pub mod not_found;
-pub mod overview;
+pub mod setup;

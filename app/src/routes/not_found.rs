@@ -1,11 +1,17 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::T;
+use crate::state::use_app;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let app = use_app();
     view! {
-        <h1 class="page-title">"Page not found"</h1>
-        <p>"There is no screen at this address."</p>
-        <p><A href="/admin/">"Back to the overview"</A></p>
+        <main id="main" class="app-main">
+            <h1 class="page-title">{app.t(T::NotFoundTitle)}</h1>
+            <p>{app.t(T::NotFoundLead)}</p>
+            <p><A href="/admin/click-to-chat">{app.t(T::BackToStart)}</A></p>
+        </main>
     }
 }

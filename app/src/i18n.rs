@@ -1,0 +1,164 @@
+//! Every string the admin app shows, in English and Japanese. The `texts!`
+//! table makes a string without both languages a compile error; the tests
+//! check that none is empty or left untranslated. Catalog strings (provider
+//! labels and help, strategies) come from `switchboard_core` in both languages.
+
+use switchboard_core::text::Localized;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.get(..2)?.to_ascii_lowercase().as_str() {
+            "en" => Some(Self::En),
+            "ja" => Some(Self::Ja),
+            _ => None,
+        }
+    }
+
+    /// Picks the language of a core catalog string.
+    pub fn pick(self, text: Localized) -> &'static str {
+        match self {
+            Self::En => text.en,
+            Self::Ja => text.ja,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $en:literal, $ja:literal;)*) => {
+        /// A user-facing string of the admin app.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$key, Lang::En) => $en, (T::$key, Lang::Ja) => $ja,)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    SkipToContent => "Skip to content", "本文へ移動";
+    MainNavigation => "Main", "メインメニュー";
+    NavClickToChat => "Click to Chat", "Click to Chat";
+    NavSites => "Sites", "サイト";
+    NavApiKeys => "API access keys", "API アクセスキー";
+    NavAudit => "Audit log", "監査ログ";
+    Language => "Language", "言語";
+    SignedInAs => "Signed in as", "ログイン中:";
+    SignOut => "Sign out", "ログアウト";
+    Loading => "Loading…", "読み込み中…";
+    ServerUnreachable => "Cannot reach the Switchboard server. Check your connection and reload.", "Switchboard サーバーに接続できません。接続を確認して再読み込みしてください。";
+    Reload => "Reload", "再読み込み";
+    SetupTitle => "Create the first administrator", "最初の管理者を作成";
+    SetupLead => "Switchboard has no administrator yet. The account you create here can sign in and manage everything.", "Switchboard にはまだ管理者がいません。ここで作成したアカウントでログインし、すべての設定を管理できます。";
+    Username => "User name", "ユーザー名";
+    UsernameHelp => "Lowercase letters, digits, '.', '_' or '-'.", "英小文字・数字・「.」「_」「-」が使えます。";
+    Password => "Password", "パスワード";
+    PasswordHelp => "At least 10 characters; not a common password and not containing the user name.", "10 文字以上で、よく使われるパスワードやユーザー名を含むものは使えません。";
+    CreateAdmin => "Create administrator", "管理者を作成";
+    LoginTitle => "Sign in to Switchboard", "Switchboard にログイン";
+    SignIn => "Sign in", "ログイン";
+    WrongCredentials => "Wrong user name or password.", "ユーザー名またはパスワードが正しくありません。";
+    TooManyAttempts => "Too many failed sign-ins. Wait a few minutes and try again.", "ログインの失敗が多すぎます。数分待ってから再度お試しください。";
+    Working => "Working…", "処理中…";
+    NotFoundTitle => "Page not found", "ページが見つかりません";
+    NotFoundLead => "There is no screen at this address.", "このアドレスには画面がありません。";
+    BackToStart => "Back to Click to Chat", "Click to Chat に戻る";
+    ComingSoonTitle => "Not available yet", "まだ利用できません";
+    ComingSoonLead => "This screen is not in the admin app yet. Its REST API works already; see the README.", "この画面はまだ管理画面にありません。REST API はすでに利用できます（README を参照）。";
+    C2cTitle => "Click to Chat", "Click to Chat";
+    C2cLead => "Choose the live chat that your sites load, and for whom. These are the instance settings; sites can have their own.", "サイトで読み込むライブチャットと、その対象を選びます。これはインスタンス設定で、サイトごとの設定も可能です。";
+    EnableC2c => "Enable Click to Chat", "Click to Chat を有効にする";
+    EnableC2cHelp => "Turned off, no site shows a chat, whatever its own settings say.", "オフにすると、サイト側の設定にかかわらず、どのサイトにもチャットは表示されません。";
+    Strategy => "Site settings strategy", "サイト設定戦略";
+    Provider => "Chat provider", "チャットプロバイダー";
+    NoProvider => "None", "なし";
+    ProviderHelp => "How do I get these values?", "これらの値の取得方法";
+    GuestsAllowed => "Guest users allowed", "ゲストユーザーを許可";
+    GuestsAllowedHelp => "Visitors who are not signed in also get the chat.", "ログインしていない訪問者にもチャットを表示します。";
+    Save => "Save", "保存";
+    Saved => "Saved.", "保存しました。";
+    FixErrors => "Some fields need attention; nothing was saved.", "入力内容に問題があります。保存されていません。";
+    StaleTitle => "Someone else changed these settings since you opened them.", "この設定は、開いた後に他の人によって変更されました。";
+    StaleAction => "Load their version", "最新の内容を読み込む";
+    UnsavedChanges => "You have unsaved changes.", "保存されていない変更があります。";
+    Optional => "optional", "任意";
+    Example => "Example", "例";
+    ErrRequired => "Required.", "入力してください。";
+    ErrUnsafe => "Only letters, digits, '_' and '-' are allowed here.", "英数字と「_」「-」のみ使用できます。";
+    ErrFormat => "This does not have the expected format.", "形式が正しくありません。";
+    ErrNotHttps => "Must start with https://.", "https:// で始まる必要があります。";
+    ErrTooLong => "Too long.", "長すぎます。";
+    ErrTooShort => "Too short.", "短すぎます。";
+    ErrTooCommon => "Too easy to guess; choose another.", "推測されやすいため使用できません。";
+    ErrSameAsUser => "Must not contain the user name.", "ユーザー名を含めることはできません。";
+    ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
+    Warning => "Check this value", "この値を確認してください";
+}
+
+impl T {
+    /// The message for a server field-error code, falling back to the
+    /// server's English message for codes without a translation.
+    pub fn for_error_code(code: &str) -> Option<T> {
+        Some(match code {
+            "required" => T::ErrRequired,
+            "unsafe_characters" => T::ErrUnsafe,
+            "invalid_format" | "wrong_type" => T::ErrFormat,
+            "not_https" => T::ErrNotHttps,
+            "too_long" => T::ErrTooLong,
+            "too_short" => T::ErrTooShort,
+            "too_common" => T::ErrTooCommon,
+            "same_as_username" => T::ErrSameAsUser,
+            "invalid_choice" => T::ErrChoice,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Japanese strings may equal the English only when they are product
+    /// names kept as they are.
+    const SAME_IN_BOTH: &[T] = &[T::NavClickToChat, T::C2cTitle];
+
+    #[test]
+    fn every_string_has_english_and_japanese() {
+        for key in T::ALL {
+            let (en, ja) = (key.get(Lang::En), key.get(Lang::Ja));
+            assert!(!en.trim().is_empty(), "{key:?} lacks English");
+            assert!(!ja.trim().is_empty(), "{key:?} lacks Japanese");
+            if !SAME_IN_BOTH.contains(key) {
+                assert!(!ja.is_ascii(), "{key:?}: the Japanese text looks untranslated: {ja:?}");
+                assert!(en.is_ascii() || en.contains('…') || en.contains('’'), "{key:?}: the English text looks Japanese: {en:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn language_codes() {
+        assert_eq!(Lang::from_code("ja-JP"), Some(Lang::Ja));
+        assert_eq!(Lang::from_code("EN-us"), Some(Lang::En));
+        assert_eq!(Lang::from_code("fr"), None);
+        assert_eq!(Lang::from_code("x"), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! App-wide state, provided as context: the language and who is signed in.
+
+use leptos::prelude::*;
+
+use crate::api::{self, Session};
+use crate::i18n::{Lang, T};
+
+const LANG_KEY: &str = "switchboard.lang";
+
+/// Where the app stands with the server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Gate {
+    Checking,
+    /// No administrator exists yet.
+    NeedsSetup,
+    SignedOut,
+    SignedIn(Session),
+    Unreachable,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub lang: RwSignal<Lang>,
+    pub gate: RwSignal<Gate>,
+}
+
+impl AppState {
+    /// A reactive string in the current language.
+    pub fn t(self, key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let lang = self.lang;
+        move || key.get(lang.get())
+    }
+
+    pub fn session(self) -> Option<Session> {
+        match self.gate.get() {
+            Gate::SignedIn(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// Asks the server whether setup is needed and who is signed in.
+    pub fn check(self) {
+        self.gate.set(Gate::Checking);
+        leptos::task::spawn_local(async move {
+            let gate = match api::setup_status().await {
+                Ok(status) if status.needed => Gate::NeedsSetup,
+                Ok(_) => match api::current_session().await {
+                    Ok(Some(session)) => Gate::SignedIn(session),
+                    Ok(None) => Gate::SignedOut,
+                    Err(_) => Gate::Unreachable,
+                },
+                Err(_) => Gate::Unreachable,
+            };
+            self.gate.set(gate);
+        });
+    }
+}
+
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// The language remembered in this browser, else the browser's, else English.
+fn initial_lang() -> Lang {
+    let window = window();
+    let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    stored
+        .or_else(|| window.navigator().language())
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or(Lang::En)
+}
+
+pub fn provide() {
+    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking) };
+    Effect::new(move |_| {
+        let lang = state.lang.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+        if let Ok(Some(storage)) = window().local_storage() {
+            let _ = storage.set_item(LANG_KEY, lang.code());
+        }
+    });
+    provide_context(state);
+    state.check();
+}
