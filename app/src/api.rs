@@ -177,3 +177,94 @@ pub async fn save_instance_settings(
 ) -> Result<Answer<InstanceSettings>, ApiError> {
     send(Request::put(&format!("{API}/instance/click-to-chat")), csrf, etag, settings).await
 }
+
+// ---- Sites ----
+
+use switchboard_core::settings::ChatSettings;
+use switchboard_core::site::Site;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SiteList {
+    pub sites: Vec<Site>,
+}
+
+pub async fn sites() -> Result<Vec<Site>, ApiError> {
+    get::<SiteList>("/sites").await.map(|a| a.body.sites)
+}
+
+pub async fn site(id: &str) -> Result<Answer<Site>, ApiError> {
+    get(&format!("/sites/{}", encode(id))).await
+}
+
+pub async fn create_site(csrf: &str, site: &serde_json::Value) -> Result<Answer<Site>, ApiError> {
+    send(Request::post(&format!("{API}/sites")), csrf, None, site).await
+}
+
+pub async fn update_site(csrf: &str, id: &str, etag: Option<&str>, site: &serde_json::Value) -> Result<Answer<Site>, ApiError> {
+    send(Request::put(&format!("{API}/sites/{}", encode(id))), csrf, etag, site).await
+}
+
+pub async fn delete_site(csrf: &str, id: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("{API}/sites/{}", encode(id)))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SiteSettings {
+    pub settings: ChatSettings,
+    pub saved: bool,
+    #[serde(default)]
+    pub warnings: Vec<FieldWarning>,
+}
+
+pub async fn site_settings(id: &str) -> Result<Answer<SiteSettings>, ApiError> {
+    get(&format!("/sites/{}/click-to-chat", encode(id))).await
+}
+
+pub async fn save_site_settings(csrf: &str, id: &str, etag: Option<&str>, settings: &serde_json::Value) -> Result<Answer<SiteSettings>, ApiError> {
+    send(Request::put(&format!("{API}/sites/{}/click-to-chat", encode(id))), csrf, etag, settings).await
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Explained {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Effective {
+    pub enabled: bool,
+    pub strategy: switchboard_core::settings::Strategy,
+    pub source: String,
+    pub reason: Explained,
+    pub inactive: Option<Explained>,
+    pub provider: Option<switchboard_core::catalog::ProviderId>,
+    pub guest_users_allowed: bool,
+}
+
+pub async fn effective(id: &str) -> Result<Effective, ApiError> {
+    get(&format!("/sites/{}/click-to-chat/effective", encode(id))).await.map(|a| a.body)
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Csp {
+    pub policy: String,
+    pub note: String,
+}
+
+pub async fn csp(id: &str) -> Result<Csp, ApiError> {
+    get(&format!("/sites/{}/csp", encode(id))).await.map(|a| a.body)
+}
+
+/// Site ids are slugs, but ids typed into a URL bar are not.
+fn encode(segment: &str) -> String {
+    js_sys::encode_uri_component(segment).into()
+}

@@ -112,11 +112,68 @@ texts! {
     ErrSameAsUser => "Must not contain the user name.", "ユーザー名を含めることはできません。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
     Warning => "Check this value", "この値を確認してください";
+    SitesTitle => "Sites", "サイト";
+    SitesLead => "The websites that embed Switchboard. Each can use the instance settings or its own.", "Switchboard を埋め込む Web サイトです。インスタンス設定を使うことも、独自の設定を持つこともできます。";
+    SiteId => "Site ID", "サイト ID";
+    SiteIdHelp => "Used in the embed code (data-site). Lowercase letters, digits and '-'; cannot be changed later.", "埋め込みコード（data-site）で使います。英小文字・数字・「-」が使え、後から変更できません。";
+    SiteName => "Name", "名前";
+    SiteDomains => "Domains", "ドメイン";
+    SiteDomainsHelp => "Host names where the site runs, one per line (e.g. www.example.com). The widget finds the site by these when data-site is missing.", "サイトのホスト名を 1 行に 1 つ入力します（例: www.example.com）。data-site がない場合、ウィジェットはこれでサイトを判別します。";
+    AddSite => "Add site", "サイトを追加";
+    SiteAdded => "Site added.", "サイトを追加しました。";
+    NoSites => "No sites yet. Add the first one below.", "サイトはまだありません。下のフォームから追加してください。";
+    Actions => "Actions", "操作";
+    Delete => "Delete", "削除";
+    DeleteSiteTitle => "Delete this site?", "このサイトを削除しますか？";
+    DeleteSiteWarning => "This cannot be undone. The site and its Click to Chat settings are deleted, and pages that embed it show no chat.", "この操作は取り消せません。サイトとその Click to Chat 設定が削除され、埋め込んでいるページにはチャットが表示されなくなります。";
+    DeletePermanently => "Delete permanently", "完全に削除";
+    Cancel => "Cancel", "キャンセル";
+    BackToSites => "All sites", "サイト一覧";
+    SiteDetails => "Site details", "サイトの詳細";
+    SiteC2cTitle => "Click to Chat for this site", "このサイトの Click to Chat";
+    ReadOnlyAlwaysInherit => "These settings are not used: the instance strategy is Always Inherit, so every site uses the instance settings. Change the strategy under Click to Chat to edit them.", "このサイトの設定は使われません。インスタンスの戦略が「常に継承」のため、すべてのサイトでインスタンス設定が使われます。編集するには Click to Chat で戦略を変更してください。";
+    EffectiveTitle => "What applies now", "現在適用されている設定";
+    EffectiveNone => "No chat loads on this site.", "このサイトではチャットは読み込まれません。";
+    FromInstance => "inherited from the instance settings", "インスタンス設定から継承";
+    FromSite => "from this site's own settings", "このサイト独自の設定";
+    GuestsToo => "Guests get the chat too.", "ゲストにもチャットが表示されます。";
+    SignedInOnly => "Only signed-in visitors get the chat.", "ログインした訪問者にのみチャットが表示されます。";
+    ReasonInstanceDisabled => "Click to Chat is turned off in the instance settings, so no site shows a chat.", "インスタンス設定で Click to Chat がオフになっているため、どのサイトにもチャットは表示されません。";
+    ReasonAlwaysInherit => "The instance settings apply to every site (strategy: Always Inherit).", "すべてのサイトにインスタンス設定が適用されます（戦略: 常に継承）。";
+    ReasonAlwaysOverride => "This site's own settings apply (strategy: Always Override).", "このサイト独自の設定が適用されます（戦略: 常に上書き）。";
+    ReasonOverrideNoSettings => "Every site must bring its own settings (strategy: Always Override), and this site has none saved.", "各サイトが独自の設定を持つ必要があります（戦略: 常に上書き）が、このサイトには保存された設定がありません。";
+    ReasonSiteConfigured => "This site has its own provider and account, which override the instance settings (strategy: Inherit or Override).", "このサイトには独自のプロバイダーとアカウントがあり、インスタンス設定より優先されます（戦略: 継承または上書き）。";
+    ReasonSiteNotConfigured => "This site has no provider and account of its own, so it inherits the instance settings (strategy: Inherit or Override).", "このサイトには独自のプロバイダーとアカウントがないため、インスタンス設定を継承します（戦略: 継承または上書き）。";
+    InactiveDisabled => "Click to Chat is turned off in these settings.", "この設定では Click to Chat がオフになっています。";
+    InactiveNoProvider => "No chat provider is chosen in these settings.", "この設定ではチャットプロバイダーが選ばれていません。";
+    InactiveIncomplete => "The provider's account details are incomplete.", "プロバイダーのアカウント情報が不足しています。";
+    EmbedTitle => "Embed code", "埋め込みコード";
+    EmbedHelp => "Paste this into every page of the site, e.g. before </head>. Add data-user-id, data-user-name and data-user-email for signed-in visitors.", "サイトのすべてのページ（例: </head> の直前）に貼り付けます。ログイン中の訪問者には data-user-id、data-user-name、data-user-email を追加します。";
+    Copy => "Copy", "コピー";
+    Copied => "Copied.", "コピーしました。";
+    CspTitle => "Content-Security-Policy", "Content-Security-Policy（CSP）";
+    CspHelp => "If the site's pages send a Content-Security-Policy, it must allow these sources, or the chat will not load.", "サイトのページが Content-Security-Policy を送信している場合、これらの許可がないとチャットは読み込まれません。";
 }
 
 impl T {
     /// The message for a server field-error code, falling back to the
     /// server's English message for codes without a translation.
+    /// The explanation for a resolution reason or "inactive" code.
+    pub fn for_reason(code: &str) -> Option<T> {
+        Some(match code {
+            "instance_disabled" => T::ReasonInstanceDisabled,
+            "always_inherit" => T::ReasonAlwaysInherit,
+            "always_override" => T::ReasonAlwaysOverride,
+            "always_override_without_site_settings" => T::ReasonOverrideNoSettings,
+            "site_configured" => T::ReasonSiteConfigured,
+            "site_not_configured" => T::ReasonSiteNotConfigured,
+            "disabled" => T::InactiveDisabled,
+            "no_provider" => T::InactiveNoProvider,
+            "incomplete_account" => T::InactiveIncomplete,
+            _ => return None,
+        })
+    }
+
     pub fn for_error_code(code: &str) -> Option<T> {
         Some(match code {
             "required" => T::ErrRequired,
@@ -140,6 +197,16 @@ mod tests {
     /// Japanese strings may equal the English only when they are product
     /// names kept as they are.
     const SAME_IN_BOTH: &[T] = &[T::NavClickToChat, T::C2cTitle];
+
+    #[test]
+    fn every_reason_code_the_server_sends_is_translated() {
+        for code in [
+            "instance_disabled", "always_inherit", "always_override", "always_override_without_site_settings",
+            "site_configured", "site_not_configured", "disabled", "no_provider", "incomplete_account",
+        ] {
+            assert!(T::for_reason(code).is_some(), "{code}");
+        }
+    }
 
     #[test]
     fn every_string_has_english_and_japanese() {

@@ -4,6 +4,7 @@
 //! one file per screen under `routes/`. Every string is in `i18n`.
 
 pub mod api;
+mod components;
 pub mod i18n;
 mod layout;
 mod routes;
@@ -17,7 +18,7 @@ use leptos_router::{
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use layout::Guarded;
-use routes::{click_to_chat::ClickToChat, coming_soon::ComingSoon, not_found::NotFound};
+use routes::{click_to_chat::ClickToChat, coming_soon::ComingSoon, not_found::NotFound, site::SitePage, sites::Sites};
 
 /// Where the server mounts the app; every client-side route lives below it.
 pub const BASE_PATH: &str = "/admin";
@@ -30,7 +31,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
                 <Route path=path!("/click-to-chat") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
-                <Route path=path!("/sites") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
+                <Route path=path!("/sites") view=|| view! { <Guarded><Sites/></Guarded> }/>
+                <Route path=path!("/sites/:id") view=|| view! { <Guarded><SitePage/></Guarded> }/>
                 <Route path=path!("/api-keys") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
                 <Route path=path!("/audit") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
             </Routes>

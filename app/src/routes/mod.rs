@@ -5,3 +5,5 @@ pub mod coming_soon;
 pub mod login;
 pub mod not_found;
 pub mod setup;
+pub mod site;
+pub mod sites;

@@ -12,7 +12,7 @@ async fn sign_in(browser: &Browser) -> anyhow::Result<()> {
 }
 
 async fn heading(browser: &Browser) -> anyhow::Result<String> {
-    Ok(browser.text_of("main h1.page-title").await?)
+    browser.text_of("main h1.page-title").await
 }
 
 #[tokio::test]
@@ -136,5 +136,65 @@ async fn unknown_admin_route_is_handled_by_the_client_router() -> anyhow::Result
     // router answers with its not-found screen.
     browser.client.goto(&app.url("/admin/no/such/screen")).await?;
     assert_eq!(heading(&browser).await?, "Page not found");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn sites_override_inheritance_read_only_and_delete() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    api.put(
+        "/instance/click-to-chat",
+        json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp",
+            "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true}),
+    )
+    .await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/sites")).await?;
+    sign_in(&browser).await?;
+    assert_eq!(heading(&browser).await?, "Sites");
+
+    // Add a site.
+    browser.fill("#new-site-name", "Shop").await?;
+    browser.fill("#new-site-id", "shop").await?;
+    browser.fill("#new-site-domains", "shop.example.com\nwww.shop.example.com").await?;
+    browser.click("form.add-site button.primary").await?;
+    browser.wait_for(r#"return document.querySelector('tr[data-site="shop"]') !== null;"#).await?;
+    browser.screenshot("06-sites").await?;
+
+    // Its page: inherits Crisp; give it Tawk.to of its own.
+    browser.click(r#"tr[data-site="shop"] a"#).await?;
+    let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent;"#).await?;
+    assert_eq!(summary, json!("Crisp, inherited from the instance settings"));
+    assert!(browser.text_of("#embed-code").await?.ends_with(r#"/widget.js" data-site="shop"></script>"#));
+    assert!(browser.text_of("#csp-policy").await?.contains("'wasm-unsafe-eval' https://client.crisp.chat"));
+    browser.click("#site-settings #enabled").await?;
+    browser.click(r#"#site-settings label.provider-option:has(input[value=tawkto])"#).await?;
+    browser.fill("#account-property_id", "5f8e1a2b3c4d5e6f7a8b9c0d").await?;
+    browser.click("#site-settings button.primary").await?;
+    let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent.indexOf("Tawk.to") === 0 ? s.textContent : null;"#).await?;
+    assert_eq!(summary, json!("Tawk.to, from this site's own settings"));
+    browser.screenshot("07-site-override").await?;
+
+    // Under Always Inherit the same site's settings are read-only, with the reason.
+    let mut instance = api.get("/instance/click-to-chat").await?["settings"].clone();
+    instance["site_settings_strategy"] = json!("always_inherit");
+    api.put("/instance/click-to-chat", instance).await?;
+    browser.client.refresh().await?;
+    browser.wait_for(r#"var n = document.querySelector(".notice.readonly"); return n && !n.hidden;"#).await?;
+    assert_eq!(browser.eval(r#"return document.querySelector('#site-settings fieldset.plain').disabled;"#).await?, json!(true));
+    assert_eq!(browser.eval(r#"return document.querySelector('#site-settings button.primary').disabled;"#).await?, json!(true));
+    let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent.indexOf("Crisp") === 0 ? s.textContent : null;"#).await?;
+    assert_eq!(summary, json!("Crisp, inherited from the instance settings"));
+    browser.screenshot("08-site-always-inherit").await?;
+
+    // Delete, with a confirmation that says it cannot be undone.
+    browser.click("button.danger-outline").await?;
+    let warning = browser.wait_for(r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#).await?;
+    assert!(warning.as_str().unwrap_or_default().contains("cannot be undone"), "{warning}");
+    browser.click("dialog.confirm button.danger").await?;
+    browser.wait_for(r#"return location.pathname === "/admin/sites";"#).await?;
+    browser.wait_for(r#"return document.querySelector(".empty") !== null;"#).await?;
+    assert!(api.get("/sites").await?["sites"].as_array().is_some_and(Vec::is_empty));
     browser.close().await
 }

@@ -1,0 +1,4 @@
+//! Pieces several screens share.
+
+pub mod chat_settings;
+pub mod confirm;

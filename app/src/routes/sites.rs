@@ -1,0 +1,177 @@
+//! Sites: the list, adding one, deleting one.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use serde_json::json;
+use switchboard_core::site::Site;
+
+use super::login::field_message;
+use crate::api::{self, FieldProblem};
+use crate::components::confirm::ConfirmDelete;
+use crate::i18n::T;
+use crate::state::use_app;
+
+/// Domains typed one per line (or separated by commas or spaces).
+pub fn parse_domains(text: &str) -> Vec<String> {
+    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace()).map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect()
+}
+
+/// The first error on `domains` or any `domains[i]`, for the one textarea.
+/// Conflicts keep the server's message: it names the domain and the site.
+pub fn domains_error(problems: &[FieldProblem], lang: crate::i18n::Lang) -> Option<String> {
+    let problem = problems.iter().find(|p| p.field == "domains" || p.field.starts_with("domains["))?;
+    Some(match problem.code.as_str() {
+        "already_taken" | "duplicate" => problem.message.clone(),
+        code => T::for_error_code(code).map_or_else(|| problem.message.clone(), |t| t.get(lang).to_string()),
+    })
+}
+
+#[component]
+pub fn Sites() -> impl IntoView {
+    let app = use_app();
+    let sites = RwSignal::new(None::<Result<Vec<Site>, String>>);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            sites.set(Some(api::sites().await.map_err(|e| e.message())));
+        });
+    };
+    reload();
+
+    let to_delete = RwSignal::new(String::new());
+    let confirm_open = RwSignal::new(false);
+    let delete_error = RwSignal::new(None::<String>);
+    let delete = Callback::new(move |()| {
+        let Some(session) = app.session() else { return };
+        let id = to_delete.get_untracked();
+        leptos::task::spawn_local(async move {
+            match api::delete_site(&session.csrf_token, &id).await {
+                Ok(()) => delete_error.set(None),
+                Err(error) => delete_error.set(Some(error.message())),
+            }
+            reload();
+        });
+    });
+
+    view! {
+        <h1 class="page-title">{app.t(T::SitesTitle)}</h1>
+        <p class="lead">{app.t(T::SitesLead)}</p>
+        <p class="error" role="alert">{move || delete_error.get()}</p>
+        {move || match sites.get() {
+            None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
+            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoSites)}</p> }.into_any(),
+            Some(Ok(list)) => view! {
+                <div class="table-wrap card">
+                    <table class="sites">
+                        <thead>
+                            <tr>
+                                <th scope="col">{app.t(T::SiteName)}</th>
+                                <th scope="col">{app.t(T::SiteId)}</th>
+                                <th scope="col">{app.t(T::SiteDomains)}</th>
+                                <th scope="col"><span class="visually-hidden">{app.t(T::Actions)}</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .into_iter()
+                                .map(|site| {
+                                    let id = site.id.clone();
+                                    let name = site.name.clone();
+                                    view! {
+                                        <tr data-site=site.id.clone()>
+                                            <td><A href=format!("/admin/sites/{}", site.id)>{site.name.clone()}</A></td>
+                                            <td><code>{site.id.clone()}</code></td>
+                                            <td>{site.domains.join(", ")}</td>
+                                            <td class="row-actions">
+                                                <button
+                                                    type="button"
+                                                    class="danger-outline"
+                                                    on:click=move |_| { to_delete.set(id.clone()); confirm_open.set(true); }
+                                                >
+                                                    {app.t(T::Delete)}
+                                                    <span class="visually-hidden">" "{name}</span>
+                                                </button>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        }}
+        <AddSite on_added=Callback::new(move |()| reload())/>
+        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=to_delete on_confirm=delete/>
+    }
+}
+
+#[component]
+fn AddSite(on_added: Callback<()>) -> impl IntoView {
+    let app = use_app();
+    let id = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let domains = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<FieldProblem>::new());
+    let pending = RwSignal::new(false);
+    let added = RwSignal::new(false);
+    let problem = move |field: &'static str| move || errors.with(|e| field_message(e, field, app.lang.get()));
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(session) = app.session() else { return };
+        let body = json!({"id": id.get_untracked().trim(), "name": name.get_untracked(), "domains": parse_domains(&domains.get_untracked())});
+        pending.set(true);
+        added.set(false);
+        leptos::task::spawn_local(async move {
+            match api::create_site(&session.csrf_token, &body).await {
+                Ok(_) => {
+                    errors.set(Vec::new());
+                    id.set(String::new());
+                    name.set(String::new());
+                    domains.set(String::new());
+                    added.set(true);
+                    on_added.run(());
+                }
+                Err(error) => errors.set(if error.fields().is_empty() {
+                    vec![FieldProblem { field: "id".into(), code: "other".into(), message: error.message() }]
+                } else {
+                    error.fields().to_vec()
+                }),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <form class="card add-site" novalidate on:submit=submit>
+            <h2>{app.t(T::AddSite)}</h2>
+            <div class="field">
+                <label for="new-site-name">{app.t(T::SiteName)}</label>
+                <input id="new-site-name" prop:value=name on:input:target=move |ev| name.set(ev.target().value())
+                    aria-invalid=move || problem("name")().is_some().to_string() aria-describedby="new-site-name-error"/>
+                <p id="new-site-name-error" class="field-error" role="alert">{problem("name")}</p>
+            </div>
+            <div class="field">
+                <label for="new-site-id">{app.t(T::SiteId)}</label>
+                <input id="new-site-id" spellcheck="false" autocomplete="off" placeholder="marketing-jp" prop:value=id
+                    on:input:target=move |ev| id.set(ev.target().value())
+                    aria-invalid=move || problem("id")().is_some().to_string() aria-describedby="new-site-id-help new-site-id-error"/>
+                <p id="new-site-id-help" class="help">{app.t(T::SiteIdHelp)}</p>
+                <p id="new-site-id-error" class="field-error" role="alert">{problem("id")}</p>
+            </div>
+            <div class="field">
+                <label for="new-site-domains">{app.t(T::SiteDomains)}</label>
+                <textarea id="new-site-domains" rows="3" spellcheck="false" placeholder="www.example.com" prop:value=domains
+                    on:input:target=move |ev| domains.set(ev.target().value())
+                    aria-describedby="new-site-domains-help new-site-domains-error"></textarea>
+                <p id="new-site-domains-help" class="help">{app.t(T::SiteDomainsHelp)}</p>
+                <p id="new-site-domains-error" class="field-error" role="alert">{move || errors.with(|e| domains_error(e, app.lang.get()))}</p>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::AddSite)}</button>
+                <p class="notice ok" role="status">{move || added.get().then(|| app.t(T::SiteAdded)())}</p>
+            </div>
+        </form>
+    }
+}
