@@ -5,12 +5,13 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::InstanceChatSettings;
 
 const API: &str = "/api/v1";
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldProblem {
     pub field: String,
     pub code: String,
@@ -48,25 +49,25 @@ impl ApiError {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-    #[serde(default)]
-    fields: Vec<FieldProblem>,
-}
-
 async fn error_from(response: Response) -> ApiError {
     let status = response.status();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => ApiError::Server { status, code: body.error.code, message: body.error.message, fields: body.error.fields },
-        Err(_) => ApiError::Server { status, code: "http_error".into(), message: format!("HTTP {status}"), fields: Vec::new() },
-    }
+    let body = response.json::<Value>().await.ok();
+    let decode = |body: &Value| {
+        let error = body.get("error")?;
+        let problem = |f: &Value| Some(FieldProblem { field: text(f, "field")?, code: text(f, "code")?, message: text(f, "message")? });
+        Some(ApiError::Server {
+            status,
+            code: text(error, "code")?,
+            message: text(error, "message")?,
+            fields: error.get("fields").and_then(Value::as_array).map(|f| f.iter().filter_map(problem).collect()).unwrap_or_default(),
+        })
+    };
+    body.as_ref().and_then(decode).unwrap_or_else(|| ApiError::Server {
+        status,
+        code: "http_error".into(),
+        message: format!("HTTP {status}"),
+        fields: Vec::new(),
+    })
 }
 
 /// A successful answer: the body and the record's revision (ETag), if any.
@@ -94,6 +95,37 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<Answer<T>, ApiError> {
     finish(Request::get(&format!("{API}{path}")).send().await).await
 }
 
+/// Reads an answer whose shape a hand-written decoder checks: every typed
+/// `Deserialize` costs the admin app's wasm its own copy of serde_json's
+/// parser, and most answers here are a handful of strings.
+async fn get_decoded<T>(path: &str, decode: fn(&Value) -> Option<T>) -> Result<Answer<T>, ApiError> {
+    let answer = get::<Value>(path).await?;
+    decoded(answer, decode)
+}
+
+fn decoded<T>(answer: Answer<Value>, decode: fn(&Value) -> Option<T>) -> Result<Answer<T>, ApiError> {
+    match decode(&answer.body) {
+        Some(body) => Ok(Answer { body, etag: answer.etag }),
+        None => Err(ApiError::Server { status: 200, code: "bad_answer".into(), message: "unexpected answer from the server".into(), fields: Vec::new() }),
+    }
+}
+
+fn text(value: &Value, key: &str) -> Option<String> {
+    value.get(key)?.as_str().map(String::from)
+}
+
+fn optional_text(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(String::from)
+}
+
+fn number(value: &Value, key: &str) -> Option<u64> {
+    value.get(key)?.as_u64()
+}
+
+fn list<T>(value: &Value, key: &str, decode: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    value.get(key)?.as_array()?.iter().map(decode).collect()
+}
+
 /// A change: JSON body, CSRF token, optional `If-Match`.
 async fn send<B: Serialize, T: DeserializeOwned>(
     builder: RequestBuilder,
@@ -109,20 +141,24 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     finish(request.send().await).await
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetupStatus {
     pub needed: bool,
 }
 
 pub async fn setup_status() -> Result<SetupStatus, ApiError> {
-    get("/setup").await.map(|a| a.body)
+    get_decoded("/setup", |v| Some(SetupStatus { needed: v.get("needed")?.as_bool()? })).await.map(|a| a.body)
 }
 
 /// The signed-in admin, as the server sees them.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub username: String,
     pub csrf_token: String,
+}
+
+fn decode_session(v: &Value) -> Option<Session> {
+    Some(Session { username: text(v, "username")?, csrf_token: text(v, "csrf_token")? })
 }
 
 #[derive(Serialize)]
@@ -133,17 +169,17 @@ struct Credentials<'a> {
 
 pub async fn create_first_admin(username: &str, password: &str) -> Result<Session, ApiError> {
     let request = Request::post(&format!("{API}/setup")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
-    finish(request.send().await).await.map(|a| a.body)
+    decoded(finish(request.send().await).await?, decode_session).map(|a| a.body)
 }
 
 pub async fn sign_in(username: &str, password: &str) -> Result<Session, ApiError> {
     let request = Request::post(&format!("{API}/session")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
-    finish(request.send().await).await.map(|a| a.body)
+    decoded(finish(request.send().await).await?, decode_session).map(|a| a.body)
 }
 
 /// The current session, or `Ok(None)` when not signed in.
 pub async fn current_session() -> Result<Option<Session>, ApiError> {
-    match get::<Session>("/session").await {
+    match get_decoded("/session", decode_session).await {
         Ok(answer) => Ok(Some(answer.body)),
         Err(error) if error.status() == 401 => Ok(None),
         Err(error) => Err(error),
@@ -183,25 +219,24 @@ pub async fn save_instance_settings(
 use switchboard_core::settings::ChatSettings;
 use switchboard_core::site::Site;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SiteList {
-    pub sites: Vec<Site>,
+fn decode_site(v: &Value) -> Option<Site> {
+    Some(Site { id: text(v, "id")?, name: text(v, "name")?, domains: list(v, "domains", |d| d.as_str().map(String::from))? })
 }
 
 pub async fn sites() -> Result<Vec<Site>, ApiError> {
-    get::<SiteList>("/sites").await.map(|a| a.body.sites)
+    get_decoded("/sites", |v| list(v, "sites", decode_site)).await.map(|a| a.body)
 }
 
 pub async fn site(id: &str) -> Result<Answer<Site>, ApiError> {
-    get(&format!("/sites/{}", encode(id))).await
+    get_decoded(&format!("/sites/{}", encode(id)), decode_site).await
 }
 
-pub async fn create_site(csrf: &str, site: &serde_json::Value) -> Result<Answer<Site>, ApiError> {
-    send(Request::post(&format!("{API}/sites")), csrf, None, site).await
+pub async fn create_site(csrf: &str, site: &Value) -> Result<Answer<Site>, ApiError> {
+    decoded(send(Request::post(&format!("{API}/sites")), csrf, None, site).await?, decode_site)
 }
 
-pub async fn update_site(csrf: &str, id: &str, etag: Option<&str>, site: &serde_json::Value) -> Result<Answer<Site>, ApiError> {
-    send(Request::put(&format!("{API}/sites/{}", encode(id))), csrf, etag, site).await
+pub async fn update_site(csrf: &str, id: &str, etag: Option<&str>, site: &Value) -> Result<Answer<Site>, ApiError> {
+    decoded(send(Request::put(&format!("{API}/sites/{}", encode(id))), csrf, etag, site).await?, decode_site)
 }
 
 pub async fn delete_site(csrf: &str, id: &str) -> Result<(), ApiError> {
@@ -233,13 +268,13 @@ pub async fn save_site_settings(csrf: &str, id: &str, etag: Option<&str>, settin
     send(Request::put(&format!("{API}/sites/{}/click-to-chat", encode(id))), csrf, etag, settings).await
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Explained {
     pub code: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Effective {
     pub enabled: bool,
     pub strategy: switchboard_core::settings::Strategy,
@@ -250,21 +285,144 @@ pub struct Effective {
     pub guest_users_allowed: bool,
 }
 
-pub async fn effective(id: &str) -> Result<Effective, ApiError> {
-    get(&format!("/sites/{}/click-to-chat/effective", encode(id))).await.map(|a| a.body)
+fn decode_explained(v: &Value) -> Option<Explained> {
+    Some(Explained { code: text(v, "code")?, message: text(v, "message")? })
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+fn decode_effective(v: &Value) -> Option<Effective> {
+    Some(Effective {
+        enabled: v.get("enabled")?.as_bool()?,
+        strategy: switchboard_core::settings::Strategy::parse(v.get("strategy")?.as_str()?)?,
+        source: text(v, "source")?,
+        reason: decode_explained(v.get("reason")?)?,
+        inactive: v.get("inactive").and_then(decode_explained),
+        provider: v.get("provider").and_then(Value::as_str).and_then(switchboard_core::catalog::ProviderId::parse),
+        guest_users_allowed: v.get("guest_users_allowed")?.as_bool()?,
+    })
+}
+
+pub async fn effective(id: &str) -> Result<Effective, ApiError> {
+    get_decoded(&format!("/sites/{}/click-to-chat/effective", encode(id)), decode_effective).await.map(|a| a.body)
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Csp {
     pub policy: String,
     pub note: String,
 }
 
 pub async fn csp(id: &str) -> Result<Csp, ApiError> {
-    get(&format!("/sites/{}/csp", encode(id))).await.map(|a| a.body)
+    get_decoded(&format!("/sites/{}/csp", encode(id)), |v| Some(Csp { policy: text(v, "policy")?, note: text(v, "note")? }))
+        .await
+        .map(|a| a.body)
 }
 
 /// Site ids are slugs, but ids typed into a URL bar are not.
 fn encode(segment: &str) -> String {
     js_sys::encode_uri_component(segment).into()
+}
+
+// ---- API access keys ----
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// The whole key: only in the answer that created or regenerated it.
+    pub key: Option<String>,
+}
+
+fn decode_key(v: &Value) -> Option<ApiKey> {
+    Some(ApiKey {
+        id: text(v, "id")?,
+        name: text(v, "name")?,
+        prefix: text(v, "prefix")?,
+        created_at: text(v, "created_at")?,
+        last_used_at: optional_text(v, "last_used_at"),
+        key: optional_text(v, "key"),
+    })
+}
+
+pub async fn api_keys() -> Result<Vec<ApiKey>, ApiError> {
+    get_decoded("/api-keys", |v| list(v, "api_keys", decode_key)).await.map(|a| a.body)
+}
+
+pub async fn create_api_key(csrf: &str, name: &str) -> Result<ApiKey, ApiError> {
+    let answer = send(Request::post(&format!("{API}/api-keys")), csrf, None, &serde_json::json!({ "name": name })).await?;
+    decoded(answer, decode_key).map(|a| a.body)
+}
+
+/// `{"name": …}` to rename, `{"regenerate": true}` for a new key.
+pub async fn change_api_key(csrf: &str, id: &str, change: &Value) -> Result<ApiKey, ApiError> {
+    decoded(send(Request::put(&format!("{API}/api-keys/{}", encode(id))), csrf, None, change).await?, decode_key).map(|a| a.body)
+}
+
+pub async fn delete_api_key(csrf: &str, id: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("{API}/api-keys/{}", encode(id)))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
+// ---- Audit log ----
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: u64,
+    pub at: String,
+    pub actor: Actor,
+    pub ip: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub changed: Vec<String>,
+    pub outcome: String,
+}
+
+fn decode_entry(v: &Value) -> Option<AuditEntry> {
+    let actor = v.get("actor")?;
+    Some(AuditEntry {
+        id: number(v, "id")?,
+        at: text(v, "at")?,
+        actor: Actor { kind: text(actor, "kind")?, name: text(actor, "name")? },
+        ip: optional_text(v, "ip"),
+        action: text(v, "action")?,
+        target: optional_text(v, "target"),
+        changed: v.get("changed").map_or(Some(Vec::new()), |c| c.as_array().map(|c| c.iter().filter_map(|f| f.as_str().map(String::from)).collect()))?,
+        outcome: text(v, "outcome")?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+}
+
+pub async fn audit(page: usize) -> Result<AuditPage, ApiError> {
+    let decode = |v: &Value| {
+        Some(AuditPage {
+            entries: list(v, "entries", decode_entry)?,
+            page: number(v, "page")? as usize,
+            pages: number(v, "pages")? as usize,
+            total: number(v, "total")? as usize,
+        })
+    };
+    get_decoded(&format!("/audit?page={page}&per_page=25"), decode).await.map(|a| a.body)
 }

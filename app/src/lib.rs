@@ -18,7 +18,7 @@ use leptos_router::{
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use layout::Guarded;
-use routes::{click_to_chat::ClickToChat, coming_soon::ComingSoon, not_found::NotFound, site::SitePage, sites::Sites};
+use routes::{api_keys::ApiKeys, audit::Audit, click_to_chat::ClickToChat, not_found::NotFound, site::SitePage, sites::Sites};
 
 /// Where the server mounts the app; every client-side route lives below it.
 pub const BASE_PATH: &str = "/admin";
@@ -33,8 +33,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/click-to-chat") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
                 <Route path=path!("/sites") view=|| view! { <Guarded><Sites/></Guarded> }/>
                 <Route path=path!("/sites/:id") view=|| view! { <Guarded><SitePage/></Guarded> }/>
-                <Route path=path!("/api-keys") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
-                <Route path=path!("/audit") view=|| view! { <Guarded><ComingSoon/></Guarded> }/>
+                <Route path=path!("/api-keys") view=|| view! { <Guarded><ApiKeys/></Guarded> }/>
+                <Route path=path!("/audit") view=|| view! { <Guarded><Audit/></Guarded> }/>
             </Routes>
         </Router>
     }

@@ -17,6 +17,9 @@ pub fn ConfirmDelete(
     #[prop(into)]
     subject: Signal<String>,
     on_confirm: Callback<()>,
+    /// The destructive button's label (default "Delete permanently").
+    #[prop(optional)]
+    confirm: Option<T>,
 ) -> impl IntoView {
     let app = use_app();
     let dialog = NodeRef::<Dialog>::new();
@@ -38,7 +41,7 @@ pub fn ConfirmDelete(
             <p>{app.t(warning)}</p>
             <div class="confirm-actions">
                 <button type="button" class="cancel" autofocus on:click=move |_| open.set(false)>{app.t(T::Cancel)}</button>
-                <button type="button" class="danger" on:click=move |_| { open.set(false); on_confirm.run(()); }>{app.t(T::DeletePermanently)}</button>
+                <button type="button" class="danger" on:click=move |_| { open.set(false); on_confirm.run(()); }>{app.t(confirm.unwrap_or(T::DeletePermanently))}</button>
             </div>
         </dialog>
     }

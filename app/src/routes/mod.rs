@@ -1,7 +1,8 @@
 //! One file per screen.
 
+pub mod api_keys;
+pub mod audit;
 pub mod click_to_chat;
-pub mod coming_soon;
 pub mod login;
 pub mod not_found;
 pub mod setup;

@@ -198,3 +198,52 @@ async fn sites_override_inheritance_read_only_and_delete() -> anyhow::Result<()>
     assert!(api.get("/sites").await?["sites"].as_array().is_some_and(Vec::is_empty));
     browser.close().await
 }
+
+#[tokio::test]
+async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/api-keys")).await?;
+    sign_in(&browser).await?;
+    assert_eq!(heading(&browser).await?, "API access keys");
+
+    browser.fill("#new-key-name", "Deploy robot").await?;
+    browser.click("form.add-key button.primary").await?;
+    let key = browser.wait_for(r#"var k = document.getElementById("new-key"); return k && k.textContent;"#).await?;
+    let key = key.as_str().unwrap_or_default().to_string();
+    assert!(key.starts_with("sbk_"), "{key}");
+    assert!(browser.text_of(".new-key .warning-text").await?.contains("will not be shown again"));
+    browser.screenshot("09-api-key-created").await?;
+
+    // The key works against the API, as an integrator would use it.
+    let url = app.url("/api/v1/sites");
+    let bearer = format!("Bearer {key}");
+    let status = move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        agent.get(&url).header("authorization", &bearer).call().map(|r| r.status().as_u16())
+    };
+    let first = status.clone();
+    assert_eq!(tokio::task::spawn_blocking(first).await??, 200);
+
+    // Once dismissed, the key is gone from the page; the list shows only its prefix.
+    browser.click(".new-key button:nth-of-type(2)").await?;
+    browser.wait_for(r#"return document.getElementById("new-key") === null;"#).await?;
+    let row = browser.wait_for(r#"var r = document.querySelector("tr[data-key]"); return r && r.textContent;"#).await?;
+    let row = row.as_str().unwrap_or_default().to_string();
+    assert!(row.contains("Deploy robot") && row.contains(&key[..12]) && !row.contains(&key[12..]), "{row}");
+
+    // Delete, confirmed; the key is refused from then on.
+    browser.click("tr[data-key] button.delete").await?;
+    browser.wait_for(r#"return document.querySelectorAll("dialog.confirm")[1].open;"#).await?;
+    browser.click("dialog.confirm[open] button.danger").await?;
+    browser.wait_for(r#"return document.querySelector("tr[data-key]") === null;"#).await?;
+    assert_eq!(tokio::task::spawn_blocking(status).await??, 401);
+
+    // The audit log screen shows what happened.
+    browser.click(r#"a[href="/admin/audit"]"#).await?;
+    let actions = browser.wait_for(r#"var c = document.querySelectorAll("table.audit tbody td code"); return c.length >= 3 && Array.from(c).map(function (e) { return e.textContent; });"#).await?;
+    assert_eq!(actions[0], json!("api_key.delete"));
+    assert!(actions.as_array().is_some_and(|a| a.contains(&json!("api_key.create")) && a.contains(&json!("session.login"))), "{actions}");
+    browser.screenshot("10-audit-log").await?;
+    browser.close().await
+}

@@ -1,0 +1,192 @@
+//! Integrations → API access keys: list, add (the key shown once), rename,
+//! regenerate, delete.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use serde_json::json;
+
+use super::login::field_message;
+use crate::api::{self, ApiKey, FieldProblem};
+use crate::components::confirm::ConfirmDelete;
+use crate::i18n::T;
+use crate::state::use_app;
+
+/// `2026-11-22T16:44:32Z` → `2026-11-22 16:44 UTC`.
+pub fn when(stamp: &str) -> String {
+    match (stamp.get(..10), stamp.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => stamp.to_string(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    Regenerate,
+    Delete,
+}
+
+#[component]
+pub fn ApiKeys() -> impl IntoView {
+    let app = use_app();
+    let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            keys.set(Some(api::api_keys().await.map_err(|e| e.message())));
+        });
+    };
+    reload();
+
+    // The whole key, right after creating or regenerating it.
+    let revealed = RwSignal::new(None::<(String, String)>);
+    let copied = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new((String::new(), String::new()));
+    let confirm_regenerate = RwSignal::new(false);
+    let confirm_delete = RwSignal::new(false);
+    let renaming = RwSignal::new(None::<String>);
+    let rename_to = RwSignal::new(String::new());
+
+    let act = move |what: Pending| {
+        let Some(session) = app.session() else { return };
+        let (id, name) = chosen.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = match what {
+                Pending::Regenerate => api::change_api_key(&session.csrf_token, &id, &json!({"regenerate": true})).await.map(|k| {
+                    revealed.set(k.key.map(|key| (name, key)));
+                    copied.set(false);
+                }),
+                Pending::Delete => api::delete_api_key(&session.csrf_token, &id).await,
+            };
+            error.set(result.err().map(|e| e.message()));
+            reload();
+        });
+    };
+    let rename = move |id: String| {
+        let Some(session) = app.session() else { return };
+        let name = rename_to.get_untracked();
+        leptos::task::spawn_local(async move {
+            match api::change_api_key(&session.csrf_token, &id, &json!({"name": name})).await {
+                Ok(_) => {
+                    renaming.set(None);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.fields().first().map_or_else(|| e.message(), |f| f.message.clone()))),
+            }
+            reload();
+        });
+    };
+
+    view! {
+        <h1 class="page-title">{app.t(T::KeysTitle)}</h1>
+        <p class="lead">{app.t(T::KeysLead)}</p>
+        {move || revealed.get().map(|(name, key)| view! {
+            <section class="card new-key" role="alert" aria-labelledby="new-key-title">
+                <h2 id="new-key-title">{app.t(T::NewKeyTitle)}": "{name}</h2>
+                <p class="warning-text">{app.t(T::NewKeyWarning)}</p>
+                <pre class="code"><code id="new-key">{key.clone()}</code></pre>
+                <button type="button" on:click=move |_| { let _ = window().navigator().clipboard().write_text(&key); copied.set(true); }>{app.t(T::Copy)}</button>
+                " " <button type="button" on:click=move |_| revealed.set(None)>{app.t(T::Done)}</button>
+                " " <span class="notice ok" role="status">{move || copied.get().then(|| app.t(T::Copied)())}</span>
+            </section>
+        })}
+        <p class="error" role="alert">{move || error.get()}</p>
+        {move || match keys.get() {
+            None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
+            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoKeys)}</p> }.into_any(),
+            Some(Ok(list)) => view! {
+                <div class="table-wrap card">
+                    <table>
+                        <thead><tr>
+                            <th scope="col">{app.t(T::KeyName)}</th>
+                            <th scope="col">{app.t(T::KeyPrefix)}</th>
+                            <th scope="col">{app.t(T::KeyCreated)}</th>
+                            <th scope="col">{app.t(T::KeyLastUsed)}</th>
+                            <th scope="col"><span class="visually-hidden">{app.t(T::Actions)}</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|key| {
+                                let (id, name) = (key.id.clone(), key.name.clone());
+                                let (rename_id, edit_id, regen, delete) = (id.clone(), id.clone(), (id.clone(), name.clone()), (id.clone(), name.clone()));
+                                let shown_name = name.clone();
+                                view! {
+                                    <tr data-key=id.clone()>
+                                        <td>{move || if renaming.get().as_deref() == Some(rename_id.as_str()) {
+                                            let id = rename_id.clone();
+                                            view! {
+                                                <form class="inline" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); rename(id.clone()); }>
+                                                    <label class="visually-hidden" for="rename">{app.t(T::KeyName)}</label>
+                                                    <input id="rename" prop:value=rename_to on:input:target=move |ev| rename_to.set(ev.target().value())/>
+                                                    <button type="submit" class="primary">{app.t(T::Save)}</button>
+                                                    <button type="button" on:click=move |_| renaming.set(None)>{app.t(T::Cancel)}</button>
+                                                </form>
+                                            }.into_any()
+                                        } else {
+                                            view! { <span class="key-name">{shown_name.clone()}</span> }.into_any()
+                                        }}</td>
+                                        <td><code>{key.prefix.clone()}"…"</code></td>
+                                        <td>{when(&key.created_at)}</td>
+                                        <td>{key.last_used_at.as_deref().map(when).unwrap_or_else(|| app.t(T::KeyNeverUsed)().to_string())}</td>
+                                        <td class="row-actions">
+                                            <button type="button" class="link-button rename" on:click=move |_| { rename_to.set(name.clone()); renaming.set(Some(edit_id.clone())); }>{app.t(T::Rename)}</button>
+                                            <button type="button" class="link-button regenerate" on:click=move |_| { chosen.set(regen.clone()); confirm_regenerate.set(true); }>{app.t(T::Regenerate)}</button>
+                                            <button type="button" class="danger-outline delete" on:click=move |_| { chosen.set(delete.clone()); confirm_delete.set(true); }>{app.t(T::Delete)}</button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any(),
+        }}
+        <AddKey on_created=Callback::new(move |key: ApiKey| {
+            revealed.set(key.key.map(|k| (key.name, k)));
+            copied.set(false);
+            reload();
+        })/>
+        <ConfirmDelete open=confirm_regenerate title=T::RegenerateTitle warning=T::RegenerateWarning confirm=T::RegenerateConfirm
+            subject=Signal::derive(move || chosen.get().1) on_confirm=Callback::new(move |()| act(Pending::Regenerate))/>
+        <ConfirmDelete open=confirm_delete title=T::DeleteKeyTitle warning=T::DeleteKeyWarning
+            subject=Signal::derive(move || chosen.get().1) on_confirm=Callback::new(move |()| act(Pending::Delete))/>
+    }
+}
+
+#[component]
+fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
+    let app = use_app();
+    let name = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::<FieldProblem>::new());
+    let pending = RwSignal::new(false);
+    let problem = move || errors.with(|e| field_message(e, "name", app.lang.get()));
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(session) = app.session() else { return };
+        let wanted = name.get_untracked();
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match api::create_api_key(&session.csrf_token, &wanted).await {
+                Ok(key) => {
+                    errors.set(Vec::new());
+                    name.set(String::new());
+                    on_created.run(key);
+                }
+                Err(error) => errors.set(error.fields().to_vec()),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <form class="card add-key" novalidate on:submit=submit>
+            <h2>{app.t(T::AddKey)}</h2>
+            <div class="field">
+                <label for="new-key-name">{app.t(T::KeyName)}</label>
+                <input id="new-key-name" prop:value=name on:input:target=move |ev| name.set(ev.target().value())
+                    aria-invalid=move || problem().is_some().to_string() aria-describedby="new-key-name-help new-key-name-error"/>
+                <p id="new-key-name-help" class="help">{app.t(T::KeyNameHelp)}</p>
+                <p id="new-key-name-error" class="field-error" role="alert">{problem}</p>
+            </div>
+            <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::AddKey)}</button>
+        </form>
+    }
+}
