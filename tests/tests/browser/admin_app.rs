@@ -247,3 +247,89 @@ async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> 
     browser.screenshot("10-audit-log").await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn a_stale_save_says_someone_else_changed_it_and_reloads_their_version() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    sign_in(&browser).await?;
+    browser.wait_for(r#"return document.getElementById("enabled") !== null;"#).await?;
+
+    // Another admin saves while this page is open.
+    let api = AdminApi::new(&app).await?;
+    api.put(
+        "/instance/click-to-chat",
+        json!({"enabled": true, "site_settings_strategy": "always_override", "provider": null, "guest_users_allowed": false}),
+    )
+    .await?;
+
+    browser.click("#guests").await?;
+    browser.click("button.primary").await?;
+    let stale = browser.wait_for(r#"var n = document.querySelector(".notice.error"); return n && n.textContent;"#).await?;
+    assert!(stale.as_str().unwrap_or_default().contains("Someone else changed these settings"), "{stale}");
+    assert_eq!(api.get("/instance/click-to-chat").await?["settings"]["guest_users_allowed"], false, "nothing was overwritten");
+
+    browser.click(".notice.error button").await?;
+    browser.wait_for(r#"var s = document.querySelector("input[name=strategy]:checked"); return s && s.value === "always_override" && document.getElementById("enabled").checked;"#).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_sites_name_and_domains_can_be_edited_and_conflicts_are_shown() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    api.post("/sites", json!({"id": "blog", "name": "Blog", "domains": ["blog.example.com"]})).await?;
+    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]})).await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/sites/shop")).await?;
+    sign_in(&browser).await?;
+    browser.wait_for(r#"var i = document.getElementById("site-domains"); return i && i.value === "shop.example.com";"#).await?;
+
+    browser.fill("#site-domains", "shop.example.com\nblog.example.com").await?;
+    browser.click("form[aria-labelledby=details-title] button.primary").await?;
+    let error = browser.wait_for(r#"return document.getElementById("site-domains-error").textContent;"#).await?;
+    assert!(error.as_str().unwrap_or_default().contains("blog.example.com already belongs to site \"blog\""), "{error}");
+
+    browser.fill("#site-name", "Web shop").await?;
+    browser.fill("#site-domains", "shop.example.com\nWWW.Shop.Example.com").await?;
+    browser.click("form[aria-labelledby=details-title] button.primary").await?;
+    browser.wait_for(r#"return document.querySelector("h1.page-title").textContent === "Web shop";"#).await?;
+    let stored = api.get("/sites/shop").await?;
+    assert_eq!(stored, json!({"id": "shop", "name": "Web shop", "domains": ["shop.example.com", "www.shop.example.com"]}));
+    browser.close().await
+}
+
+#[tokio::test]
+async fn every_screen_fits_a_phone() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]})).await?;
+    let browser = Browser::start().await?;
+    browser.client.set_window_size(390, 844).await?;
+    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    sign_in(&browser).await?;
+    for (path, name) in [
+        ("/admin/click-to-chat", "11-phone-click-to-chat"),
+        ("/admin/sites", "12-phone-sites"),
+        ("/admin/sites/shop", "13-phone-site"),
+        ("/admin/api-keys", "14-phone-api-keys"),
+        ("/admin/audit", "15-phone-audit"),
+    ] {
+        browser.client.goto(&app.url(path)).await?;
+        browser.wait_for(r#"return document.querySelector("main h1.page-title") !== null && document.querySelector(".page-status") === null;"#).await?;
+        browser.screenshot(name).await?;
+        // Tables may scroll inside their own box; the page itself must not scroll sideways.
+        let too_wide = browser
+            .eval(
+                r#"return Array.from(document.querySelectorAll("body *"))
+                     .filter(function (e) { return e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"); })
+                     .map(function (e) { return e.tagName + "." + e.className; }).slice(0, 5);"#,
+            )
+            .await?;
+        assert_eq!(too_wide, json!([]), "{path} is wider than a phone");
+        let fits = browser.eval("return document.documentElement.scrollWidth <= window.innerWidth;").await?;
+        assert_eq!(fits, json!(true), "{path} scrolls sideways on a phone");
+    }
+    browser.close().await
+}
