@@ -187,12 +187,7 @@ pub async fn current_session() -> Result<Option<Session>, ApiError> {
 }
 
 pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{API}/session")).header("X-CSRF-Token", csrf).send().await.map_err(|_| ApiError::Network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_from(response).await)
-    }
+    delete("/session", csrf).await
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -240,11 +235,12 @@ pub async fn update_site(csrf: &str, id: &str, etag: Option<&str>, site: &Value)
 }
 
 pub async fn delete_site(csrf: &str, id: &str) -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{API}/sites/{}", encode(id)))
-        .header("X-CSRF-Token", csrf)
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
+    delete(&format!("/sites/{}", encode(id)), csrf).await
+}
+
+/// `DELETE` with the CSRF token; the server answers 204.
+async fn delete(path: &str, csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("{API}{path}")).header("X-CSRF-Token", csrf).send().await.map_err(|_| ApiError::Network)?;
     if response.ok() {
         Ok(())
     } else {
@@ -361,16 +357,7 @@ pub async fn change_api_key(csrf: &str, id: &str, change: &Value) -> Result<ApiK
 }
 
 pub async fn delete_api_key(csrf: &str, id: &str) -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{API}/api-keys/{}", encode(id)))
-        .header("X-CSRF-Token", csrf)
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_from(response).await)
-    }
+    delete(&format!("/api-keys/{}", encode(id)), csrf).await
 }
 
 // ---- Audit log ----

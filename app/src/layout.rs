@@ -54,6 +54,16 @@ pub fn LanguageSwitch() -> impl IntoView {
 fn Shell(children: Children) -> impl IntoView {
     let app = use_app();
     let username = move || app.session().map(|s| s.username).unwrap_or_default();
+    // After in-app navigation, move keyboard and screen-reader focus to the
+    // new screen's content (a full page load starts at the top by itself).
+    let main = NodeRef::<leptos::html::Main>::new();
+    let moved = app.shown_before.get_value();
+    app.shown_before.set_value(true);
+    Effect::new(move |_| {
+        if let (true, Some(main)) = (moved, main.get()) {
+            let _ = main.focus();
+        }
+    });
     let sign_out = move |_| {
         if let Some(session) = app.session() {
             leptos::task::spawn_local(async move {
@@ -81,6 +91,6 @@ fn Shell(children: Children) -> impl IntoView {
                 <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
             </div>
         </header>
-        <main id="main" class="app-main" tabindex="-1">{children()}</main>
+        <main id="main" class="app-main" tabindex="-1" node_ref=main>{children()}</main>
     }
 }

@@ -22,6 +22,8 @@ pub enum Gate {
 pub struct AppState {
     pub lang: RwSignal<Lang>,
     pub gate: RwSignal<Gate>,
+    /// A screen has been shown before: later ones come from in-app navigation.
+    pub shown_before: StoredValue<bool>,
 }
 
 impl AppState {
@@ -71,7 +73,7 @@ fn initial_lang() -> Lang {
 }
 
 pub fn provide() {
-    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking) };
+    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking), shown_before: StoredValue::new(false) };
     Effect::new(move |_| {
         let lang = state.lang.get();
         if let Some(root) = document().document_element() {
@@ -83,4 +85,10 @@ pub fn provide() {
     });
     provide_context(state);
     state.check();
+}
+
+/// Sets the browser tab's title to the screen's, in the current language.
+pub fn set_title(key: T) {
+    let app = use_app();
+    Effect::new(move |_| document().set_title(&format!("{} – Switchboard", key.get(app.lang.get()))));
 }

@@ -91,22 +91,8 @@ pub fn ChatFields(
     let provider = Memo::new(move |_| form.with(|f| f.as_ref().and_then(|f| f.provider)));
     view! {
         <fieldset class="plain" disabled=move || readonly.get()>
-            <section class="card">
-                <label class="switch">
-                    <input
-                        type="checkbox"
-                        role="switch"
-                        id="enabled"
-                        prop:checked=enabled
-                        on:change:target=move |ev| {
-                            let on = ev.target().checked();
-                            edit(&move |f| f.enabled = on);
-                        }
-                    />
-                    <span class="switch-label">{app.t(T::EnableC2c)}</span>
-                </label>
-                <p class="help">{app.t(T::EnableC2cHelp)}</p>
-            </section>
+            <Switch id="enabled" label=T::EnableC2c help=T::EnableC2cHelp checked=enabled
+                on_change=Callback::new(move |on: bool| edit(&move |f| f.enabled = on))/>
             {children.map(|children| children())}
             <fieldset class="card" id="provider">
                 <legend>{app.t(T::Provider)}</legend>
@@ -118,23 +104,68 @@ pub fn ChatFields(
                 {move || provider.get().map(|id| view! { <AccountFields provider=id.provider() form edit errors warnings/> })}
             </fieldset>
 
-            <section class="card">
-                <label class="switch">
-                    <input
-                        type="checkbox"
-                        role="switch"
-                        id="guests"
-                        prop:checked=guests
-                        on:change:target=move |ev| {
-                            let on = ev.target().checked();
-                            edit(&move |f| f.guests = on);
-                        }
-                    />
-                    <span class="switch-label">{app.t(T::GuestsAllowed)}</span>
-                </label>
-                <p class="help">{app.t(T::GuestsAllowedHelp)}</p>
-            </section>
+            <Switch id="guests" label=T::GuestsAllowed help=T::GuestsAllowedHelp checked=guests
+                on_change=Callback::new(move |on: bool| edit(&move |f| f.guests = on))/>
         </fieldset>
+    }
+}
+
+/// An on/off setting with its explanation.
+#[component]
+fn Switch(id: &'static str, label: T, help: T, #[prop(into)] checked: Signal<bool>, on_change: Callback<bool>) -> impl IntoView {
+    let app = use_app();
+    view! {
+        <section class="card">
+            <label class="switch">
+                <input
+                    type="checkbox"
+                    role="switch"
+                    id=id
+                    aria-describedby=format!("{id}-help")
+                    prop:checked=move || checked.get()
+                    on:change:target=move |ev| on_change.run(ev.target().checked())
+                />
+                <span class="switch-label">{app.t(label)}</span>
+            </label>
+            <p id=format!("{id}-help") class="help">{app.t(help)}</p>
+        </section>
+    }
+}
+
+/// What a save of Click to Chat settings came back with, applied to the form:
+/// the stored values (keeping typed values of other providers), the new
+/// revision and warnings, or the errors to show.
+pub struct SaveState {
+    pub form: RwSignal<Option<ChatForm>>,
+    pub etag: RwSignal<Option<String>>,
+    pub warnings: RwSignal<Vec<FieldWarning>>,
+    pub errors: RwSignal<Vec<FieldProblem>>,
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+impl SaveState {
+    /// Applies a successful save; the caller then records the saved state.
+    pub fn saved(&self, stored: &ChatForm, etag: Option<String>, warnings: Vec<FieldWarning>) {
+        self.form.update(|f| {
+            if let Some(f) = f {
+                f.account.extend(stored.account.clone());
+            }
+        });
+        self.etag.set(etag);
+        self.warnings.set(warnings);
+        self.errors.set(Vec::new());
+        self.notice.set(Some(Notice::Saved));
+    }
+
+    pub fn failed(&self, error: &crate::api::ApiError) {
+        if error.status() == 412 {
+            self.notice.set(Some(Notice::Stale));
+        } else if !error.fields().is_empty() {
+            self.errors.set(error.fields().to_vec());
+            self.notice.set(Some(Notice::Invalid));
+        } else {
+            self.notice.set(Some(Notice::Failed(error.message())));
+        }
     }
 }
 

@@ -28,6 +28,7 @@ enum Pending {
 #[component]
 pub fn ApiKeys() -> impl IntoView {
     let app = use_app();
+    crate::state::set_title(T::KeysTitle);
     let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {

@@ -10,6 +10,7 @@ use crate::state::use_app;
 #[component]
 pub fn Audit() -> impl IntoView {
     let app = use_app();
+    crate::state::set_title(T::AuditTitle);
     let page = RwSignal::new(1usize);
     let data = RwSignal::new(None::<Result<AuditPage, String>>);
     Effect::new(move |_| {

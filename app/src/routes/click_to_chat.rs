@@ -7,13 +7,14 @@ use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::Strategy;
 
 use crate::api::{self, FieldProblem};
-use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar};
+use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState};
 use crate::i18n::T;
 use crate::state::use_app;
 
 #[component]
 pub fn ClickToChat() -> impl IntoView {
     let app = use_app();
+    crate::state::set_title(T::C2cTitle);
     let form = RwSignal::new(None::<ChatForm>);
     let strategy = RwSignal::new(Strategy::default());
     let saved = RwSignal::new(None::<(ChatForm, Strategy)>);
@@ -62,27 +63,13 @@ pub fn ClickToChat() -> impl IntoView {
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {
+            let state = SaveState { form, etag, warnings, errors, notice };
             match api::save_instance_settings(&session.csrf_token, etag.get_untracked().as_deref(), &body.into()).await {
                 Ok(answer) => {
-                    let stored = ChatForm::from(&answer.body.settings.chat());
-                    // Keep typed values of other providers; take the stored ones.
-                    form.update(|f| {
-                        if let Some(f) = f {
-                            f.account.extend(stored.account.clone());
-                        }
-                    });
+                    state.saved(&ChatForm::from(&answer.body.settings.chat()), answer.etag, answer.body.warnings);
                     saved.set(current());
-                    etag.set(answer.etag);
-                    warnings.set(answer.body.warnings);
-                    errors.set(Vec::new());
-                    notice.set(Some(Notice::Saved));
                 }
-                Err(error) if error.status() == 412 => notice.set(Some(Notice::Stale)),
-                Err(error) if !error.fields().is_empty() => {
-                    errors.set(error.fields().to_vec());
-                    notice.set(Some(Notice::Invalid));
-                }
-                Err(error) => notice.set(Some(Notice::Failed(error.message()))),
+                Err(error) => state.failed(&error),
             }
             pending.set(false);
         });

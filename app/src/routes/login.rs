@@ -122,6 +122,7 @@ where
 
 #[component]
 pub fn Login() -> impl IntoView {
+    crate::state::set_title(T::LoginTitle);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None);
     let action = start_session(pending, error, |u, p| async move { api::sign_in(&u, &p).await });

@@ -8,6 +8,7 @@ use crate::i18n::T;
 
 #[component]
 pub fn Setup() -> impl IntoView {
+    crate::state::set_title(T::SetupTitle);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None);
     let action = start_session(pending, error, |u, p| async move { api::create_first_admin(&u, &p).await });

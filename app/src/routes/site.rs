@@ -13,7 +13,7 @@ use switchboard_core::site::Site;
 use super::login::field_message;
 use super::sites::{domains_error, parse_domains};
 use crate::api::{self, Effective, FieldProblem};
-use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar};
+use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState};
 use crate::components::confirm::ConfirmDelete;
 use crate::i18n::T;
 use crate::state::use_app;
@@ -21,6 +21,7 @@ use crate::state::use_app;
 #[component]
 pub fn SitePage() -> impl IntoView {
     let app = use_app();
+    crate::state::set_title(T::SitesTitle);
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
 
@@ -127,27 +128,14 @@ pub fn SitePage() -> impl IntoView {
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {
+            let state = SaveState { form, etag, warnings, errors, notice };
             match api::save_site_settings(&session.csrf_token, &id, etag.get_untracked().as_deref(), &chat.body().into()).await {
                 Ok(answer) => {
-                    let stored = ChatForm::from(&answer.body.settings);
-                    form.update(|f| {
-                        if let Some(f) = f {
-                            f.account.extend(stored.account.clone());
-                        }
-                    });
+                    state.saved(&ChatForm::from(&answer.body.settings), answer.etag, answer.body.warnings);
                     saved.set(form.get_untracked());
-                    etag.set(answer.etag);
-                    warnings.set(answer.body.warnings);
-                    errors.set(Vec::new());
-                    notice.set(Some(Notice::Saved));
                     refresh_effective();
                 }
-                Err(error) if error.status() == 412 => notice.set(Some(Notice::Stale)),
-                Err(error) if !error.fields().is_empty() => {
-                    errors.set(error.fields().to_vec());
-                    notice.set(Some(Notice::Invalid));
-                }
-                Err(error) => notice.set(Some(Notice::Failed(error.message()))),
+                Err(error) => state.failed(&error),
             }
             pending.set(false);
         });

@@ -30,6 +30,7 @@ pub fn domains_error(problems: &[FieldProblem], lang: crate::i18n::Lang) -> Opti
 #[component]
 pub fn Sites() -> impl IntoView {
     let app = use_app();
+    crate::state::set_title(T::SitesTitle);
     let sites = RwSignal::new(None::<Result<Vec<Site>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {

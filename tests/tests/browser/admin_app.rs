@@ -243,6 +243,9 @@ async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> 
     browser.click(r#"a[href="/admin/audit"]"#).await?;
     let actions = browser.wait_for(r#"var c = document.querySelectorAll("table.audit tbody td code"); return c.length >= 3 && Array.from(c).map(function (e) { return e.textContent; });"#).await?;
     assert_eq!(actions[0], json!("api_key.delete"));
+    // In-app navigation moves focus to the new screen and names the tab after it.
+    assert_eq!(browser.eval("return document.activeElement.id;").await?, json!("main"));
+    assert_eq!(browser.eval("return document.title;").await?, json!("Audit log – Switchboard"));
     assert!(actions.as_array().is_some_and(|a| a.contains(&json!("api_key.create")) && a.contains(&json!("session.login"))), "{actions}");
     browser.screenshot("10-audit-log").await?;
     browser.close().await
