@@ -44,15 +44,13 @@ impl Browser {
     }
 
     /// Waits until an element matching `css` exists and returns its text.
+    /// Read in the page, so a re-render between finding and reading the
+    /// element cannot make it stale.
     pub async fn text_of(&self, css: &str) -> Result<String> {
-        let element = self
-            .client
-            .wait()
-            .at_most(PAGE_TIMEOUT)
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("no element matches {css:?}"))?;
-        Ok(element.text().await?)
+        let selector = serde_json::to_string(css)?;
+        let script = format!("var e = document.querySelector({selector}); return e ? e.textContent : null;");
+        let text = self.wait_for_value(&script).await.with_context(|| format!("no element matches {css:?}"))?;
+        Ok(text.as_str().unwrap_or_default().to_string())
     }
 }
 
@@ -161,6 +159,21 @@ impl Browser {
     /// Runs `script` (a function body) in the page and returns its result.
     pub async fn eval(&self, script: &str) -> Result<Value> {
         Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Waits until `script` returns something other than null/undefined.
+    async fn wait_for_value(&self, script: &str) -> Result<Value> {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let value = self.eval(script).await?;
+            if !value.is_null() {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("timed out waiting for: {script}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until `script` returns a truthy value; returns that value.

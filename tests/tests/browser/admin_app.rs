@@ -11,8 +11,13 @@ async fn sign_in(browser: &Browser) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn heading(browser: &Browser) -> anyhow::Result<String> {
-    browser.text_of("main h1.page-title").await
+/// Waits until the screen's heading is `expected` (fails after the page timeout).
+async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result<()> {
+    let script = format!(
+        "var h = document.querySelector('main h1.page-title'); return h && h.textContent === {};",
+        serde_json::to_string(expected)?
+    );
+    browser.wait_for(&script).await.map(drop).map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
 }
 
 #[tokio::test]
@@ -21,7 +26,7 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/")).await?;
     // The static shell has no heading: this one exists only if the wasm app ran.
-    assert_eq!(heading(&browser).await?, "Create the first administrator");
+    expect_heading(&browser, "Create the first administrator").await?;
     browser.screenshot("01-first-run-setup").await?;
 
     browser.fill("#username", "admin").await?;
@@ -34,10 +39,10 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.fill("#password", ADMIN_PASSWORD).await?;
     browser.click("button[type=submit]").await?;
     browser.wait_for(r#"return document.querySelector(".username") && document.querySelector(".username").textContent === "admin";"#).await?;
-    assert_eq!(heading(&browser).await?, "Click to Chat");
+    expect_heading(&browser, "Click to Chat").await?;
 
     browser.click(".sign-out").await?;
-    assert_eq!(heading(&browser).await?, "Sign in to Switchboard");
+    expect_heading(&browser, "Sign in to Switchboard").await?;
     browser.screenshot("02-sign-in").await?;
     browser.fill("#username", "admin").await?;
     browser.fill("#password", "not the password").await?;
@@ -47,7 +52,7 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.fill("#password", ADMIN_PASSWORD).await?;
     browser.click("button[type=submit]").await?;
     browser.wait_for(r#"return document.querySelector(".username") !== null;"#).await?;
-    assert_eq!(heading(&browser).await?, "Click to Chat");
+    expect_heading(&browser, "Click to Chat").await?;
     browser.close().await
 }
 
@@ -113,9 +118,9 @@ async fn switching_to_japanese_translates_the_app_and_is_remembered() -> anyhow:
     let app = spawn_app().await?;
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/")).await?;
-    assert_eq!(heading(&browser).await?, "Sign in to Switchboard");
+    expect_heading(&browser, "Sign in to Switchboard").await?;
     browser.client.find(fantoccini::Locator::Css(".language select")).await?.select_by_value("ja").await?;
-    assert_eq!(heading(&browser).await?, "Switchboard にログイン");
+    expect_heading(&browser, "Switchboard にログイン").await?;
     sign_in(&browser).await?;
     browser.wait_for(r#"return document.querySelector(".switch-label").textContent === "Click to Chat を有効にする";"#).await?;
     assert_eq!(browser.eval("return document.documentElement.lang;").await?, json!("ja"));
@@ -135,7 +140,7 @@ async fn unknown_admin_route_is_handled_by_the_client_router() -> anyhow::Result
     // A deep link the server does not know gets the shell, and the SPA's own
     // router answers with its not-found screen.
     browser.client.goto(&app.url("/admin/no/such/screen")).await?;
-    assert_eq!(heading(&browser).await?, "Page not found");
+    expect_heading(&browser, "Page not found").await?;
     browser.close().await
 }
 
@@ -152,7 +157,7 @@ async fn sites_override_inheritance_read_only_and_delete() -> anyhow::Result<()>
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/sites")).await?;
     sign_in(&browser).await?;
-    assert_eq!(heading(&browser).await?, "Sites");
+    expect_heading(&browser, "Sites").await?;
 
     // Add a site.
     browser.fill("#new-site-name", "Shop").await?;
@@ -205,7 +210,7 @@ async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> 
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/api-keys")).await?;
     sign_in(&browser).await?;
-    assert_eq!(heading(&browser).await?, "API access keys");
+    expect_heading(&browser, "API access keys").await?;
 
     browser.fill("#new-key-name", "Deploy robot").await?;
     browser.click("form.add-key button.primary").await?;
