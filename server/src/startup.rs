@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::http::{Request, Response};
 use axum::{routing::get, Router};
 use tokio::net::TcpListener;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
+use tracing::{Level, Span};
 
 use crate::api::{self, AppState};
 use crate::auth::{password, Auth, AuthConfig};
@@ -78,15 +79,37 @@ impl Application {
 
 /// Every route of the product, with request logging around all of them.
 pub fn router(assets: &AssetsDir, state: AppState) -> Router {
-    // Spans carry method and path only: headers (cookies, API keys) never reach logs.
+    // Spans carry method and path only: headers (cookies, API keys) never
+    // reach logs. What every visitor's page view fetches (the loader, its
+    // wasm, the widget config) is logged at DEBUG: at INFO it would drown
+    // the admin activity and cost the hot path a log line per page view.
     let trace = TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-        .on_response(DefaultOnResponse::new().level(Level::INFO));
+        .make_span_with(|request: &Request<_>| {
+            let (method, path) = (request.method(), request.uri().path());
+            if is_page_view(path) {
+                tracing::debug_span!("request", %method, %path)
+            } else {
+                tracing::info_span!("request", %method, %path)
+            }
+        })
+        .on_response(|response: &Response<_>, latency: Duration, span: &Span| {
+            let status = response.status().as_u16();
+            let millis = latency.as_millis();
+            match span.metadata().map(|m| *m.level()) {
+                Some(Level::INFO) => tracing::info!(parent: span, status, millis, "answered"),
+                Some(_) => tracing::debug!(parent: span, status, millis, "answered"),
+                None => {}
+            }
+        });
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .nest("/api/v1", api::router(state))
         .merge(routes::assets::router(assets))
         .layer(trace)
+}
+
+fn is_page_view(path: &str) -> bool {
+    path == "/widget.js" || path.starts_with("/widget/") || path == "/api/v1/widget/config"
 }
 
 /// `SWITCHBOARD_ADMIN_PASSWORD`: creates the admin if it does not exist yet;

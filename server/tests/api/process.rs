@@ -331,3 +331,20 @@ fn a_weak_environment_password_stops_start_up_without_echoing_it() {
     assert!(log.contains("SWITCHBOARD_ADMIN_PASSWORD") && log.contains("at least 10 characters"), "{log}");
     assert!(!log.contains("short7"), "{log}");
 }
+
+#[test]
+fn page_views_are_not_logged_at_info_but_admin_requests_are() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut server = Server::start_logging(data.path(), "info", Arc::clone(&log));
+    let agent = agent();
+    for path in ["/api/v1/widget/config?site=shop", "/widget.js", "/healthz"] {
+        agent.get(&server.url(path)).call().expect("request");
+    }
+    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    server.wait_exit(Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(100));
+    let text = String::from_utf8_lossy(&log.lock().expect("log")).into_owned();
+    assert!(text.contains("path=/healthz") && text.contains("status=200"), "{text}");
+    assert!(!text.contains("widget/config") && !text.contains("widget.js"), "{text}");
+}
