@@ -98,6 +98,7 @@ texts! {
     StaleTitle => "Someone else changed these settings since you opened them.", "この設定は、開いた後に他の人によって変更されました。";
     StaleAction => "Load their version", "最新の内容を読み込む";
     UnsavedChanges => "You have unsaved changes.", "保存されていない変更があります。";
+    LeaveUnsaved => "You have unsaved changes. Leave this screen and lose them?", "保存されていない変更があります。この画面を離れると変更は失われます。よろしいですか？";
     Optional => "optional", "任意";
     Example => "Example", "例";
     ErrRequired => "Required.", "入力してください。";

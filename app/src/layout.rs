@@ -76,7 +76,17 @@ fn Shell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">{app.t(T::SkipToContent)}</a>
         <header class="app-header">
             <span class="brand">{switchboard_core::version::PRODUCT_NAME}</span>
-            <nav aria-label=app.t(T::MainNavigation)>
+            <nav
+                aria-label=app.t(T::MainNavigation)
+                on:click=move |ev| {
+                    // Runs before the router's own link handling, which skips
+                    // clicks whose default was prevented.
+                    let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
+                    if app.unsaved.get_untracked() && !window().confirm_with_message(leave).unwrap_or(true) {
+                        ev.prevent_default();
+                    }
+                }
+            >
                 <A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A>
                 <A href="/admin/sites">{app.t(T::NavSites)}</A>
                 <A href="/admin/api-keys">{app.t(T::NavApiKeys)}</A>

@@ -24,6 +24,8 @@ pub struct AppState {
     pub gate: RwSignal<Gate>,
     /// A screen has been shown before: later ones come from in-app navigation.
     pub shown_before: StoredValue<bool>,
+    /// The current screen has changes that are not saved.
+    pub unsaved: RwSignal<bool>,
 }
 
 impl AppState {
@@ -73,7 +75,7 @@ fn initial_lang() -> Lang {
 }
 
 pub fn provide() {
-    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking), shown_before: StoredValue::new(false) };
+    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking), shown_before: StoredValue::new(false), unsaved: RwSignal::new(false) };
     Effect::new(move |_| {
         let lang = state.lang.get();
         if let Some(root) = document().document_element() {

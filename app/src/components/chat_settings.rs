@@ -202,15 +202,21 @@ pub fn SaveBar(
     }
 }
 
-/// Warns before leaving the page while `dirty` holds.
-pub fn guard_unsaved(dirty: impl Fn() -> bool + 'static) {
+/// Warns before leaving the screen while `dirty` holds: the browser asks on
+/// reload or close, the app's navigation asks on its links (see `layout`).
+pub fn guard_unsaved(dirty: Signal<bool>) {
+    let app = use_app();
+    Effect::new(move |_| app.unsaved.set(dirty.get()));
     let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if dirty() {
+        if dirty.get_untracked() {
             ev.prevent_default();
             ev.set_return_value("");
         }
     });
-    on_cleanup(move || handle.remove());
+    on_cleanup(move || {
+        handle.remove();
+        app.unsaved.set(false);
+    });
 }
 
 #[component]

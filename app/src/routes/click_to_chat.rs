@@ -46,7 +46,7 @@ pub fn ClickToChat() -> impl IntoView {
     };
     load();
     let dirty = Signal::derive(move || current() != saved.get());
-    guard_unsaved(move || dirty.get_untracked());
+    guard_unsaved(dirty);
     let on_edit = Callback::new(move |()| {
         if notice.get_untracked() == Some(Notice::Saved) {
             notice.set(None);

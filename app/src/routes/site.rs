@@ -87,7 +87,7 @@ pub fn SitePage() -> impl IntoView {
     });
 
     let dirty = Signal::derive(move || form.get() != saved.get());
-    guard_unsaved(move || dirty.get_untracked());
+    guard_unsaved(dirty);
     let readonly = Signal::derive(move || effective.get().is_some_and(|e| e.strategy == Strategy::AlwaysInherit));
     let on_edit = Callback::new(move |()| {
         if notice.get_untracked() == Some(Notice::Saved) {

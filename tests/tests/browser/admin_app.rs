@@ -70,6 +70,15 @@ async fn enable_click_to_chat_save_and_see_it_kept_after_reload() -> anyhow::Res
     browser.click("#guests").await?;
     assert_eq!(browser.eval(r#"return document.querySelector(".unsaved").hidden;"#).await?, json!(false));
     browser.screenshot("03-click-to-chat").await?;
+
+    // Leaving through the app's navigation with unsaved changes asks first;
+    // staying keeps the screen and the edits.
+    browser.click(r#"nav a[href="/admin/sites"]"#).await?;
+    let question = browser.client.get_alert_text().await?;
+    assert!(question.contains("unsaved changes"), "{question}");
+    browser.client.dismiss_alert().await?;
+    assert_eq!(browser.eval("return location.pathname;").await?, json!("/admin/click-to-chat"));
+    assert_eq!(browser.eval(r#"return document.getElementById("account-website_id").value;"#).await?, json!("1C6E2B5A-3F4D-4E8A-9B7C-2D1E0F9A8B7C"));
     browser.click("button.primary").await?;
     browser.wait_for(r#"var n = document.querySelector(".notice.ok"); return n && n.textContent === "Saved.";"#).await?;
     assert_eq!(browser.eval(r#"return document.querySelector(".unsaved").hidden;"#).await?, json!(true));
