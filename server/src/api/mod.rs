@@ -26,7 +26,7 @@ use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::auth::{require_auth, Auth};
-use crate::store::Store;
+use crate::store::{Document, SiteRecord, Store};
 pub use error::ApiError;
 
 #[derive(Clone)]
@@ -70,6 +70,15 @@ fn public_routes() -> Router<AppState> {
         .route("/widget/config", get(widget_config::get))
         .route("/setup", get(setup::status).post(setup::create))
         .route("/session", post(session::login))
+}
+
+/// The site `id`, or the API's 404 for it.
+fn site<'a>(document: &'a Document, id: &str) -> Result<&'a SiteRecord, ApiError> {
+    document.sites.get(id).ok_or_else(|| ApiError::unknown_site(id))
+}
+
+fn site_mut<'a>(document: &'a mut Document, id: &str) -> Result<&'a mut SiteRecord, ApiError> {
+    document.sites.get_mut(id).ok_or_else(|| ApiError::unknown_site(id))
 }
 
 async fn not_found() -> ApiError {

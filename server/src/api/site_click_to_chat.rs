@@ -6,11 +6,10 @@ use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
-use switchboard_core::resolution::resolve;
 use switchboard_core::settings::ChatSettings;
 
 use super::extract::{check_if_match, etag, JsonBody};
-use super::{ApiError, AppState};
+use super::{site, site_mut, ApiError, AppState};
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
 
 /// The site's settings, or the defaults (revision 0) if none were saved.
@@ -25,7 +24,7 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let snapshot = state.store.snapshot();
-    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    let record = site(&snapshot.document, &id)?;
     Ok(respond(record))
 }
 
@@ -41,7 +40,7 @@ pub async fn put(
         .store
         .update_audited(&who, |document| {
             let revision = document.next_revision();
-            let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            let record = site_mut(document, &id)?;
             check_if_match(&headers, record.click_to_chat.as_ref().map_or(0, |saved| saved.revision))?;
             let before = record.click_to_chat.as_ref().map(|saved| json!(saved.value)).unwrap_or_else(|| json!({}));
             let changed = changed_fields(&before, &json!(parsed.value));
@@ -55,8 +54,8 @@ pub async fn put(
 
 pub async fn effective(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let snapshot = state.store.snapshot();
-    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
-    let effective = resolve(&snapshot.document.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value));
+    let record = site(&snapshot.document, &id)?;
+    let effective = snapshot.document.effective(record);
     let account = effective.provider.map(|p| effective.account.without_secrets(p.provider())).unwrap_or_default();
     Ok(Json(json!({
         "site": id,

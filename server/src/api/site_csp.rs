@@ -7,14 +7,13 @@ use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::csp::host_page_policy;
 use switchboard_core::errors::{ErrorCode, FieldError};
-use switchboard_core::resolution::resolve;
 
-use super::{ApiError, AppState};
+use super::{site, ApiError, AppState};
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let snapshot = state.store.snapshot();
-    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
-    let effective = resolve(&snapshot.document.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value));
+    let record = site(&snapshot.document, &id)?;
+    let effective = snapshot.document.effective(record);
     let provider = effective.provider.filter(|_| effective.enabled());
     let origin = switchboard_origin(&state, &headers)?;
     let policy = host_page_policy(provider, &effective.account, &origin);

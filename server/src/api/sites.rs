@@ -8,7 +8,7 @@ use serde_json::json;
 use switchboard_core::site::Site;
 
 use super::extract::{check_if_match, etag, JsonBody};
-use super::{ApiError, AppState};
+use super::{site, site_mut, ApiError, AppState};
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Who};
 
 fn respond(record: &SiteRecord) -> impl IntoResponse {
@@ -41,7 +41,7 @@ pub async fn create(State(state): State<AppState>, who: Who, JsonBody(body): Jso
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let snapshot = state.store.snapshot();
-    let record = snapshot.document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+    let record = site(&snapshot.document, &id)?;
     Ok(respond(record))
 }
 
@@ -55,14 +55,14 @@ pub async fn update(
     let record = state
         .store
         .update_audited(&who, |document| {
-            let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            let current = site(document, &id)?;
             check_if_match(&headers, current.revision)?;
             let site = current.site.update_from_json(&body).map_err(ApiError::Validation)?;
             let changed = changed_fields(&json!(current.site), &json!(site));
             let others = document.sites.values().filter(|r| r.site.id != id).map(|r| &r.site);
             site.conflicts(others, false).into_result(()).map_err(ApiError::Conflict)?;
             let revision = document.next_revision();
-            let record = document.sites.get_mut(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            let record = site_mut(document, &id)?;
             record.site = site;
             record.revision = revision;
             Ok::<_, ApiError>((record.clone(), AuditRecord::success("site.update", Some(id.clone())).changed(changed)))
@@ -76,7 +76,7 @@ pub async fn delete(State(state): State<AppState>, who: Who, Path(id): Path<Stri
     state
         .store
         .update_audited(&who, |document| {
-            let current = document.sites.get(&id).ok_or_else(|| ApiError::unknown_site(&id))?;
+            let current = site(document, &id)?;
             check_if_match(&headers, current.revision)?;
             document.sites.remove(&id);
             Ok::<_, ApiError>(((), AuditRecord::success("site.delete", Some(id.clone()))))

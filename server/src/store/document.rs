@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::resolution::{resolve, Effective};
 use switchboard_core::settings::{ChatSettings, InstanceChatSettings};
 use switchboard_core::site::Site;
 
@@ -69,8 +70,9 @@ impl Document {
         self.last_revision
     }
 
-    pub fn site_by_host(&self, host: &str) -> Option<&SiteRecord> {
-        self.sites.values().find(|record| record.site.domains.iter().any(|d| d == host))
+    /// The settings that apply to `record`, and why.
+    pub fn effective(&self, record: &SiteRecord) -> Effective {
+        resolve(&self.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value))
     }
 }
 

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use switchboard_core::public_config::PublicConfig;
-use switchboard_core::resolution::resolve;
 
 use super::document::Document;
 
@@ -26,10 +25,8 @@ pub struct PublicIndex {
 impl PublicIndex {
     pub fn build(document: &Document) -> Self {
         let mut index = Self::default();
-        let instance = &document.instance_click_to_chat.value;
         for (id, record) in &document.sites {
-            let effective = resolve(instance, record.click_to_chat.as_ref().map(|v| &v.value));
-            let config = PublicConfig::new(id, &effective);
+            let config = PublicConfig::new(id, &document.effective(record));
             // Serializing plain structs of strings and bools cannot fail.
             let body = serde_json::to_vec(&config).unwrap_or_default();
             let etag = format!("\"{:016x}\"", fnv1a(&body));
