@@ -23,7 +23,12 @@ pub enum ApiError {
     /// No answer at all (offline, server down).
     Network,
     /// An answer with an error: HTTP status, machine code, message, fields.
-    Server { status: u16, code: String, message: String, fields: Vec<FieldProblem> },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+        fields: Vec<FieldProblem>,
+    },
 }
 
 impl ApiError {
@@ -54,20 +59,32 @@ async fn error_from(response: Response) -> ApiError {
     let body = response.json::<Value>().await.ok();
     let decode = |body: &Value| {
         let error = body.get("error")?;
-        let problem = |f: &Value| Some(FieldProblem { field: text(f, "field")?, code: text(f, "code")?, message: text(f, "message")? });
+        let problem = |f: &Value| {
+            Some(FieldProblem {
+                field: text(f, "field")?,
+                code: text(f, "code")?,
+                message: text(f, "message")?,
+            })
+        };
         Some(ApiError::Server {
             status,
             code: text(error, "code")?,
             message: text(error, "message")?,
-            fields: error.get("fields").and_then(Value::as_array).map(|f| f.iter().filter_map(problem).collect()).unwrap_or_default(),
+            fields: error
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|f| f.iter().filter_map(problem).collect())
+                .unwrap_or_default(),
         })
     };
-    body.as_ref().and_then(decode).unwrap_or_else(|| ApiError::Server {
-        status,
-        code: "http_error".into(),
-        message: format!("HTTP {status}"),
-        fields: Vec::new(),
-    })
+    body.as_ref()
+        .and_then(decode)
+        .unwrap_or_else(|| ApiError::Server {
+            status,
+            code: "http_error".into(),
+            message: format!("HTTP {status}"),
+            fields: Vec::new(),
+        })
 }
 
 /// A successful answer: the body and the record's revision (ETag), if any.
@@ -76,7 +93,9 @@ pub struct Answer<T> {
     pub etag: Option<String>,
 }
 
-async fn finish<T: DeserializeOwned>(request: Result<Response, gloo_net::Error>) -> Result<Answer<T>, ApiError> {
+async fn finish<T: DeserializeOwned>(
+    request: Result<Response, gloo_net::Error>,
+) -> Result<Answer<T>, ApiError> {
     let response = request.map_err(|_| ApiError::Network)?;
     if !response.ok() {
         return Err(error_from(response).await);
@@ -98,15 +117,29 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<Answer<T>, ApiError> {
 /// Reads an answer whose shape a hand-written decoder checks: every typed
 /// `Deserialize` costs the admin app's wasm its own copy of serde_json's
 /// parser, and most answers here are a handful of strings.
-async fn get_decoded<T>(path: &str, decode: fn(&Value) -> Option<T>) -> Result<Answer<T>, ApiError> {
+async fn get_decoded<T>(
+    path: &str,
+    decode: fn(&Value) -> Option<T>,
+) -> Result<Answer<T>, ApiError> {
     let answer = get::<Value>(path).await?;
     decoded(answer, decode)
 }
 
-fn decoded<T>(answer: Answer<Value>, decode: fn(&Value) -> Option<T>) -> Result<Answer<T>, ApiError> {
+fn decoded<T>(
+    answer: Answer<Value>,
+    decode: fn(&Value) -> Option<T>,
+) -> Result<Answer<T>, ApiError> {
     match decode(&answer.body) {
-        Some(body) => Ok(Answer { body, etag: answer.etag }),
-        None => Err(ApiError::Server { status: 200, code: "bad_answer".into(), message: "unexpected answer from the server".into(), fields: Vec::new() }),
+        Some(body) => Ok(Answer {
+            body,
+            etag: answer.etag,
+        }),
+        None => Err(ApiError::Server {
+            status: 200,
+            code: "bad_answer".into(),
+            message: "unexpected answer from the server".into(),
+            fields: Vec::new(),
+        }),
     }
 }
 
@@ -147,7 +180,13 @@ pub struct SetupStatus {
 }
 
 pub async fn setup_status() -> Result<SetupStatus, ApiError> {
-    get_decoded("/setup", |v| Some(SetupStatus { needed: v.get("needed")?.as_bool()? })).await.map(|a| a.body)
+    get_decoded("/setup", |v| {
+        Some(SetupStatus {
+            needed: v.get("needed")?.as_bool()?,
+        })
+    })
+    .await
+    .map(|a| a.body)
 }
 
 /// The signed-in admin, as the server sees them.
@@ -158,7 +197,10 @@ pub struct Session {
 }
 
 fn decode_session(v: &Value) -> Option<Session> {
-    Some(Session { username: text(v, "username")?, csrf_token: text(v, "csrf_token")? })
+    Some(Session {
+        username: text(v, "username")?,
+        csrf_token: text(v, "csrf_token")?,
+    })
 }
 
 #[derive(Serialize)]
@@ -168,12 +210,16 @@ struct Credentials<'a> {
 }
 
 pub async fn create_first_admin(username: &str, password: &str) -> Result<Session, ApiError> {
-    let request = Request::post(&format!("{API}/setup")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
+    let request = Request::post(&format!("{API}/setup"))
+        .json(&Credentials { username, password })
+        .map_err(|_| ApiError::Network)?;
     decoded(finish(request.send().await).await?, decode_session).map(|a| a.body)
 }
 
 pub async fn sign_in(username: &str, password: &str) -> Result<Session, ApiError> {
-    let request = Request::post(&format!("{API}/session")).json(&Credentials { username, password }).map_err(|_| ApiError::Network)?;
+    let request = Request::post(&format!("{API}/session"))
+        .json(&Credentials { username, password })
+        .map_err(|_| ApiError::Network)?;
     decoded(finish(request.send().await).await?, decode_session).map(|a| a.body)
 }
 
@@ -206,7 +252,13 @@ pub async fn save_instance_settings(
     etag: Option<&str>,
     settings: &serde_json::Value,
 ) -> Result<Answer<InstanceSettings>, ApiError> {
-    send(Request::put(&format!("{API}/instance/click-to-chat")), csrf, etag, settings).await
+    send(
+        Request::put(&format!("{API}/instance/click-to-chat")),
+        csrf,
+        etag,
+        settings,
+    )
+    .await
 }
 
 // ---- Sites ----
@@ -215,11 +267,17 @@ use switchboard_core::settings::ChatSettings;
 use switchboard_core::site::Site;
 
 fn decode_site(v: &Value) -> Option<Site> {
-    Some(Site { id: text(v, "id")?, name: text(v, "name")?, domains: list(v, "domains", |d| d.as_str().map(String::from))? })
+    Some(Site {
+        id: text(v, "id")?,
+        name: text(v, "name")?,
+        domains: list(v, "domains", |d| d.as_str().map(String::from))?,
+    })
 }
 
 pub async fn sites() -> Result<Vec<Site>, ApiError> {
-    get_decoded("/sites", |v| list(v, "sites", decode_site)).await.map(|a| a.body)
+    get_decoded("/sites", |v| list(v, "sites", decode_site))
+        .await
+        .map(|a| a.body)
 }
 
 pub async fn site(id: &str) -> Result<Answer<Site>, ApiError> {
@@ -227,11 +285,28 @@ pub async fn site(id: &str) -> Result<Answer<Site>, ApiError> {
 }
 
 pub async fn create_site(csrf: &str, site: &Value) -> Result<Answer<Site>, ApiError> {
-    decoded(send(Request::post(&format!("{API}/sites")), csrf, None, site).await?, decode_site)
+    decoded(
+        send(Request::post(&format!("{API}/sites")), csrf, None, site).await?,
+        decode_site,
+    )
 }
 
-pub async fn update_site(csrf: &str, id: &str, etag: Option<&str>, site: &Value) -> Result<Answer<Site>, ApiError> {
-    decoded(send(Request::put(&format!("{API}/sites/{}", encode(id))), csrf, etag, site).await?, decode_site)
+pub async fn update_site(
+    csrf: &str,
+    id: &str,
+    etag: Option<&str>,
+    site: &Value,
+) -> Result<Answer<Site>, ApiError> {
+    decoded(
+        send(
+            Request::put(&format!("{API}/sites/{}", encode(id))),
+            csrf,
+            etag,
+            site,
+        )
+        .await?,
+        decode_site,
+    )
 }
 
 pub async fn delete_site(csrf: &str, id: &str) -> Result<(), ApiError> {
@@ -240,7 +315,11 @@ pub async fn delete_site(csrf: &str, id: &str) -> Result<(), ApiError> {
 
 /// `DELETE` with the CSRF token; the server answers 204.
 async fn delete(path: &str, csrf: &str) -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{API}{path}")).header("X-CSRF-Token", csrf).send().await.map_err(|_| ApiError::Network)?;
+    let response = Request::delete(&format!("{API}{path}"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
     if response.ok() {
         Ok(())
     } else {
@@ -260,8 +339,19 @@ pub async fn site_settings(id: &str) -> Result<Answer<SiteSettings>, ApiError> {
     get(&format!("/sites/{}/click-to-chat", encode(id))).await
 }
 
-pub async fn save_site_settings(csrf: &str, id: &str, etag: Option<&str>, settings: &serde_json::Value) -> Result<Answer<SiteSettings>, ApiError> {
-    send(Request::put(&format!("{API}/sites/{}/click-to-chat", encode(id))), csrf, etag, settings).await
+pub async fn save_site_settings(
+    csrf: &str,
+    id: &str,
+    etag: Option<&str>,
+    settings: &serde_json::Value,
+) -> Result<Answer<SiteSettings>, ApiError> {
+    send(
+        Request::put(&format!("{API}/sites/{}/click-to-chat", encode(id))),
+        csrf,
+        etag,
+        settings,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -282,7 +372,10 @@ pub struct Effective {
 }
 
 fn decode_explained(v: &Value) -> Option<Explained> {
-    Some(Explained { code: text(v, "code")?, message: text(v, "message")? })
+    Some(Explained {
+        code: text(v, "code")?,
+        message: text(v, "message")?,
+    })
 }
 
 fn decode_effective(v: &Value) -> Option<Effective> {
@@ -292,13 +385,21 @@ fn decode_effective(v: &Value) -> Option<Effective> {
         source: text(v, "source")?,
         reason: decode_explained(v.get("reason")?)?,
         inactive: v.get("inactive").and_then(decode_explained),
-        provider: v.get("provider").and_then(Value::as_str).and_then(switchboard_core::catalog::ProviderId::parse),
+        provider: v
+            .get("provider")
+            .and_then(Value::as_str)
+            .and_then(switchboard_core::catalog::ProviderId::parse),
         guest_users_allowed: v.get("guest_users_allowed")?.as_bool()?,
     })
 }
 
 pub async fn effective(id: &str) -> Result<Effective, ApiError> {
-    get_decoded(&format!("/sites/{}/click-to-chat/effective", encode(id)), decode_effective).await.map(|a| a.body)
+    get_decoded(
+        &format!("/sites/{}/click-to-chat/effective", encode(id)),
+        decode_effective,
+    )
+    .await
+    .map(|a| a.body)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -308,9 +409,14 @@ pub struct Csp {
 }
 
 pub async fn csp(id: &str) -> Result<Csp, ApiError> {
-    get_decoded(&format!("/sites/{}/csp", encode(id)), |v| Some(Csp { policy: text(v, "policy")?, note: text(v, "note")? }))
-        .await
-        .map(|a| a.body)
+    get_decoded(&format!("/sites/{}/csp", encode(id)), |v| {
+        Some(Csp {
+            policy: text(v, "policy")?,
+            note: text(v, "note")?,
+        })
+    })
+    .await
+    .map(|a| a.body)
 }
 
 /// Site ids are slugs, but ids typed into a URL bar are not.
@@ -343,17 +449,35 @@ fn decode_key(v: &Value) -> Option<ApiKey> {
 }
 
 pub async fn api_keys() -> Result<Vec<ApiKey>, ApiError> {
-    get_decoded("/api-keys", |v| list(v, "api_keys", decode_key)).await.map(|a| a.body)
+    get_decoded("/api-keys", |v| list(v, "api_keys", decode_key))
+        .await
+        .map(|a| a.body)
 }
 
 pub async fn create_api_key(csrf: &str, name: &str) -> Result<ApiKey, ApiError> {
-    let answer = send(Request::post(&format!("{API}/api-keys")), csrf, None, &serde_json::json!({ "name": name })).await?;
+    let answer = send(
+        Request::post(&format!("{API}/api-keys")),
+        csrf,
+        None,
+        &serde_json::json!({ "name": name }),
+    )
+    .await?;
     decoded(answer, decode_key).map(|a| a.body)
 }
 
 /// `{"name": …}` to rename, `{"regenerate": true}` for a new key.
 pub async fn change_api_key(csrf: &str, id: &str, change: &Value) -> Result<ApiKey, ApiError> {
-    decoded(send(Request::put(&format!("{API}/api-keys/{}", encode(id))), csrf, None, change).await?, decode_key).map(|a| a.body)
+    decoded(
+        send(
+            Request::put(&format!("{API}/api-keys/{}", encode(id))),
+            csrf,
+            None,
+            change,
+        )
+        .await?,
+        decode_key,
+    )
+    .map(|a| a.body)
 }
 
 pub async fn delete_api_key(csrf: &str, id: &str) -> Result<(), ApiError> {
@@ -385,11 +509,20 @@ fn decode_entry(v: &Value) -> Option<AuditEntry> {
     Some(AuditEntry {
         id: number(v, "id")?,
         at: text(v, "at")?,
-        actor: Actor { kind: text(actor, "kind")?, name: text(actor, "name")? },
+        actor: Actor {
+            kind: text(actor, "kind")?,
+            name: text(actor, "name")?,
+        },
         ip: optional_text(v, "ip"),
         action: text(v, "action")?,
         target: optional_text(v, "target"),
-        changed: v.get("changed").map_or(Some(Vec::new()), |c| c.as_array().map(|c| c.iter().filter_map(|f| f.as_str().map(String::from)).collect()))?,
+        changed: v.get("changed").map_or(Some(Vec::new()), |c| {
+            c.as_array().map(|c| {
+                c.iter()
+                    .filter_map(|f| f.as_str().map(String::from))
+                    .collect()
+            })
+        })?,
         outcome: text(v, "outcome")?,
     })
 }
@@ -411,5 +544,7 @@ pub async fn audit(page: usize) -> Result<AuditPage, ApiError> {
             total: number(v, "total")? as usize,
         })
     };
-    get_decoded(&format!("/audit?page={page}&per_page=25"), decode).await.map(|a| a.body)
+    get_decoded(&format!("/audit?page={page}&per_page=25"), decode)
+        .await
+        .map(|a| a.body)
 }

@@ -235,8 +235,15 @@ mod tests {
     #[test]
     fn every_reason_code_the_server_sends_is_translated() {
         for code in [
-            "instance_disabled", "always_inherit", "always_override", "always_override_without_site_settings",
-            "site_configured", "site_not_configured", "disabled", "no_provider", "incomplete_account",
+            "instance_disabled",
+            "always_inherit",
+            "always_override",
+            "always_override_without_site_settings",
+            "site_configured",
+            "site_not_configured",
+            "disabled",
+            "no_provider",
+            "incomplete_account",
         ] {
             assert!(T::for_reason(code).is_some(), "{code}");
         }
@@ -249,8 +256,14 @@ mod tests {
             assert!(!en.trim().is_empty(), "{key:?} lacks English");
             assert!(!ja.trim().is_empty(), "{key:?} lacks Japanese");
             if !SAME_IN_BOTH.contains(key) {
-                assert!(!ja.is_ascii(), "{key:?}: the Japanese text looks untranslated: {ja:?}");
-                assert!(en.is_ascii() || en.contains('…') || en.contains('’'), "{key:?}: the English text looks Japanese: {en:?}");
+                assert!(
+                    !ja.is_ascii(),
+                    "{key:?}: the Japanese text looks untranslated: {ja:?}"
+                );
+                assert!(
+                    en.is_ascii() || en.contains('…') || en.contains('’'),
+                    "{key:?}: the English text looks Japanese: {en:?}"
+                );
             }
         }
     }

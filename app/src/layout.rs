@@ -14,7 +14,9 @@ pub fn Guarded(children: ChildrenFn) -> impl IntoView {
     let app = use_app();
     let children = StoredValue::new(children);
     move || match app.gate.get() {
-        Gate::Checking => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
+        Gate::Checking => {
+            view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any()
+        }
         Gate::Unreachable => view! {
             <div class="page-status" role="alert">
                 <p class="error">{app.t(T::ServerUnreachable)}</p>

@@ -18,7 +18,10 @@ use leptos_router::{
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use layout::Guarded;
-use routes::{api_keys::ApiKeys, audit::Audit, click_to_chat::ClickToChat, not_found::NotFound, site::SitePage, sites::Sites};
+use routes::{
+    api_keys::ApiKeys, audit::Audit, click_to_chat::ClickToChat, not_found::NotFound,
+    site::SitePage, sites::Sites,
+};
 
 /// Where the server mounts the app; every client-side route lives below it.
 pub const BASE_PATH: &str = "/admin";

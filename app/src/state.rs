@@ -67,7 +67,11 @@ pub fn use_app() -> AppState {
 /// The language remembered in this browser, else the browser's, else English.
 fn initial_lang() -> Lang {
     let window = window();
-    let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    let stored = window
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten());
     stored
         .or_else(|| window.navigator().language())
         .and_then(|code| Lang::from_code(&code))
@@ -75,7 +79,12 @@ fn initial_lang() -> Lang {
 }
 
 pub fn provide() {
-    let state = AppState { lang: RwSignal::new(initial_lang()), gate: RwSignal::new(Gate::Checking), shown_before: StoredValue::new(false), unsaved: RwSignal::new(false) };
+    let state = AppState {
+        lang: RwSignal::new(initial_lang()),
+        gate: RwSignal::new(Gate::Checking),
+        shown_before: StoredValue::new(false),
+        unsaved: RwSignal::new(false),
+    };
     Effect::new(move |_| {
         let lang = state.lang.get();
         if let Some(root) = document().document_element() {
@@ -92,5 +101,7 @@ pub fn provide() {
 /// Sets the browser tab's title to the screen's, in the current language.
 pub fn set_title(key: T) {
     let app = use_app();
-    Effect::new(move |_| document().set_title(&format!("{} – Switchboard", key.get(app.lang.get()))));
+    Effect::new(move |_| {
+        document().set_title(&format!("{} – Switchboard", key.get(app.lang.get())))
+    });
 }

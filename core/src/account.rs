@@ -31,7 +31,12 @@ impl Account {
     /// Builds an account without validation: for tests and for data that was
     /// validated when it was stored.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self(pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     /// The copy that may leave the server: secret fields removed.
@@ -53,7 +58,10 @@ impl Provider {
 
     /// Every required field has a value: the widget can load this provider.
     pub fn is_complete(&self, account: &Account) -> bool {
-        self.fields.iter().filter(|f| f.required).all(|f| account.get(f.key).is_some())
+        self.fields
+            .iter()
+            .filter(|f| f.required)
+            .all(|f| account.get(f.key).is_some())
     }
 }
 
@@ -82,7 +90,11 @@ pub fn validate_account(
             errors.push(
                 format!("{prefix}.{key}"),
                 ErrorCode::UnknownField,
-                format!("{} has no field {key:?}; its fields are {}", provider.name, known.join(", ")),
+                format!(
+                    "{} has no field {key:?}; its fields are {}",
+                    provider.name,
+                    known.join(", ")
+                ),
             );
         }
     }
@@ -92,21 +104,33 @@ pub fn validate_account(
             None | Some(Value::Null) => "",
             Some(Value::String(s)) => s.trim(),
             Some(_) => {
-                errors.push(path, ErrorCode::WrongType, format!("{} must be text", field.label.en));
+                errors.push(
+                    path,
+                    ErrorCode::WrongType,
+                    format!("{} must be text", field.label.en),
+                );
                 continue;
             }
         };
-        let text = if text.is_empty() { field.default.unwrap_or("") } else { text };
+        let text = if text.is_empty() {
+            field.default.unwrap_or("")
+        } else {
+            text
+        };
         if text.is_empty() {
             if field.required && completeness == Completeness::Required {
-                errors.push(path, ErrorCode::Required, format!("{} is required for {}", field.label.en, provider.name));
+                errors.push(
+                    path,
+                    ErrorCode::Required,
+                    format!("{} is required for {}", field.label.en, provider.name),
+                );
             }
             continue;
         }
         match field.check(text) {
             Ok((value, warning)) => {
                 if let Some(message) = warning {
-                    warnings.push(FieldWarning { field: path, code: "unusual_format".into(), message });
+                    warnings.push(unusual_warning(path, provider, field.key, message));
                 }
                 values.insert(field.key.to_string(), value);
             }
@@ -123,9 +147,24 @@ pub fn account_warnings(provider: &Provider, account: &Account, prefix: &str) ->
         .filter_map(|(key, value)| {
             let field = provider.field(key)?;
             let (_, warning) = field.check(value).ok()?;
-            warning.map(|message| FieldWarning { field: format!("{prefix}.{key}"), code: "unusual_format".into(), message })
+            warning
+                .map(|message| unusual_warning(format!("{prefix}.{key}"), provider, key, message))
         })
         .collect()
+}
+
+/// `unusual_format`, with what the app needs to word it: the provider and
+/// field, whose usual shape the catalog describes in both languages.
+fn unusual_warning(field: String, provider: &Provider, key: &str, message: String) -> FieldWarning {
+    let mut params = crate::errors::Params::new();
+    params.insert("provider".into(), Value::from(provider.id.as_str()));
+    params.insert("key".into(), Value::from(key));
+    FieldWarning {
+        field,
+        code: "unusual_format".into(),
+        message,
+        params,
+    }
 }
 
 fn token_char(c: char) -> bool {
@@ -137,9 +176,16 @@ impl Field {
     /// for a safe value of unusual shape, a warning message.
     pub fn check(&self, value: &str) -> Result<(String, Option<String>), (ErrorCode, String)> {
         let label = self.label.en;
-        let limit = if matches!(self.format, Format::HttpsUrl) { MAX_URL_LEN } else { MAX_VALUE_LEN };
+        let limit = if matches!(self.format, Format::HttpsUrl) {
+            MAX_URL_LEN
+        } else {
+            MAX_VALUE_LEN
+        };
         if value.chars().count() > limit {
-            return Err((ErrorCode::TooLong, format!("{label} must be at most {limit} characters")));
+            return Err((
+                ErrorCode::TooLong,
+                format!("{label} must be at most {limit} characters"),
+            ));
         }
         if !matches!(self.format, Format::HttpsUrl) && !value.chars().all(token_char) {
             return Err((
@@ -153,12 +199,18 @@ impl Field {
                 if is_uuid(&lower) {
                     Ok((lower, None))
                 } else {
-                    Err((ErrorCode::InvalidFormat, format!("{label} must be a UUID like {}", self.example)))
+                    Err((
+                        ErrorCode::InvalidFormat,
+                        format!("{label} must be a UUID like {}", self.example),
+                    ))
                 }
             }
             Format::Digits { usual } => {
                 if !value.chars().all(|c| c.is_ascii_digit()) {
-                    return Err((ErrorCode::InvalidFormat, format!("{label} must contain digits only")));
+                    return Err((
+                        ErrorCode::InvalidFormat,
+                        format!("{label} must contain digits only"),
+                    ));
                 }
                 Ok((value.to_string(), unusual(label, value, usual.as_ref())))
             }
@@ -167,16 +219,28 @@ impl Field {
                 if lower.len() == *length && lower.chars().all(|c| c.is_ascii_hexdigit()) {
                     Ok((lower, None))
                 } else {
-                    Err((ErrorCode::InvalidFormat, format!("{label} must be exactly {length} hexadecimal characters (0-9, a-f)")))
+                    Err((
+                        ErrorCode::InvalidFormat,
+                        format!(
+                            "{label} must be exactly {length} hexadecimal characters (0-9, a-f)"
+                        ),
+                    ))
                 }
             }
-            Format::Token { usual } => Ok((value.to_string(), unusual(label, value, usual.as_ref()))),
-            Format::HttpsUrl => normalize_https_url(value).map(|url| (url, None)).map_err(|(code, why)| (code, format!("{label} {why}"))),
+            Format::Token { usual } => {
+                Ok((value.to_string(), unusual(label, value, usual.as_ref())))
+            }
+            Format::HttpsUrl => normalize_https_url(value)
+                .map(|url| (url, None))
+                .map_err(|(code, why)| (code, format!("{label} {why}"))),
             Format::Choice { choices } => match choices.iter().find(|c| c.value == value) {
                 Some(choice) => Ok((choice.value.to_string(), None)),
                 None => {
                     let allowed: Vec<&str> = choices.iter().map(|c| c.value).collect();
-                    Err((ErrorCode::InvalidChoice, format!("{label} must be one of: {}", allowed.join(", "))))
+                    Err((
+                        ErrorCode::InvalidChoice,
+                        format!("{label} must be one of: {}", allowed.join(", ")),
+                    ))
                 }
             },
         }
@@ -198,25 +262,41 @@ fn unusual(label: &str, value: &str, usual: Option<&crate::catalog::Usual>) -> O
 fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// `https://host[:port][/path]`, host in lowercase, no trailing slash.
 /// Refuses other schemes, credentials, queries, fragments and any character
 /// that could break out of a URL or a JavaScript string.
 pub fn normalize_https_url(value: &str) -> Result<String, (ErrorCode, &'static str)> {
-    let Some(rest) = value.get(..8).filter(|s| s.eq_ignore_ascii_case("https://")).map(|_| &value[8..]) else {
+    let Some(rest) = value
+        .get(..8)
+        .filter(|s| s.eq_ignore_ascii_case("https://"))
+        .map(|_| &value[8..])
+    else {
         return Err((ErrorCode::NotHttps, "must start with https://"));
     };
     let safe = |c: char| c.is_ascii_alphanumeric() || "-._~/:@?#%".contains(c);
     if !rest.chars().all(safe) {
-        return Err((ErrorCode::UnsafeCharacters, "contains characters a URL here may not have (spaces, quotes, <, >, …)"));
+        return Err((
+            ErrorCode::UnsafeCharacters,
+            "contains characters a URL here may not have (spaces, quotes, <, >, …)",
+        ));
     }
     if rest.contains(['?', '#']) {
-        return Err((ErrorCode::InvalidFormat, "must not contain a query (?) or fragment (#)"));
+        return Err((
+            ErrorCode::InvalidFormat,
+            "must not contain a query (?) or fragment (#)",
+        ));
     }
     if rest.contains(['@', '%']) {
-        return Err((ErrorCode::InvalidFormat, "must not contain credentials or encoded characters"));
+        return Err((
+            ErrorCode::InvalidFormat,
+            "must not contain credentials or encoded characters",
+        ));
     }
     let (authority, path) = match rest.find('/') {
         Some(slash) => (&rest[..slash], &rest[slash..]),
@@ -228,15 +308,31 @@ pub fn normalize_https_url(value: &str) -> Result<String, (ErrorCode, &'static s
     };
     let host = host.to_ascii_lowercase();
     if !is_host_name(&host) {
-        return Err((ErrorCode::InvalidFormat, "must have a valid host name after https://"));
+        return Err((
+            ErrorCode::InvalidFormat,
+            "must have a valid host name after https://",
+        ));
     }
     if let Some(port) = port {
-        if port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) || port.parse::<u16>().map_or(true, |p| p == 0) {
+        if port.is_empty()
+            || !port.chars().all(|c| c.is_ascii_digit())
+            || port.parse::<u16>().map_or(true, |p| p == 0)
+        {
             return Err((ErrorCode::InvalidFormat, "has an invalid port"));
         }
     }
     if path.contains(':') || path.contains("//") {
         return Err((ErrorCode::InvalidFormat, "has an invalid path"));
+    }
+    // `/x/../y` would name another path than the one shown and audited.
+    if path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Err((
+            ErrorCode::InvalidFormat,
+            "must not contain . or .. path segments",
+        ));
     }
     let mut url = format!("https://{host}");
     if let Some(port) = port {
@@ -257,7 +353,9 @@ pub fn is_host_name(host: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         })
 }
 
@@ -267,11 +365,22 @@ mod tests {
     use crate::catalog::ProviderId;
     use serde_json::json;
 
-    fn validate(id: ProviderId, raw: Value, completeness: Completeness) -> (Account, FieldErrors, Vec<FieldWarning>) {
+    fn validate(
+        id: ProviderId,
+        raw: Value,
+        completeness: Completeness,
+    ) -> (Account, FieldErrors, Vec<FieldWarning>) {
         let mut errors = FieldErrors::default();
         let mut warnings = Vec::new();
         let map = raw.as_object().cloned().unwrap_or_default();
-        let account = validate_account(id.provider(), &map, completeness, "account", &mut errors, &mut warnings);
+        let account = validate_account(
+            id.provider(),
+            &map,
+            completeness,
+            "account",
+            &mut errors,
+            &mut warnings,
+        );
         (account, errors, warnings)
     }
 
@@ -289,22 +398,42 @@ mod tests {
         );
         assert!(errors.is_empty(), "{errors}");
         assert!(warnings.is_empty());
-        assert_eq!(account.get("website_id"), Some("1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"));
+        assert_eq!(
+            account.get("website_id"),
+            Some("1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c")
+        );
     }
 
     #[test]
     fn defaults_fill_empty_fields() {
-        let (account, errors, _) =
-            validate(ProviderId::Chatwoot, json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5"}), Completeness::Required);
+        let (account, errors, _) = validate(
+            ProviderId::Chatwoot,
+            json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5"}),
+            Completeness::Required,
+        );
         assert!(errors.is_empty(), "{errors}");
         assert_eq!(account.get("base_url"), Some("https://app.chatwoot.com"));
-        let (account, _, _) = validate(ProviderId::Zendesk, json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}), Completeness::Required);
+        let (account, _, _) = validate(
+            ProviderId::Zendesk,
+            json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}),
+            Completeness::Required,
+        );
         assert_eq!(account.get("kind"), Some("messaging"));
     }
 
     #[test]
     fn hostile_ids_are_refused_as_unsafe() {
-        for hostile in ["abc\"def", "abc'def", "<script>", "abc def", "javascript:alert(1)", "a;b", "a/b", "a\\b", "ab\u{202e}c"] {
+        for hostile in [
+            "abc\"def",
+            "abc'def",
+            "<script>",
+            "abc def",
+            "javascript:alert(1)",
+            "a;b",
+            "a/b",
+            "a\\b",
+            "ab\u{202e}c",
+        ] {
             for (id, field) in [
                 (ProviderId::Crisp, "website_id"),
                 (ProviderId::Intercom, "app_id"),
@@ -314,32 +443,86 @@ mod tests {
                 (ProviderId::Tawkto, "widget_id"),
             ] {
                 let code = error_code(id, json!({ field: hostile }), &format!("account.{field}"));
-                assert_eq!(code, Some(ErrorCode::UnsafeCharacters), "{id:?}.{field} = {hostile:?}");
+                assert_eq!(
+                    code,
+                    Some(ErrorCode::UnsafeCharacters),
+                    "{id:?}.{field} = {hostile:?}"
+                );
             }
         }
     }
 
     #[test]
     fn strict_formats_refuse_wrong_shapes() {
-        assert_eq!(error_code(ProviderId::Crisp, json!({"website_id": "not-a-uuid"}), "account.website_id"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(error_code(ProviderId::Smartsupp, json!({"key": "abc"}), "account.key"), Some(ErrorCode::InvalidFormat));
         assert_eq!(
-            error_code(ProviderId::Smartsupp, json!({"key": "g123456789abcdef0123456789abcdef01234567"}), "account.key"),
+            error_code(
+                ProviderId::Crisp,
+                json!({"website_id": "not-a-uuid"}),
+                "account.website_id"
+            ),
             Some(ErrorCode::InvalidFormat)
         );
-        assert_eq!(error_code(ProviderId::Tawkto, json!({"property_id": "5f8e1a2b"}), "account.property_id"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(error_code(ProviderId::Hubspot, json!({"hub_id": "12ab"}), "account.hub_id"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(error_code(ProviderId::Livechat, json!({"license": "1", "group": "x"}), "account.group"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(error_code(ProviderId::Hubspot, json!({"hub_id": "1234567", "region": "ap1"}), "account.region"), Some(ErrorCode::InvalidChoice));
         assert_eq!(
-            error_code(ProviderId::Zendesk, json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "chat"}), "account.kind"),
+            error_code(ProviderId::Smartsupp, json!({"key": "abc"}), "account.key"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Smartsupp,
+                json!({"key": "g123456789abcdef0123456789abcdef01234567"}),
+                "account.key"
+            ),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Tawkto,
+                json!({"property_id": "5f8e1a2b"}),
+                "account.property_id"
+            ),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Hubspot,
+                json!({"hub_id": "12ab"}),
+                "account.hub_id"
+            ),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Livechat,
+                json!({"license": "1", "group": "x"}),
+                "account.group"
+            ),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Hubspot,
+                json!({"hub_id": "1234567", "region": "ap1"}),
+                "account.region"
+            ),
+            Some(ErrorCode::InvalidChoice)
+        );
+        assert_eq!(
+            error_code(
+                ProviderId::Zendesk,
+                json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "chat"}),
+                "account.kind"
+            ),
             Some(ErrorCode::InvalidChoice)
         );
     }
 
     #[test]
     fn heuristic_formats_warn_but_accept() {
-        let (account, errors, warnings) = validate(ProviderId::Jivochat, json!({"widget_id": "abc"}), Completeness::Required);
+        let (account, errors, warnings) = validate(
+            ProviderId::Jivochat,
+            json!({"widget_id": "abc"}),
+            Completeness::Required,
+        );
         assert!(errors.is_empty());
         assert_eq!(account.get("widget_id"), Some("abc"));
         assert_eq!(warnings.len(), 1);
@@ -349,34 +532,96 @@ mod tests {
 
     #[test]
     fn chatwoot_base_url_must_be_https_and_clean() {
-        let field = |url: &str| error_code(ProviderId::Chatwoot, json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": url}), "account.base_url");
+        let field = |url: &str| {
+            error_code(
+                ProviderId::Chatwoot,
+                json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": url}),
+                "account.base_url",
+            )
+        };
         assert_eq!(field("http://chat.example.com"), Some(ErrorCode::NotHttps));
         assert_eq!(field("javascript:alert(1)"), Some(ErrorCode::NotHttps));
         assert_eq!(field("ftp://chat.example.com"), Some(ErrorCode::NotHttps));
-        assert_eq!(field("https://chat.example.com/\"onload=x"), Some(ErrorCode::UnsafeCharacters));
-        assert_eq!(field("https://chat.example.com/<x>"), Some(ErrorCode::UnsafeCharacters));
-        assert_eq!(field("https://user:pw@chat.example.com"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(field("https://chat.example.com/?lang"), Some(ErrorCode::InvalidFormat));
+        assert_eq!(
+            field("https://chat.example.com/\"onload=x"),
+            Some(ErrorCode::UnsafeCharacters)
+        );
+        assert_eq!(
+            field("https://chat.example.com/<x>"),
+            Some(ErrorCode::UnsafeCharacters)
+        );
+        assert_eq!(
+            field("https://user:pw@chat.example.com"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://chat.example.com/?lang"),
+            Some(ErrorCode::InvalidFormat)
+        );
         assert!(field("https://chat.example.com/?q=1").is_some());
-        assert_eq!(field("https://chat.example.com#x"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(field("https://-bad-.example.com"), Some(ErrorCode::InvalidFormat));
-        assert_eq!(field("https://chat.example.com:99999"), Some(ErrorCode::InvalidFormat));
+        assert_eq!(
+            field("https://chat.example.com#x"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://-bad-.example.com"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://chat.example.com:99999"),
+            Some(ErrorCode::InvalidFormat)
+        );
         assert_eq!(field("https://"), Some(ErrorCode::InvalidFormat));
+        assert_eq!(
+            field("https://chat.example.com/a/../b"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://chat.example.com/./b"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://chat.example.com/.."),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(
+            field("https://chat.example.com/%2e%2e/b"),
+            Some(ErrorCode::InvalidFormat)
+        );
+        assert_eq!(field("https://chat.example.com/v1.2/chat"), None);
         assert_eq!(field("https://chat.example.com"), None);
-        assert_eq!(normalize_https_url("HTTPS://Chat.Example.com:8443/chatwoot/").ok().as_deref(), Some("https://chat.example.com:8443/chatwoot"));
+        assert_eq!(
+            normalize_https_url("HTTPS://Chat.Example.com:8443/chatwoot/")
+                .ok()
+                .as_deref(),
+            Some("https://chat.example.com:8443/chatwoot")
+        );
     }
 
     #[test]
     fn unknown_fields_and_wrong_types_are_named() {
-        let (_, errors, _) = validate(ProviderId::Crisp, json!({"website_id": 42, "websiteid": "x"}), Completeness::Required);
-        assert!(errors.0.iter().any(|e| e.field == "account.website_id" && e.code == ErrorCode::WrongType));
-        assert!(errors.0.iter().any(|e| e.field == "account.websiteid" && e.code == ErrorCode::UnknownField));
+        let (_, errors, _) = validate(
+            ProviderId::Crisp,
+            json!({"website_id": 42, "websiteid": "x"}),
+            Completeness::Required,
+        );
+        assert!(errors
+            .0
+            .iter()
+            .any(|e| e.field == "account.website_id" && e.code == ErrorCode::WrongType));
+        assert!(errors
+            .0
+            .iter()
+            .any(|e| e.field == "account.websiteid" && e.code == ErrorCode::UnknownField));
     }
 
     #[test]
     fn required_fields_only_when_complete_settings_are_needed() {
         let (_, errors, _) = validate(ProviderId::Tawkto, json!({}), Completeness::Required);
-        assert!(errors.0.iter().any(|e| e.field == "account.property_id" && e.code == ErrorCode::Required));
+        assert!(errors
+            .0
+            .iter()
+            .any(|e| e.field == "account.property_id" && e.code == ErrorCode::Required));
         let (account, errors, _) = validate(ProviderId::Tawkto, json!({}), Completeness::Optional);
         assert!(errors.is_empty(), "{errors}");
         assert!(!ProviderId::Tawkto.provider().is_complete(&account));
@@ -385,7 +630,14 @@ mod tests {
     #[test]
     fn too_long_values_are_refused() {
         let long = "a".repeat(MAX_VALUE_LEN + 1);
-        assert_eq!(error_code(ProviderId::Intercom, json!({"app_id": long}), "account.app_id"), Some(ErrorCode::TooLong));
+        assert_eq!(
+            error_code(
+                ProviderId::Intercom,
+                json!({"app_id": long}),
+                "account.app_id"
+            ),
+            Some(ErrorCode::TooLong)
+        );
     }
 
     #[test]

@@ -589,10 +589,31 @@ mod tests {
 
     #[test]
     fn ids_serialize_as_spec_names() {
-        let ids: Vec<String> = ProviderId::ALL.iter().map(|id| serde_json::to_value(id).unwrap().as_str().unwrap().to_string()).collect();
+        let ids: Vec<String> = ProviderId::ALL
+            .iter()
+            .map(|id| {
+                serde_json::to_value(id)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
         assert_eq!(
             ids,
-            ["chatwoot", "crisp", "hubspot", "intercom", "jivochat", "livechat", "liveperson", "smartsupp", "tawkto", "tidio", "zendesk"]
+            [
+                "chatwoot",
+                "crisp",
+                "hubspot",
+                "intercom",
+                "jivochat",
+                "livechat",
+                "liveperson",
+                "smartsupp",
+                "tawkto",
+                "tidio",
+                "zendesk"
+            ]
         );
         for id in ProviderId::ALL {
             assert_eq!(serde_json::to_value(id).unwrap(), id.as_str());
@@ -601,7 +622,13 @@ mod tests {
 
     #[test]
     fn spec_account_fields_per_provider() {
-        let keys = |id: ProviderId| id.provider().fields.iter().map(|f| f.key).collect::<Vec<_>>();
+        let keys = |id: ProviderId| {
+            id.provider()
+                .fields
+                .iter()
+                .map(|f| f.key)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(keys(ProviderId::Chatwoot), ["website_token", "base_url"]);
         assert_eq!(keys(ProviderId::Crisp), ["website_id"]);
         assert_eq!(keys(ProviderId::Hubspot), ["hub_id", "region"]);
@@ -621,15 +648,24 @@ mod tests {
             texts.push((format!("{}.note", provider.name), note));
         }
         for field in provider.fields {
-            texts.push((format!("{}.{}.label", provider.name, field.key), field.label));
+            texts.push((
+                format!("{}.{}.label", provider.name, field.key),
+                field.label,
+            ));
             texts.push((format!("{}.{}.help", provider.name, field.key), field.help));
             match &field.format {
                 Format::Digits { usual: Some(u) } | Format::Token { usual: Some(u) } => {
-                    texts.push((format!("{}.{}.usual", provider.name, field.key), u.description));
+                    texts.push((
+                        format!("{}.{}.usual", provider.name, field.key),
+                        u.description,
+                    ));
                 }
                 Format::Choice { choices } => {
                     for choice in *choices {
-                        texts.push((format!("{}.{}.{}", provider.name, field.key, choice.value), choice.label));
+                        texts.push((
+                            format!("{}.{}.{}", provider.name, field.key, choice.value),
+                            choice.label,
+                        ));
                     }
                 }
                 _ => {}
@@ -658,9 +694,19 @@ mod tests {
         for provider in catalog() {
             for field in provider.fields {
                 let checked = field.check(field.example);
-                assert!(matches!(checked, Ok((_, None))), "{}.{} example: {checked:?}", provider.name, field.key);
+                assert!(
+                    matches!(checked, Ok((_, None))),
+                    "{}.{} example: {checked:?}",
+                    provider.name,
+                    field.key
+                );
                 if let Some(default) = field.default {
-                    assert!(field.check(default).is_ok(), "{}.{} default", provider.name, field.key);
+                    assert!(
+                        field.check(default).is_ok(),
+                        "{}.{} default",
+                        provider.name,
+                        field.key
+                    );
                 }
             }
         }

@@ -2,8 +2,14 @@
 //! about (a path such as `account.website_id` or `domains[2]`) and an English
 //! message. The admin app translates by code.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Values a message's text needs (`{"max": 100}`, `{"site": "shop"}`).
+pub type Params = BTreeMap<String, Value>;
 
 /// Why a field was refused. Serialized in snake_case (`invalid_format`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,6 +47,11 @@ pub enum ErrorCode {
     TooCommon,
     /// A password that repeats the user name.
     SameAsUsername,
+    /// Invisible or direction-changing characters (U+200B, U+202E, …) that
+    /// make a name look like something else.
+    InvisibleCharacters,
+    /// Only a signed-in admin may set this value (an API key may not).
+    SignedInAdminRequired,
 }
 
 impl ErrorCode {
@@ -62,20 +73,56 @@ impl ErrorCode {
             Self::TooShort => "too_short",
             Self::TooCommon => "too_common",
             Self::SameAsUsername => "same_as_username",
+            Self::InvisibleCharacters => "invisible_characters",
+            Self::SignedInAdminRequired => "signed_in_admin_required",
         }
     }
+
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::Required,
+        Self::WrongType,
+        Self::UnknownField,
+        Self::UnsafeCharacters,
+        Self::InvalidFormat,
+        Self::InvalidChoice,
+        Self::TooLong,
+        Self::NotHttps,
+        Self::UnknownProvider,
+        Self::Duplicate,
+        Self::AlreadyTaken,
+        Self::Immutable,
+        Self::TooMany,
+        Self::TooShort,
+        Self::TooCommon,
+        Self::SameAsUsername,
+        Self::InvisibleCharacters,
+        Self::SignedInAdminRequired,
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub code: ErrorCode,
+    /// English, for API users; the admin app words `code` and `params` itself.
     pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: Params,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+            params: Params::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.to_string(), value.into());
+        self
     }
 }
 
@@ -92,6 +139,8 @@ pub struct FieldWarning {
     pub field: String,
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: Params,
 }
 
 /// Every problem found in one input, so the admin sees them all at once.
@@ -101,6 +150,11 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     pub fn push(&mut self, field: impl Into<String>, code: ErrorCode, message: impl Into<String>) {
         self.0.push(FieldError::new(field, code, message));
+    }
+
+    /// Adds an error built with [`FieldError::with`].
+    pub fn add(&mut self, error: FieldError) {
+        self.0.push(error);
     }
 
     pub fn is_empty(&self) -> bool {

@@ -13,12 +13,21 @@ pub(crate) struct ObjectReader<'a> {
 
 impl<'a> ObjectReader<'a> {
     /// `None` (with an error pushed) when `value` is not an object.
-    pub fn new(value: &'a Value, prefix: &'a str, what: &str, errors: &mut FieldErrors) -> Option<Self> {
+    pub fn new(
+        value: &'a Value,
+        prefix: &'a str,
+        what: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<Self> {
         match value.as_object() {
             Some(map) => Some(Self { map, prefix }),
             None => {
                 let field = if prefix.is_empty() { "body" } else { prefix };
-                errors.push(field, ErrorCode::WrongType, format!("{what} must be a JSON object"));
+                errors.push(
+                    field,
+                    ErrorCode::WrongType,
+                    format!("{what} must be a JSON object"),
+                );
                 None
             }
         }
@@ -35,7 +44,11 @@ impl<'a> ObjectReader<'a> {
     pub fn reject_unknown(&self, known: &[&str], errors: &mut FieldErrors) {
         for key in self.map.keys() {
             if !known.contains(&key.as_str()) {
-                errors.push(self.path(key), ErrorCode::UnknownField, format!("unknown field {key:?}; expected {}", known.join(", ")));
+                errors.push(
+                    self.path(key),
+                    ErrorCode::UnknownField,
+                    format!("unknown field {key:?}; expected {}", known.join(", ")),
+                );
             }
         }
     }
@@ -48,11 +61,19 @@ impl<'a> ObjectReader<'a> {
         match self.map.get(key) {
             Some(Value::Bool(b)) => *b,
             None => {
-                errors.push(self.path(key), ErrorCode::Required, format!("{key} is required (true or false)"));
+                errors.push(
+                    self.path(key),
+                    ErrorCode::Required,
+                    format!("{key} is required (true or false)"),
+                );
                 false
             }
             Some(_) => {
-                errors.push(self.path(key), ErrorCode::WrongType, format!("{key} must be true or false"));
+                errors.push(
+                    self.path(key),
+                    ErrorCode::WrongType,
+                    format!("{key} must be true or false"),
+                );
                 false
             }
         }
@@ -64,12 +85,20 @@ impl<'a> ObjectReader<'a> {
         match self.map.get(key) {
             Some(Value::String(s)) => Some(s.as_str()),
             None if required => {
-                errors.push(self.path(key), ErrorCode::Required, format!("{key} is required"));
+                errors.push(
+                    self.path(key),
+                    ErrorCode::Required,
+                    format!("{key} is required"),
+                );
                 None
             }
             None => None,
             Some(_) => {
-                errors.push(self.path(key), ErrorCode::WrongType, format!("{key} must be text"));
+                errors.push(
+                    self.path(key),
+                    ErrorCode::WrongType,
+                    format!("{key} must be text"),
+                );
                 None
             }
         }

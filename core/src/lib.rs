@@ -6,9 +6,11 @@
 //! - [`csp`] — the Content-Security-Policy a host page needs
 //! - [`account`] — validating a provider account field by field
 //! - [`errors`] — field-level validation errors (code, field, message)
+//! - [`messages`] — the codes of API errors and audit details
 //! - [`settings`] — Click to Chat settings and how they are validated
 //! - [`site`] — sites (id, name, domains)
 //! - [`resolution`] — which settings apply to a site, and why
+//! - [`script_origin`] — fields that choose where visitors' pages load script from
 //! - [`public_config`] — what the widget may see (never a secret)
 
 pub mod account;
@@ -16,8 +18,10 @@ pub mod admin;
 pub mod catalog;
 pub mod csp;
 pub mod errors;
+pub mod messages;
 pub mod public_config;
 pub mod resolution;
+pub mod script_origin;
 pub mod settings;
 pub mod site;
 pub mod text;

@@ -73,6 +73,9 @@ mod tests {
     #[test]
     fn an_inactive_site_reveals_nothing_else() {
         let config = PublicConfig::new("shop", &resolve(&instance(false), None));
-        assert_eq!(serde_json::to_value(&config).expect("json"), serde_json::json!({"site": "shop", "enabled": false, "guest_users_allowed": false}));
+        assert_eq!(
+            serde_json::to_value(&config).expect("json"),
+            serde_json::json!({"site": "shop", "enabled": false, "guest_users_allowed": false})
+        );
     }
 }

@@ -95,7 +95,8 @@ impl Effective {
 /// A site's settings are "configured" under `inherit_or_override` when they
 /// name a provider and fill every required field of its account.
 pub fn has_own_provider(site: &ChatSettings) -> bool {
-    site.provider.is_some_and(|id| id.provider().is_complete(&site.account))
+    site.provider
+        .is_some_and(|id| id.provider().is_complete(&site.account))
 }
 
 pub fn resolve(instance: &InstanceChatSettings, site: Option<&ChatSettings>) -> Effective {
@@ -106,14 +107,20 @@ pub fn resolve(instance: &InstanceChatSettings, site: Option<&ChatSettings>) -> 
     } else {
         match (strategy, site) {
             (Strategy::AlwaysInherit, _) => (Source::Instance, Reason::AlwaysInherit, inherited),
-            (Strategy::AlwaysOverride, Some(site)) => (Source::Site, Reason::AlwaysOverride, site.clone()),
-            (Strategy::AlwaysOverride, None) => {
-                (Source::Site, Reason::AlwaysOverrideWithoutSiteSettings, ChatSettings::default())
+            (Strategy::AlwaysOverride, Some(site)) => {
+                (Source::Site, Reason::AlwaysOverride, site.clone())
             }
+            (Strategy::AlwaysOverride, None) => (
+                Source::Site,
+                Reason::AlwaysOverrideWithoutSiteSettings,
+                ChatSettings::default(),
+            ),
             (Strategy::InheritOrOverride, Some(site)) if has_own_provider(site) => {
                 (Source::Site, Reason::SiteConfigured, site.clone())
             }
-            (Strategy::InheritOrOverride, _) => (Source::Instance, Reason::SiteNotConfigured, inherited),
+            (Strategy::InheritOrOverride, _) => {
+                (Source::Instance, Reason::SiteNotConfigured, inherited)
+            }
         }
     };
     let inactive = if !chosen.enabled {
@@ -121,7 +128,9 @@ pub fn resolve(instance: &InstanceChatSettings, site: Option<&ChatSettings>) -> 
     } else {
         match chosen.provider {
             None => Some(Inactive::NoProvider),
-            Some(id) if !id.provider().is_complete(&chosen.account) => Some(Inactive::IncompleteAccount),
+            Some(id) if !id.provider().is_complete(&chosen.account) => {
+                Some(Inactive::IncompleteAccount)
+            }
             Some(_) => None,
         }
     };
@@ -162,39 +171,97 @@ mod tests {
     }
 
     fn site(kind: Kind) -> Option<ChatSettings> {
-        let tawk = Account::from_pairs([("property_id", "5f8e1a2b3c4d5e6f7a8b9c0d"), ("widget_id", "default")]);
+        let tawk = Account::from_pairs([
+            ("property_id", "5f8e1a2b3c4d5e6f7a8b9c0d"),
+            ("widget_id", "default"),
+        ]);
         match kind {
             Kind::NoneSaved => None,
-            Kind::Disabled => Some(ChatSettings { enabled: false, provider: Some(ProviderId::Tawkto), account: tawk, guest_users_allowed: false }),
-            Kind::ProviderWithoutAccount => {
-                Some(ChatSettings { enabled: true, provider: Some(ProviderId::Tawkto), account: Account::default(), guest_users_allowed: false })
-            }
-            Kind::FullyConfigured => Some(ChatSettings { enabled: true, provider: Some(ProviderId::Tawkto), account: tawk, guest_users_allowed: false }),
+            Kind::Disabled => Some(ChatSettings {
+                enabled: false,
+                provider: Some(ProviderId::Tawkto),
+                account: tawk,
+                guest_users_allowed: false,
+            }),
+            Kind::ProviderWithoutAccount => Some(ChatSettings {
+                enabled: true,
+                provider: Some(ProviderId::Tawkto),
+                account: Account::default(),
+                guest_users_allowed: false,
+            }),
+            Kind::FullyConfigured => Some(ChatSettings {
+                enabled: true,
+                provider: Some(ProviderId::Tawkto),
+                account: tawk,
+                guest_users_allowed: false,
+            }),
         }
     }
 
     /// (source, reason, inactive, provider) expected for each strategy and kind of site.
-    fn expected(strategy: Strategy, kind: Kind) -> (Source, Reason, Option<Inactive>, Option<ProviderId>) {
+    fn expected(
+        strategy: Strategy,
+        kind: Kind,
+    ) -> (Source, Reason, Option<Inactive>, Option<ProviderId>) {
         use Kind::*;
         use ProviderId::{Crisp, Tawkto};
         match (strategy, kind) {
-            (Strategy::AlwaysInherit, _) => (Source::Instance, Reason::AlwaysInherit, None, Some(Crisp)),
-            (Strategy::AlwaysOverride, NoneSaved) => (Source::Site, Reason::AlwaysOverrideWithoutSiteSettings, Some(Inactive::Disabled), None),
-            (Strategy::AlwaysOverride, Disabled) => (Source::Site, Reason::AlwaysOverride, Some(Inactive::Disabled), Some(Tawkto)),
-            (Strategy::AlwaysOverride, ProviderWithoutAccount) => {
-                (Source::Site, Reason::AlwaysOverride, Some(Inactive::IncompleteAccount), Some(Tawkto))
+            (Strategy::AlwaysInherit, _) => {
+                (Source::Instance, Reason::AlwaysInherit, None, Some(Crisp))
             }
-            (Strategy::AlwaysOverride, FullyConfigured) => (Source::Site, Reason::AlwaysOverride, None, Some(Tawkto)),
-            (Strategy::InheritOrOverride, NoneSaved) => (Source::Instance, Reason::SiteNotConfigured, None, Some(Crisp)),
+            (Strategy::AlwaysOverride, NoneSaved) => (
+                Source::Site,
+                Reason::AlwaysOverrideWithoutSiteSettings,
+                Some(Inactive::Disabled),
+                None,
+            ),
+            (Strategy::AlwaysOverride, Disabled) => (
+                Source::Site,
+                Reason::AlwaysOverride,
+                Some(Inactive::Disabled),
+                Some(Tawkto),
+            ),
+            (Strategy::AlwaysOverride, ProviderWithoutAccount) => (
+                Source::Site,
+                Reason::AlwaysOverride,
+                Some(Inactive::IncompleteAccount),
+                Some(Tawkto),
+            ),
+            (Strategy::AlwaysOverride, FullyConfigured) => {
+                (Source::Site, Reason::AlwaysOverride, None, Some(Tawkto))
+            }
+            (Strategy::InheritOrOverride, NoneSaved) => (
+                Source::Instance,
+                Reason::SiteNotConfigured,
+                None,
+                Some(Crisp),
+            ),
             // A switched-off site with a provider and account uses its own (off) settings:
             // that is how one site opts out under inherit_or_override.
-            (Strategy::InheritOrOverride, Disabled) => (Source::Site, Reason::SiteConfigured, Some(Inactive::Disabled), Some(Tawkto)),
-            (Strategy::InheritOrOverride, ProviderWithoutAccount) => (Source::Instance, Reason::SiteNotConfigured, None, Some(Crisp)),
-            (Strategy::InheritOrOverride, FullyConfigured) => (Source::Site, Reason::SiteConfigured, None, Some(Tawkto)),
+            (Strategy::InheritOrOverride, Disabled) => (
+                Source::Site,
+                Reason::SiteConfigured,
+                Some(Inactive::Disabled),
+                Some(Tawkto),
+            ),
+            (Strategy::InheritOrOverride, ProviderWithoutAccount) => (
+                Source::Instance,
+                Reason::SiteNotConfigured,
+                None,
+                Some(Crisp),
+            ),
+            (Strategy::InheritOrOverride, FullyConfigured) => {
+                (Source::Site, Reason::SiteConfigured, None, Some(Tawkto))
+            }
         }
     }
 
-    const KINDS: [Kind; 4] = [Kind::NoneSaved, Kind::Disabled, Kind::ProviderWithoutAccount, Kind::FullyConfigured];
+    const KINDS: [Kind; 4] = [
+        Kind::NoneSaved,
+        Kind::Disabled,
+        Kind::ProviderWithoutAccount,
+        Kind::FullyConfigured,
+    ];
 
     #[test]
     fn every_strategy_against_every_kind_of_site() {
@@ -217,7 +284,11 @@ mod tests {
                 };
                 assert_eq!(effective.guest_users_allowed, guests, "{case}");
                 if provider == Some(ProviderId::Crisp) {
-                    assert_eq!(effective.account.get("website_id"), Some(CRISP_ID), "{case}");
+                    assert_eq!(
+                        effective.account.get("website_id"),
+                        Some(CRISP_ID),
+                        "{case}"
+                    );
                 }
             }
         }
@@ -228,8 +299,16 @@ mod tests {
         for strategy in Strategy::ALL {
             for kind in KINDS {
                 let effective = resolve(&instance(false, strategy), site(kind).as_ref());
-                assert_eq!(effective.source, Source::Instance, "{strategy:?} / {kind:?}");
-                assert_eq!(effective.reason, Reason::InstanceDisabled, "{strategy:?} / {kind:?}");
+                assert_eq!(
+                    effective.source,
+                    Source::Instance,
+                    "{strategy:?} / {kind:?}"
+                );
+                assert_eq!(
+                    effective.reason,
+                    Reason::InstanceDisabled,
+                    "{strategy:?} / {kind:?}"
+                );
                 assert!(!effective.enabled(), "{strategy:?} / {kind:?}");
             }
         }
@@ -243,7 +322,10 @@ mod tests {
         let effective = resolve(&settings, None);
         assert_eq!(effective.inactive, Some(Inactive::NoProvider));
         settings.provider = Some(ProviderId::Zendesk);
-        assert_eq!(resolve(&settings, None).inactive, Some(Inactive::IncompleteAccount));
+        assert_eq!(
+            resolve(&settings, None).inactive,
+            Some(Inactive::IncompleteAccount)
+        );
     }
 
     #[test]
@@ -258,7 +340,11 @@ mod tests {
         ] {
             assert!(reason.message().ends_with('.'));
         }
-        for inactive in [Inactive::Disabled, Inactive::NoProvider, Inactive::IncompleteAccount] {
+        for inactive in [
+            Inactive::Disabled,
+            Inactive::NoProvider,
+            Inactive::IncompleteAccount,
+        ] {
             assert!(inactive.message().ends_with('.'));
         }
     }

@@ -24,7 +24,11 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 3] = [Self::AlwaysInherit, Self::AlwaysOverride, Self::InheritOrOverride];
+    pub const ALL: [Strategy; 3] = [
+        Self::AlwaysInherit,
+        Self::AlwaysOverride,
+        Self::InheritOrOverride,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,7 +104,9 @@ impl InstanceChatSettings {
 impl ChatSettings {
     /// Warnings about unusual values in these (already valid) settings.
     pub fn warnings(&self) -> Vec<FieldWarning> {
-        self.provider.map(|id| account_warnings(id.provider(), &self.account, "account")).unwrap_or_default()
+        self.provider
+            .map(|id| account_warnings(id.provider(), &self.account, "account"))
+            .unwrap_or_default()
     }
 }
 
@@ -124,7 +130,8 @@ impl ChatSettings {
     pub fn from_json(body: &Value) -> Result<Parsed<Self>, FieldErrors> {
         let mut errors = FieldErrors::default();
         let mut warnings = Vec::new();
-        let Some(reader) = ObjectReader::new(body, "", "Click to Chat settings", &mut errors) else {
+        let Some(reader) = ObjectReader::new(body, "", "Click to Chat settings", &mut errors)
+        else {
             return Err(errors);
         };
         reader.reject_unknown(&CHAT_FIELDS, &mut errors);
@@ -138,7 +145,8 @@ impl InstanceChatSettings {
     pub fn from_json(body: &Value) -> Result<Parsed<Self>, FieldErrors> {
         let mut errors = FieldErrors::default();
         let mut warnings = Vec::new();
-        let Some(reader) = ObjectReader::new(body, "", "Click to Chat settings", &mut errors) else {
+        let Some(reader) = ObjectReader::new(body, "", "Click to Chat settings", &mut errors)
+        else {
             return Err(errors);
         };
         let mut known = CHAT_FIELDS.to_vec();
@@ -167,12 +175,20 @@ impl InstanceChatSettings {
     }
 }
 
-fn read_chat(reader: &ObjectReader<'_>, errors: &mut FieldErrors, warnings: &mut Vec<FieldWarning>) -> ChatSettings {
+fn read_chat(
+    reader: &ObjectReader<'_>,
+    errors: &mut FieldErrors,
+    warnings: &mut Vec<FieldWarning>,
+) -> ChatSettings {
     let enabled = reader.required_bool("enabled", errors);
     let guest_users_allowed = reader.required_bool("guest_users_allowed", errors);
     let provider = match reader.get("provider") {
         None => {
-            errors.push("provider", ErrorCode::Required, "provider is required (a provider id, or null for none)");
+            errors.push(
+                "provider",
+                ErrorCode::Required,
+                "provider is required (a provider id, or null for none)",
+            );
             None
         }
         Some(Value::Null) => None,
@@ -181,12 +197,19 @@ fn read_chat(reader: &ObjectReader<'_>, errors: &mut FieldErrors, warnings: &mut
             errors.push(
                 "provider",
                 ErrorCode::UnknownProvider,
-                format!("unknown provider {id:?}; known providers are {}", known.join(", ")),
+                format!(
+                    "unknown provider {id:?}; known providers are {}",
+                    known.join(", ")
+                ),
             );
             None
         }),
         Some(_) => {
-            errors.push("provider", ErrorCode::WrongType, "provider must be a provider id (text) or null");
+            errors.push(
+                "provider",
+                ErrorCode::WrongType,
+                "provider must be a provider id (text) or null",
+            );
             None
         }
     };
@@ -195,24 +218,48 @@ fn read_chat(reader: &ObjectReader<'_>, errors: &mut FieldErrors, warnings: &mut
         None | Some(Value::Null) => &empty,
         Some(Value::Object(map)) => map,
         Some(_) => {
-            errors.push("account", ErrorCode::WrongType, "account must be a JSON object of the provider's fields");
+            errors.push(
+                "account",
+                ErrorCode::WrongType,
+                "account must be a JSON object of the provider's fields",
+            );
             &empty
         }
     };
     let account = match provider {
         Some(id) => {
             // Settings in use must be complete; switched-off settings may be a draft.
-            let completeness = if enabled { Completeness::Required } else { Completeness::Optional };
-            validate_account(id.provider(), raw_account, completeness, "account", errors, warnings)
+            let completeness = if enabled {
+                Completeness::Required
+            } else {
+                Completeness::Optional
+            };
+            validate_account(
+                id.provider(),
+                raw_account,
+                completeness,
+                "account",
+                errors,
+                warnings,
+            )
         }
         None => {
             if !raw_account.is_empty() && !errors.has("provider") {
-                errors.push("account", ErrorCode::InvalidFormat, "account values need a provider; choose one or send an empty account");
+                errors.push(
+                    "account",
+                    ErrorCode::InvalidFormat,
+                    "account values need a provider; choose one or send an empty account",
+                );
             }
             Account::default()
         }
     };
-    ChatSettings { enabled, provider, account, guest_users_allowed }
+    ChatSettings {
+        enabled,
+        provider,
+        account,
+        guest_users_allowed,
+    }
 }
 
 #[cfg(test)]
@@ -221,7 +268,10 @@ mod tests {
     use serde_json::json;
 
     fn codes(result: Result<Parsed<ChatSettings>, FieldErrors>) -> Vec<(String, ErrorCode)> {
-        result.err().map(|e| e.0.into_iter().map(|e| (e.field, e.code)).collect()).unwrap_or_default()
+        result
+            .err()
+            .map(|e| e.0.into_iter().map(|e| (e.field, e.code)).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -232,7 +282,10 @@ mod tests {
         }))
         .expect("valid");
         assert_eq!(parsed.value.provider, Some(ProviderId::Tawkto));
-        assert_eq!(parsed.value.account.get("property_id"), Some("5f8e1a2b3c4d5e6f7a8b9c0d"));
+        assert_eq!(
+            parsed.value.account.get("property_id"),
+            Some("5f8e1a2b3c4d5e6f7a8b9c0d")
+        );
         assert!(parsed.value.guest_users_allowed);
     }
 
@@ -241,32 +294,58 @@ mod tests {
         let found = codes(ChatSettings::from_json(&json!({
             "enabled": "yes", "provider": "skype", "colour": "red"
         })));
-        assert!(found.contains(&("enabled".into(), ErrorCode::WrongType)), "{found:?}");
-        assert!(found.contains(&("provider".into(), ErrorCode::UnknownProvider)), "{found:?}");
-        assert!(found.contains(&("colour".into(), ErrorCode::UnknownField)), "{found:?}");
-        assert!(found.contains(&("guest_users_allowed".into(), ErrorCode::Required)), "{found:?}");
+        assert!(
+            found.contains(&("enabled".into(), ErrorCode::WrongType)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("provider".into(), ErrorCode::UnknownProvider)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("colour".into(), ErrorCode::UnknownField)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("guest_users_allowed".into(), ErrorCode::Required)),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn non_objects_are_refused() {
-        assert_eq!(codes(ChatSettings::from_json(&json!([1, 2]))), vec![("body".to_string(), ErrorCode::WrongType)]);
-        assert_eq!(codes(ChatSettings::from_json(&json!({"enabled": true, "provider": null, "guest_users_allowed": false, "account": "x"}))),
-            vec![("account".to_string(), ErrorCode::WrongType)]);
+        assert_eq!(
+            codes(ChatSettings::from_json(&json!([1, 2]))),
+            vec![("body".to_string(), ErrorCode::WrongType)]
+        );
+        assert_eq!(
+            codes(ChatSettings::from_json(
+                &json!({"enabled": true, "provider": null, "guest_users_allowed": false, "account": "x"})
+            )),
+            vec![("account".to_string(), ErrorCode::WrongType)]
+        );
     }
 
     #[test]
     fn enabled_settings_need_a_complete_account_but_drafts_do_not() {
         let enabled = json!({"enabled": true, "provider": "crisp", "guest_users_allowed": false, "account": {}});
-        assert_eq!(codes(ChatSettings::from_json(&enabled)), vec![("account.website_id".to_string(), ErrorCode::Required)]);
+        assert_eq!(
+            codes(ChatSettings::from_json(&enabled)),
+            vec![("account.website_id".to_string(), ErrorCode::Required)]
+        );
         let draft = json!({"enabled": false, "provider": "crisp", "guest_users_allowed": false, "account": {}});
-        let parsed = ChatSettings::from_json(&draft).expect("a switched-off draft may be incomplete");
+        let parsed =
+            ChatSettings::from_json(&draft).expect("a switched-off draft may be incomplete");
         assert_eq!(parsed.value.provider, Some(ProviderId::Crisp));
     }
 
     #[test]
     fn account_without_provider_is_refused() {
         let body = json!({"enabled": true, "provider": null, "guest_users_allowed": false, "account": {"website_id": "x"}});
-        assert_eq!(codes(ChatSettings::from_json(&body)), vec![("account".to_string(), ErrorCode::InvalidFormat)]);
+        assert_eq!(
+            codes(ChatSettings::from_json(&body)),
+            vec![("account".to_string(), ErrorCode::InvalidFormat)]
+        );
     }
 
     #[test]
@@ -277,7 +356,10 @@ mod tests {
         assert_eq!(errors.0[0].code, ErrorCode::InvalidChoice);
         body["site_settings_strategy"] = json!("always_override");
         let parsed = InstanceChatSettings::from_json(&body).expect("valid");
-        assert_eq!(parsed.value.site_settings_strategy, Strategy::AlwaysOverride);
+        assert_eq!(
+            parsed.value.site_settings_strategy,
+            Strategy::AlwaysOverride
+        );
     }
 
     #[test]
@@ -291,7 +373,10 @@ mod tests {
         };
         let json = serde_json::to_value(&settings).expect("serialize");
         assert_eq!(json["site_settings_strategy"], "always_inherit");
-        assert_eq!(json["account"]["website_id"], "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c");
+        assert_eq!(
+            json["account"]["website_id"],
+            "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"
+        );
         let parsed = InstanceChatSettings::from_json(&json).expect("what we store is valid input");
         assert_eq!(parsed.value, settings);
     }

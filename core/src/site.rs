@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::is_host_name;
-use crate::errors::{ErrorCode, FieldErrors};
+use crate::errors::{ErrorCode, FieldError, FieldErrors};
 use crate::json::ObjectReader;
 
 pub const MAX_NAME_LEN: usize = 100;
@@ -67,19 +67,35 @@ impl Site {
         reader.reject_unknown(&["id", "name", "domains"], &mut errors);
         if let Some(id) = reader.string("id", false, &mut errors) {
             if id != self.id {
-                errors.push("id", ErrorCode::Immutable, "a site's id cannot be changed; create a new site instead");
+                errors.push(
+                    "id",
+                    ErrorCode::Immutable,
+                    "a site's id cannot be changed; create a new site instead",
+                );
             }
         }
         let (name, domains) = read_name_and_domains(&reader, &mut errors);
-        errors.into_result(Site { id: self.id.clone(), name, domains })
+        errors.into_result(Site {
+            id: self.id.clone(),
+            name,
+            domains,
+        })
     }
 
     /// Errors for values another site already uses (`others` excludes this site).
-    pub fn conflicts<'a>(&self, others: impl IntoIterator<Item = &'a Site>, is_new: bool) -> FieldErrors {
+    pub fn conflicts<'a>(
+        &self,
+        others: impl IntoIterator<Item = &'a Site>,
+        is_new: bool,
+    ) -> FieldErrors {
         let mut errors = FieldErrors::default();
         for other in others {
             if is_new && other.id == self.id {
-                errors.push("id", ErrorCode::AlreadyTaken, format!("a site with id {:?} already exists", self.id));
+                errors.push(
+                    "id",
+                    ErrorCode::AlreadyTaken,
+                    format!("a site with id {:?} already exists", self.id),
+                );
             }
             for (index, domain) in self.domains.iter().enumerate() {
                 if other.domains.contains(domain) {
@@ -95,18 +111,40 @@ impl Site {
     }
 }
 
-fn read_name_and_domains(reader: &ObjectReader<'_>, errors: &mut FieldErrors) -> (String, Vec<String>) {
+fn read_name_and_domains(
+    reader: &ObjectReader<'_>,
+    errors: &mut FieldErrors,
+) -> (String, Vec<String>) {
     let name = match reader.string("name", true, errors).map(str::trim) {
         Some("") => {
             errors.push("name", ErrorCode::Required, "name must not be empty");
             String::new()
         }
         Some(name) if name.chars().count() > MAX_NAME_LEN => {
-            errors.push("name", ErrorCode::TooLong, format!("name must be at most {MAX_NAME_LEN} characters"));
+            errors.add(
+                FieldError::new(
+                    "name",
+                    ErrorCode::TooLong,
+                    format!("name must be at most {MAX_NAME_LEN} characters"),
+                )
+                .with("max", MAX_NAME_LEN),
+            );
             String::new()
         }
         Some(name) if name.chars().any(char::is_control) => {
-            errors.push("name", ErrorCode::UnsafeCharacters, "name must not contain control characters");
+            errors.push(
+                "name",
+                ErrorCode::UnsafeCharacters,
+                "name must not contain control characters",
+            );
+            String::new()
+        }
+        Some(name) if crate::text::has_hidden_characters(name) => {
+            errors.push(
+                "name",
+                ErrorCode::InvisibleCharacters,
+                "name must not contain invisible or text-direction characters (such as U+200B or U+202E)",
+            );
             String::new()
         }
         Some(name) => name.to_string(),
@@ -116,7 +154,11 @@ fn read_name_and_domains(reader: &ObjectReader<'_>, errors: &mut FieldErrors) ->
     match reader.get("domains") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) if items.len() > MAX_DOMAINS => {
-            errors.push("domains", ErrorCode::TooMany, format!("a site may have at most {MAX_DOMAINS} domains"));
+            errors.push(
+                "domains",
+                ErrorCode::TooMany,
+                format!("a site may have at most {MAX_DOMAINS} domains"),
+            );
         }
         Some(Value::Array(items)) => {
             for (index, item) in items.iter().enumerate() {
@@ -138,7 +180,11 @@ fn read_name_and_domains(reader: &ObjectReader<'_>, errors: &mut FieldErrors) ->
                 }
             }
         }
-        Some(_) => errors.push("domains", ErrorCode::WrongType, "domains must be a list of host names"),
+        Some(_) => errors.push(
+            "domains",
+            ErrorCode::WrongType,
+            "domains must be a list of host names",
+        ),
     }
     (name, domains)
 }
@@ -157,7 +203,17 @@ mod tests {
         for ok in ["a", "marketing", "jp-2", "0site", &"a".repeat(63)] {
             assert!(is_site_id(ok), "{ok}");
         }
-        for bad in ["", "-a", "A", "a_b", "a b", "a\"", "<x>", &"a".repeat(64), "サイト"] {
+        for bad in [
+            "",
+            "-a",
+            "A",
+            "a_b",
+            "a b",
+            "a\"",
+            "<x>",
+            &"a".repeat(64),
+            "サイト",
+        ] {
             assert!(!is_site_id(bad), "{bad}");
         }
     }
@@ -165,7 +221,14 @@ mod tests {
     #[test]
     fn a_site_is_created_with_normalized_domains() {
         let site = Site::create_from_json(&json!({"id": "shop", "name": " Shop ", "domains": ["Shop.Example.com.", "example.jp"]})).expect("valid");
-        assert_eq!(site, Site { id: "shop".into(), name: "Shop".into(), domains: vec!["shop.example.com".into(), "example.jp".into()] });
+        assert_eq!(
+            site,
+            Site {
+                id: "shop".into(),
+                name: "Shop".into(),
+                domains: vec!["shop.example.com".into(), "example.jp".into()]
+            }
+        );
     }
 
     #[test]
@@ -189,20 +252,42 @@ mod tests {
 
     #[test]
     fn ids_cannot_change_on_update() {
-        let site = Site { id: "shop".into(), name: "Shop".into(), domains: vec![] };
-        let errors = site.update_from_json(&json!({"id": "other", "name": "Shop"})).expect_err("immutable");
-        assert_eq!(fields(errors), vec![("id".to_string(), ErrorCode::Immutable)]);
-        let updated = site.update_from_json(&json!({"id": "shop", "name": "Shop 2", "domains": ["a.com"]})).expect("valid");
+        let site = Site {
+            id: "shop".into(),
+            name: "Shop".into(),
+            domains: vec![],
+        };
+        let errors = site
+            .update_from_json(&json!({"id": "other", "name": "Shop"}))
+            .expect_err("immutable");
+        assert_eq!(
+            fields(errors),
+            vec![("id".to_string(), ErrorCode::Immutable)]
+        );
+        let updated = site
+            .update_from_json(&json!({"id": "shop", "name": "Shop 2", "domains": ["a.com"]}))
+            .expect("valid");
         assert_eq!(updated.name, "Shop 2");
     }
 
     #[test]
     fn conflicts_with_other_sites() {
-        let existing = [Site { id: "shop".into(), name: "Shop".into(), domains: vec!["shop.com".into()] }];
-        let candidate = Site { id: "shop".into(), name: "X".into(), domains: vec!["x.com".into(), "shop.com".into()] };
+        let existing = [Site {
+            id: "shop".into(),
+            name: "Shop".into(),
+            domains: vec!["shop.com".into()],
+        }];
+        let candidate = Site {
+            id: "shop".into(),
+            name: "X".into(),
+            domains: vec!["x.com".into(), "shop.com".into()],
+        };
         assert_eq!(
             fields(candidate.conflicts(&existing, true)),
-            vec![("id".to_string(), ErrorCode::AlreadyTaken), ("domains[1]".to_string(), ErrorCode::AlreadyTaken)]
+            vec![
+                ("id".to_string(), ErrorCode::AlreadyTaken),
+                ("domains[1]".to_string(), ErrorCode::AlreadyTaken)
+            ]
         );
     }
 }

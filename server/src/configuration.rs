@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "switchboard-server", version, about = "Switchboard: self-hosted Click to Chat manager")]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard: self-hosted Click to Chat manager"
+)]
 pub struct Config {
     /// Address and port to listen on.
     #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
@@ -39,6 +43,15 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
     pub session_max_hours: u64,
 
+    /// Connections open at once (lowered to fit the open-file limit).
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Connections open at once from one client address (not applied with
+    /// --trust-forwarded-for, where every connection comes from the proxy).
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_PER_ADDRESS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_address: u32,
+
     /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
     #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = "admin")]
     pub admin_user: String,
@@ -50,13 +63,19 @@ pub struct Config {
     pub admin_password: Option<AdminPassword>,
 }
 
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 1024;
+pub const DEFAULT_MAX_PER_ADDRESS: u32 = 100;
+
 /// A password that never shows in `Debug` output or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminPassword(pub String);
 
 impl AdminPassword {
     fn from_env() -> Option<Self> {
-        std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()).map(Self)
+        std::env::var("SWITCHBOARD_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Self)
     }
 }
 
@@ -77,6 +96,8 @@ impl Config {
             trust_forwarded_for: false,
             session_idle_minutes: 30,
             session_max_hours: 12,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
             admin_user: "admin".into(),
             admin_password: None,
         }
@@ -86,12 +107,16 @@ impl Config {
 /// `scheme://host[:port]` without a path: an origin as browsers send it.
 fn parse_public_url(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim().trim_end_matches('/');
-    let (scheme, rest) = trimmed.split_once("://").ok_or("expected a URL like https://chat.example.com")?;
+    let (scheme, rest) = trimmed
+        .split_once("://")
+        .ok_or("expected a URL like https://chat.example.com")?;
     if scheme != "https" && scheme != "http" {
         return Err("the public URL must start with https:// (or http:// for local use)".into());
     }
     if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
-        return Err("the public URL must be only scheme and host, like https://chat.example.com".into());
+        return Err(
+            "the public URL must be only scheme and host, like https://chat.example.com".into(),
+        );
     }
     Ok(format!("{scheme}://{}", rest.to_ascii_lowercase()))
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod configuration;
 pub mod routes;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

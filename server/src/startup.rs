@@ -16,13 +16,18 @@ use crate::api::{self, AppState};
 use crate::auth::{password, Auth, AuthConfig};
 use crate::configuration::Config;
 use crate::routes::{self, assets::AssetsDir};
-use crate::store::{file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Store, StoreError, Who};
+use crate::serve::{self, Limits};
+use crate::store::{
+    file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Store, StoreError, Who,
+};
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`], so a
 /// caller that asked for port 0 can read the real port before serving.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
+    limits: Limits,
 }
 
 impl Application {
@@ -34,7 +39,10 @@ impl Application {
             create_admin_from_env(&store, &config.admin_user, &password.0).await?;
         }
         let auth = Arc::new(Auth::new(AuthConfig {
-            secure_cookies: config.public_url.as_deref().is_some_and(|url| url.starts_with("https://")),
+            secure_cookies: config
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
             public_origin: config.public_url.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
             session_idle: Duration::from_secs(config.session_idle_minutes * 60),
@@ -50,11 +58,27 @@ impl Application {
                 "the admin app or the widget is not built there; run `cargo xtask build`"
             );
         }
-        let router = router(&assets, AppState { store, auth });
+        let state = AppState { store, auth };
+        let router = router(&assets, state.clone());
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        Ok(Self { listener, router })
+        let max_connections =
+            serve::connection_limit_for_open_files(config.max_connections as usize);
+        if max_connections < config.max_connections as usize {
+            tracing::warn!(
+                max_connections,
+                "fewer connections than --max-connections fit the open-file limit (ulimit -n)"
+            );
+        }
+        let per_address =
+            (!config.trust_forwarded_for).then_some(config.max_connections_per_address as usize);
+        Ok(Self {
+            listener,
+            router,
+            state,
+            limits: Limits::new(max_connections, per_address),
+        })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -68,12 +92,43 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr()?;
         tracing::info!("Switchboard listening on http://{addr}/ (admin: http://{addr}/admin/, demo: http://{addr}/demo)");
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("server error")?;
+        let flusher = tokio::spawn(flush_login_summaries(self.state.clone()));
+        serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        flusher.abort();
+        if let Some(summary) = self.state.auth.login_audit.flush() {
+            self.state
+                .store
+                .record(
+                    &Who {
+                        actor: Actor::anonymous(""),
+                        ip: None,
+                    },
+                    summary,
+                )
+                .await;
+        }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Writes the minute's summary of sign-in attempts that were not itemized.
+async fn flush_login_summaries(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Some(summary) = state.auth.login_audit.flush() {
+            state
+                .store
+                .record(
+                    &Who {
+                        actor: Actor::anonymous(""),
+                        ip: None,
+                    },
+                    summary,
+                )
+                .await;
+        }
     }
 }
 
@@ -101,11 +156,27 @@ pub fn router(assets: &AssetsDir, state: AppState) -> Router {
                 None => {}
             }
         });
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .nest("/api/v1", api::router(state))
         .merge(routes::assets::router(assets))
-        .layer(trace)
+        .layer(trace);
+    // Outside the router, so it sees the path before routing does.
+    app.layer(axum::middleware::from_fn(refuse_empty_segments))
+}
+
+/// `//logos` (or `/a//b`) is refused before any route sees it: a directory
+/// redirect would answer `Location: //logos/`, which browsers read as
+/// another host.
+async fn refuse_empty_segments(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().contains("//") {
+        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    next.run(request).await
 }
 
 fn is_page_view(path: &str) -> bool {
@@ -114,21 +185,46 @@ fn is_page_view(path: &str) -> bool {
 
 /// `SWITCHBOARD_ADMIN_PASSWORD`: creates the admin if it does not exist yet;
 /// an existing admin is left as it is.
-async fn create_admin_from_env(store: &Store, username: &str, password: &str) -> anyhow::Result<()> {
+async fn create_admin_from_env(
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     let body = serde_json::json!({ "username": username, "password": password });
-    let admin = switchboard_core::admin::NewAdmin::from_json(&body)
-        .map_err(|errors| anyhow::anyhow!("SWITCHBOARD_ADMIN_USER / SWITCHBOARD_ADMIN_PASSWORD are not acceptable: {errors}"))?;
-    if store.snapshot().document.admins.contains_key(&admin.username) {
+    let admin = switchboard_core::admin::NewAdmin::from_json(&body).map_err(|errors| {
+        anyhow::anyhow!(
+            "SWITCHBOARD_ADMIN_USER / SWITCHBOARD_ADMIN_PASSWORD are not acceptable: {errors}"
+        )
+    })?;
+    if store
+        .snapshot()
+        .document
+        .admins
+        .contains_key(&admin.username)
+    {
         tracing::info!(user = %admin.username, "the admin from SWITCHBOARD_ADMIN_PASSWORD already exists; left unchanged");
         return Ok(());
     }
-    let password_hash = password::hash(admin.password).await.map_err(|e| anyhow::anyhow!("cannot hash the admin password: {e}"))?;
-    let who = Who { actor: Actor::system(), ip: None };
+    let password_hash = password::hash(admin.password)
+        .await
+        .map_err(|_| anyhow::anyhow!("cannot hash the admin password: no hashing turn"))?
+        .map_err(|e| anyhow::anyhow!("cannot hash the admin password: {e}"))?;
+    let who = Who {
+        actor: Actor::system(),
+        ip: None,
+    };
     store
         .update_audited(&who, |document| {
-            let record = AdminRecord { username: admin.username.clone(), password_hash, created_at: now_rfc3339() };
+            let record = AdminRecord {
+                username: admin.username.clone(),
+                password_hash,
+                created_at: now_rfc3339(),
+            };
             document.admins.insert(admin.username.clone(), record);
-            Ok::<_, StoreError>(((), AuditRecord::success("admin.create", Some(admin.username.clone()))))
+            Ok::<_, StoreError>((
+                (),
+                AuditRecord::success("admin.create", Some(admin.username.clone())),
+            ))
         })
         .await?;
     tracing::info!(user = %admin.username, "created the admin from SWITCHBOARD_ADMIN_PASSWORD");

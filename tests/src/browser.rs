@@ -20,21 +20,29 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Result<Self> {
-        let chromedriver = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
+        let chromedriver =
+            std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
         let port = free_port()?;
         let mut command = Command::new(&chromedriver);
-        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         // Its own process group, so Drop can end chromedriver and every Chromium
         // process it started, even when a test panics.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let driver = command
-            .spawn()
-            .with_context(|| format!("cannot start {chromedriver:?} (run `cargo xtask setup --browser`)"))?;
+        let driver = command.spawn().with_context(|| {
+            format!("cannot start {chromedriver:?} (run `cargo xtask setup --browser`)")
+        })?;
         let profile = tempfile::tempdir()?;
         let guard = DriverGuard(Some(driver));
         let client = connect(port, &profile).await?;
-        Ok(Self { client, driver: guard.into_inner(), _profile: profile })
+        Ok(Self {
+            client,
+            driver: guard.into_inner(),
+            _profile: profile,
+        })
     }
 
     /// Ends the WebDriver session cleanly (Drop then stops the driver).
@@ -48,8 +56,12 @@ impl Browser {
     /// element cannot make it stale.
     pub async fn text_of(&self, css: &str) -> Result<String> {
         let selector = serde_json::to_string(css)?;
-        let script = format!("var e = document.querySelector({selector}); return e ? e.textContent : null;");
-        let text = self.wait_for_value(&script).await.with_context(|| format!("no element matches {css:?}"))?;
+        let script =
+            format!("var e = document.querySelector({selector}); return e ? e.textContent : null;");
+        let text = self
+            .wait_for_value(&script)
+            .await
+            .with_context(|| format!("no element matches {css:?}"))?;
         Ok(text.as_str().unwrap_or_default().to_string())
     }
 }
@@ -65,7 +77,9 @@ struct DriverGuard(Option<Child>);
 
 impl DriverGuard {
     fn into_inner(mut self) -> Child {
-        self.0.take().expect("guard holds the driver until handed over")
+        self.0
+            .take()
+            .expect("guard holds the driver until handed over")
     }
 }
 
@@ -109,7 +123,10 @@ async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
     let mut chrome_options = serde_json::Map::new();
     chrome_options.insert("args".into(), args.into());
     if let Some(binary) = std::env::var_os("CHROME_BIN") {
-        chrome_options.insert("binary".into(), binary.to_string_lossy().into_owned().into());
+        chrome_options.insert(
+            "binary".into(),
+            binary.to_string_lossy().into_owned().into(),
+        );
     }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), chrome_options.into());
@@ -117,7 +134,11 @@ async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match ClientBuilder::rustls()?.capabilities(capabilities.clone()).connect(&url).await {
+        match ClientBuilder::rustls()?
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
             Ok(client) => return Ok(client),
             Err(error) if Instant::now() >= deadline => {
                 return Err(error).context("chromedriver did not start a browser session");
@@ -144,14 +165,26 @@ impl Browser {
 
     /// Types into the element matching `css` (after clearing it).
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
-        let element = self.client.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css(css)).await.with_context(|| format!("no {css}"))?;
+        let element = self
+            .client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no {css}"))?;
         element.clear().await?;
         element.send_keys(text).await?;
         Ok(())
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self.client.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css(css)).await.with_context(|| format!("no {css}"))?;
+        let element = self
+            .client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no {css}"))?;
         element.click().await?;
         Ok(())
     }
@@ -181,7 +214,8 @@ impl Browser {
         let deadline = Instant::now() + PAGE_TIMEOUT;
         loop {
             let value = self.eval(script).await?;
-            let truthy = !matches!(&value, Value::Null | Value::Bool(false)) && value != Value::String(String::new());
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
+                && value != Value::String(String::new());
             if truthy {
                 return Ok(value);
             }

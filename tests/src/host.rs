@@ -66,25 +66,54 @@ window.addEventListener("unhandledrejection", function (e) {{ hostErrors.push("r
 /// A copy of the built widget served by a misbehaving "Switchboard":
 /// `/broken/not-json/widget.js` answers its config request with a body that
 /// is not JSON, `/broken/unreachable/widget.js` redirects it to a closed port.
-async fn broken_switchboard(Path((mode, path)): Path<(String, String)>) -> axum::response::Response {
+async fn broken_switchboard(
+    Path((mode, path)): Path<(String, String)>,
+) -> axum::response::Response {
     let widget_dir = crate::assets_dir().join("widget");
     if path == "widget.js" || path.starts_with("widget/") {
         let file = widget_dir.join(path.trim_start_matches("widget/"));
-        let content_type = if path.ends_with(".wasm") { "application/wasm" } else { "text/javascript" };
+        let content_type = if path.ends_with(".wasm") {
+            "application/wasm"
+        } else {
+            "text/javascript"
+        };
         return match std::fs::read(file) {
-            Ok(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+            Ok(bytes) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, content_type)],
+                bytes,
+            )
+                .into_response(),
             Err(_) => StatusCode::NOT_FOUND.into_response(),
         };
     }
     match mode.as_str() {
-        "not-json" => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "<html>surprise</html>").into_response(),
-        _ => (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "http://127.0.0.1:9/nothing-listens-here")]).into_response(),
+        "not-json" => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "<html>surprise</html>",
+        )
+            .into_response(),
+        _ => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, "http://127.0.0.1:9/nothing-listens-here")],
+        )
+            .into_response(),
     }
 }
 
 async fn page(State(pages): State<Pages>, Path(name): Path<String>) -> impl IntoResponse {
-    match pages.lock().ok().and_then(|pages| pages.get(&name).cloned()) {
-        Some(html) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+    match pages
+        .lock()
+        .ok()
+        .and_then(|pages| pages.get(&name).cloned())
+    {
+        Some(html) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -47,13 +47,19 @@ impl Drop for TestApp {
 
 /// Where tests leave files for people to look at (screenshots).
 pub fn output_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("test-output")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("test-output")
 }
 
 pub fn assets_dir() -> PathBuf {
     std::env::var_os("SWITCHBOARD_TEST_ASSETS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("dist"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("dist")
+        })
 }
 
 /// Starts the real application on 127.0.0.1 with an OS-chosen port and the
@@ -70,14 +76,21 @@ pub async fn spawn_fresh_app() -> Result<TestApp> {
 async fn spawn(with_admin: bool) -> Result<TestApp> {
     let assets = assets_dir();
     if !assets.join("admin").join("index.html").is_file() {
-        bail!("no built assets in {}: run `cargo xtask build` (or `cargo xtask test`)", assets.display());
+        bail!(
+            "no built assets in {}: run `cargo xtask build` (or `cargo xtask test`)",
+            assets.display()
+        );
     }
     // Server logs only on request (`TEST_LOG=1`), so test output stays readable.
     if std::env::var_os("TEST_LOG").is_some() {
         switchboard_server::telemetry::init();
     }
     let data_dir = tempfile::tempdir()?;
-    let mut config = Config::new("127.0.0.1:0".parse()?, data_dir.path().to_path_buf(), assets);
+    let mut config = Config::new(
+        "127.0.0.1:0".parse()?,
+        data_dir.path().to_path_buf(),
+        assets,
+    );
     if with_admin {
         config.admin_password = Some(AdminPassword(ADMIN_PASSWORD.into()));
     }
@@ -87,7 +100,11 @@ async fn spawn(with_admin: bool) -> Result<TestApp> {
     tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    Ok(TestApp { addr, data_dir, stop: Some(stop) })
+    Ok(TestApp {
+        addr,
+        data_dir,
+        stop: Some(stop),
+    })
 }
 
 /// The admin API over HTTP with an API key (created through a login), as an
@@ -113,7 +130,9 @@ impl AdminApi {
         let mut login = agent
             .post(&format!("{base}/api/v1/session"))
             .header("content-type", "application/json")
-            .send(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())?;
+            .send(
+                serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string(),
+            )?;
         let cookie = login
             .headers()
             .get("set-cookie")
@@ -122,7 +141,10 @@ impl AdminApi {
             .context("no session cookie")?
             .to_string();
         let session: Value = serde_json::from_str(&login.body_mut().read_to_string()?)?;
-        let csrf = session["csrf_token"].as_str().context("no CSRF token")?.to_string();
+        let csrf = session["csrf_token"]
+            .as_str()
+            .context("no CSRF token")?
+            .to_string();
         let mut created = agent
             .post(&format!("{base}/api/v1/api-keys"))
             .header("content-type", "application/json")
@@ -154,7 +176,11 @@ impl AdminApi {
             if !status.is_success() {
                 bail!("{method} {url} answered {status}: {text}");
             }
-            Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
+            Ok(if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text)?
+            })
         })
         .await?
     }

@@ -3,7 +3,10 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::js::{apply, array, call, concat, encode_uri_component, get, is_set, non_empty, now, object, parse_int, set, text};
+use crate::js::{
+    apply, array, call, concat, encode_uri_component, get, is_set, non_empty, now, object,
+    parse_int, set, text,
+};
 use crate::recipes::{Recipe, RECIPES};
 use crate::visitor::Visitor;
 
@@ -21,7 +24,11 @@ pub struct Cx<'a> {
 
 /// The recipe for a provider; Zendesk's depends on the account's widget kind.
 pub fn recipe(provider: &JsValue, account: &JsValue) -> Option<&'static Recipe> {
-    let wanted = if *provider == text("zendesk") && get(account, "kind") == text("classic") { text("zendesk:classic") } else { provider.clone() };
+    let wanted = if *provider == text("zendesk") && get(account, "kind") == text("classic") {
+        text("zendesk:classic")
+    } else {
+        provider.clone()
+    };
     RECIPES.iter().find(|r| text(r.provider) == wanted)
 }
 
@@ -77,7 +84,11 @@ fn pieces(text: &str, separator: u8) -> impl Iterator<Item = &str> {
 /// panics (and their formatting code) of `str::split_once`.
 fn split(text: &str, separator: u8, last: bool) -> Option<(&str, &str)> {
     let bytes = text.as_bytes();
-    let at = if last { bytes.iter().rposition(|b| *b == separator) } else { bytes.iter().position(|b| *b == separator) }?;
+    let at = if last {
+        bytes.iter().rposition(|b| *b == separator)
+    } else {
+        bytes.iter().position(|b| *b == separator)
+    }?;
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
@@ -151,13 +162,19 @@ impl Cx<'_> {
     }
 
     fn value_of(&self, source: &str) -> Option<JsValue> {
-        self.value(&mut Reader { text: source.as_bytes(), at: 0 })
+        self.value(&mut Reader {
+            text: source.as_bytes(),
+            at: 0,
+        })
     }
 
     /// A script URL: `{field}` encoded, `{=field}` raw, `{hubspot}` the host.
     fn url(&self, template: &str) -> Option<JsValue> {
         let mut url = text("");
-        let mut r = Reader { text: template.as_bytes(), at: 0 };
+        let mut r = Reader {
+            text: template.as_bytes(),
+            at: 0,
+        };
         while r.at < r.text.len() {
             url = concat(&url, &text(r.until(b"{")));
             if r.eat(b'{') {
@@ -166,12 +183,17 @@ impl Cx<'_> {
                 let piece = match name {
                     "hubspot" => {
                         let region = get(self.account, "region");
-                        text(match ["na1", "na2", "eu1"].into_iter().find(|r| text(r) == region) {
-                            Some("na1") => "js-na1",
-                            Some("na2") => "js-na2",
-                            Some(_) => "js-eu1",
-                            None => "js",
-                        })
+                        text(
+                            match ["na1", "na2", "eu1"]
+                                .into_iter()
+                                .find(|r| text(r) == region)
+                            {
+                                Some("na1") => "js-na1",
+                                Some("na2") => "js-na2",
+                                Some(_) => "js-eu1",
+                                None => "js",
+                            },
+                        )
                     }
                     _ => match name.strip_prefix('=') {
                         Some(raw) => self.field(raw)?,
@@ -203,13 +225,16 @@ impl Cx<'_> {
 
     /// Runs a recipe's operations; false if a script could not be added.
     pub fn run(&self, ops: &str) -> bool {
-        pieces(ops, b';').map(|op| self.op(op.trim_ascii())).fold(true, |ok, done| ok & done)
+        pieces(ops, b';')
+            .map(|op| self.op(op.trim_ascii()))
+            .fold(true, |ok, done| ok & done)
     }
 
     fn op(&self, op: &str) -> bool {
         let op = match op.as_bytes().first() {
             Some(guard @ (b'?' | b'!')) => {
-                let (condition, rest) = split(op.get(1..).unwrap_or_default(), b' ', false).unwrap_or_default();
+                let (condition, rest) =
+                    split(op.get(1..).unwrap_or_default(), b' ', false).unwrap_or_default();
                 if self.walk(condition).is_truthy() != (*guard == b'?') {
                     return true;
                 }
@@ -247,14 +272,29 @@ impl Cx<'_> {
                     apply(&holder, key, &args);
                 }
             }
-            "X" => return self.url(target).is_some_and(|src| self.add_script(&src, words)),
+            "X" => {
+                return self
+                    .url(target)
+                    .is_some_and(|src| self.add_script(&src, words))
+            }
             "E" => {
-                call(&self.window(), "addEventListener", &[text(target), self.hook(HOOK_IDENTIFY)]);
+                call(
+                    &self.window(),
+                    "addEventListener",
+                    &[text(target), self.hook(HOOK_IDENTIFY)],
+                );
             }
             "K" => {
                 // Keeps a callback the page set: it runs first.
                 let window = self.window();
-                let chained = call(self.helpers, "chain", &[get(&window, target), JsValue::from_f64(HOOK_IDENTIFY.into())]);
+                let chained = call(
+                    self.helpers,
+                    "chain",
+                    &[
+                        get(&window, target),
+                        JsValue::from_f64(HOOK_IDENTIFY.into()),
+                    ],
+                );
                 set(&window, target, &chained);
             }
             "Y" if self.visitor.signed_in() => {
@@ -289,10 +329,18 @@ impl Cx<'_> {
             call(&script, "setAttribute", &[text(name), text(value)]);
         }
         if !self.recipe.on_load.is_empty() {
-            call(&script, "addEventListener", &[text("load"), self.hook(HOOK_ON_LOAD)]);
+            call(
+                &script,
+                "addEventListener",
+                &[text("load"), self.hook(HOOK_ON_LOAD)],
+            );
         }
         let head = get(&document, "head");
-        let parent = if head.is_object() { head } else { get(&document, "documentElement") };
+        let parent = if head.is_object() {
+            head
+        } else {
+            get(&document, "documentElement")
+        };
         call(&parent, "appendChild", &[script]);
         true
     }

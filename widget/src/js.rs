@@ -15,7 +15,11 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = set, catch)]
     fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = apply, catch)]
-    fn reflect_apply(function: &JsValue, this: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
+    fn reflect_apply(
+        function: &JsValue,
+        this: &JsValue,
+        args: &JsValue,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = encodeURIComponent)]
     pub fn encode_uri_component(text: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = parseInt)]
@@ -73,7 +77,11 @@ pub fn is_set(value: &JsValue) -> bool {
 
 /// A non-empty string (trimmed), or a number as text; otherwise `None`.
 pub fn non_empty(value: JsValue) -> Option<JsValue> {
-    let value = if value.as_f64().is_some() { to_text(&value) } else { value };
+    let value = if value.as_f64().is_some() {
+        to_text(&value)
+    } else {
+        value
+    };
     if !value.is_string() {
         return None;
     }

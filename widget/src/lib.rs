@@ -68,8 +68,13 @@ struct Global(RefCell<State>);
 // SAFETY: wasm32-unknown-unknown without atomics has one thread.
 unsafe impl Sync for Global {}
 
-static STATE: Global =
-    Global(RefCell::new(State { tag: JsValue::UNDEFINED, helpers: JsValue::UNDEFINED, config: None, visitor: GUEST, loaded: false }));
+static STATE: Global = Global(RefCell::new(State {
+    tag: JsValue::UNDEFINED,
+    helpers: JsValue::UNDEFINED,
+    config: None,
+    visitor: GUEST,
+    loaded: false,
+}));
 
 fn read<T>(f: impl FnOnce(&State) -> Option<T>) -> Option<T> {
     STATE.0.try_borrow().ok().and_then(|state| f(&state))
@@ -103,7 +108,10 @@ pub fn start(tag: JsValue, helpers: JsValue) -> JsValue {
     let site = js::non_empty(call(&tag, "getAttribute", &[text("data-site")]));
     let (query, value) = match site {
         Some(site) => ("api/v1/widget/config?site=", site),
-        None => ("api/v1/widget/config?host=", get(&get(&get(&helpers, "w"), "location"), "hostname")),
+        None => (
+            "api/v1/widget/config?host=",
+            get(&get(&get(&helpers, "w"), "location"), "hostname"),
+        ),
     };
     write(|s| {
         s.tag = tag;
@@ -122,7 +130,9 @@ pub fn configure(status: u32, body: JsValue) {
         200 => None,
         0 => Some("cannot reach the Switchboard server"),
         1 => Some("the Switchboard server's answer is not JSON"),
-        404 => Some("this site is not configured in Switchboard (check data-site or the site's domains)"),
+        404 => Some(
+            "this site is not configured in Switchboard (check data-site or the site's domains)",
+        ),
         _ => Some("the Switchboard server answered with an error"),
     };
     if let Some(problem) = problem {
@@ -138,7 +148,13 @@ pub fn configure(status: u32, body: JsValue) {
     match js::non_empty(get(&body, "provider")) {
         Some(provider) if account.is_object() => {
             let guests_allowed = get(&body, "guest_users_allowed") == JsValue::TRUE;
-            write(|s| s.config = Some(Config { provider, account, guests_allowed }));
+            write(|s| {
+                s.config = Some(Config {
+                    provider,
+                    account,
+                    guests_allowed,
+                })
+            });
             decide();
         }
         _ => {
@@ -152,11 +168,26 @@ pub fn configure(status: u32, body: JsValue) {
 fn with_recipe(only_loaded: bool, f: impl FnOnce(&Cx, &JsValue, bool)) {
     let current = read(|s| {
         let config = s.config.as_ref().filter(|_| s.loaded || !only_loaded)?;
-        Some((config.provider.clone(), config.account.clone(), s.helpers.clone(), s.visitor.clone(), config.guests_allowed))
+        Some((
+            config.provider.clone(),
+            config.account.clone(),
+            s.helpers.clone(),
+            s.visitor.clone(),
+            config.guests_allowed,
+        ))
     });
     if let Some((provider, account, helpers, visitor, guests_allowed)) = current {
         match engine::recipe(&provider, &account) {
-            Some(recipe) => f(&Cx { recipe, account: &account, helpers: &helpers, visitor: &visitor }, &provider, guests_allowed),
+            Some(recipe) => f(
+                &Cx {
+                    recipe,
+                    account: &account,
+                    helpers: &helpers,
+                    visitor: &visitor,
+                },
+                &provider,
+                guests_allowed,
+            ),
             None => {
                 warn("this version of the loader does not know the configured provider");
                 mark("error");
@@ -177,7 +208,11 @@ fn decide() {
             write(|s| s.loaded = true);
             cx.run("Y");
             if let Some(tag) = read(|s| Some(s.tag.clone())) {
-                call(&tag, "setAttribute", &[text("data-switchboard-provider"), provider.clone()]);
+                call(
+                    &tag,
+                    "setAttribute",
+                    &[text("data-switchboard-provider"), provider.clone()],
+                );
             }
             mark("loaded");
         } else {

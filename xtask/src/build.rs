@@ -36,7 +36,15 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     // Two invocations: built together, the app's `std` features would be
     // unified into the widget's dependencies, which must stay no_std.
     for package in ["switchboard-app", "switchboard-widget"] {
-        run_command(cargo().current_dir(root).args(["build", "--package", package, "--profile", PROFILE, "--target", WASM_TARGET]))?;
+        run_command(cargo().current_dir(root).args([
+            "build",
+            "--package",
+            package,
+            "--profile",
+            PROFILE,
+            "--target",
+            WASM_TARGET,
+        ]))?;
     }
 
     let work = root.join("target").join("xtask");
@@ -46,8 +54,20 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     fs::create_dir_all(&work)?;
 
     let wasm_dir = root.join("target").join(WASM_TARGET).join(PROFILE);
-    build_admin(root, tools, &wasm_dir.join("switchboard_app.wasm"), &work.join("app"), &staging.join("admin"))?;
-    build_widget(root, tools, &wasm_dir.join("switchboard_widget.wasm"), &work.join("widget"), &staging.join("widget"))?;
+    build_admin(
+        root,
+        tools,
+        &wasm_dir.join("switchboard_app.wasm"),
+        &work.join("app"),
+        &staging.join("admin"),
+    )?;
+    build_widget(
+        root,
+        tools,
+        &wasm_dir.join("switchboard_widget.wasm"),
+        &work.join("widget"),
+        &staging.join("widget"),
+    )?;
     copy_dir(&root.join("public"), &staging.join("public"))?;
     gzip_tree(&staging)?;
 
@@ -56,10 +76,23 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     Ok(())
 }
 
-fn build_admin(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Result<()> {
+fn build_admin(
+    root: &Path,
+    tools: &BuildTools,
+    wasm: &Path,
+    work: &Path,
+    out: &Path,
+) -> Result<()> {
     run_command(
         Command::new(&tools.wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-name", "app", "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "app",
+                "--out-dir",
+            ])
             .arg(work)
             .arg(wasm),
     )?;
@@ -93,10 +126,21 @@ fn build_admin(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: &
     Ok(())
 }
 
-fn build_widget(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: &Path) -> Result<()> {
+fn build_widget(
+    root: &Path,
+    tools: &BuildTools,
+    wasm: &Path,
+    work: &Path,
+    out: &Path,
+) -> Result<()> {
     run_command(
         Command::new(&tools.wasm_bindgen)
-            .args(["--target", "no-modules", "--no-modules-global", WIDGET_GLOBAL])
+            .args([
+                "--target",
+                "no-modules",
+                "--no-modules-global",
+                WIDGET_GLOBAL,
+            ])
             .args(["--no-typescript", "--out-name", "widget", "--out-dir"])
             .arg(work)
             .arg(wasm),
@@ -108,9 +152,12 @@ fn build_widget(root: &Path, tools: &BuildTools, wasm: &Path, work: &Path, out: 
 
     let glue = fs::read_to_string(work.join("widget.js"))?;
     if !glue.contains(&format!("let {WIDGET_GLOBAL} =")) {
-        bail!("wasm-bindgen's no-modules glue no longer defines {WIDGET_GLOBAL}; update build_widget");
+        bail!(
+            "wasm-bindgen's no-modules glue no longer defines {WIDGET_GLOBAL}; update build_widget"
+        );
     }
-    let template = fs::read_to_string(root.join("widget").join("src").join("loader.js")).context("cannot read widget/src/loader.js")?;
+    let template = fs::read_to_string(root.join("widget").join("src").join("loader.js"))
+        .context("cannot read widget/src/loader.js")?;
     let wrapped = wrap_widget_glue(&template, &glue, &wasm_name)?;
     let wrapped_path = work.join("widget.wrapped.js");
     fs::write(&wrapped_path, wrapped)?;
@@ -176,7 +223,11 @@ fn concat_styles(dir: &Path) -> Result<String> {
 
 /// First 16 hex digits of SHA-256: enough to tell builds apart in a file name.
 pub fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn replace_once(text: &str, from: &str, to: &str) -> Result<String> {
@@ -193,7 +244,11 @@ fn gzip_tree(dir: &Path) -> Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             gzip_tree(&path)?;
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e)) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| COMPRESSIBLE.contains(&e))
+        {
             let bytes = fs::read(&path)?;
             let mut gz_name = path.clone().into_os_string();
             gz_name.push(".gz");
@@ -248,7 +303,10 @@ mod tests {
 
     #[test]
     fn replace_once_refuses_zero_or_several_matches() {
-        assert_eq!(replace_once("a 'x' b", "'x'", "'y'").ok().as_deref(), Some("a 'y' b"));
+        assert_eq!(
+            replace_once("a 'x' b", "'x'", "'y'").ok().as_deref(),
+            Some("a 'y' b")
+        );
         assert!(replace_once("a b", "'x'", "'y'").is_err());
         assert!(replace_once("'x' 'x'", "'x'", "'y'").is_err());
     }
@@ -265,8 +323,14 @@ mod tests {
     #[test]
     fn widget_wrapper_scopes_the_glue_and_loads_the_hashed_wasm_beside_the_loader() {
         let template = include_str!("../../widget/src/loader.js");
-        let wrapped = wrap_widget_glue(template, "let __switchboard_widget = 1;", "widget-abc.wasm").expect("placeholders present");
-        let code = wrapped.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        let wrapped =
+            wrap_widget_glue(template, "let __switchboard_widget = 1;", "widget-abc.wasm")
+                .expect("placeholders present");
+        let code = wrapped
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(code.trim_start().starts_with("(function () {"));
         assert!(code.trim_end().ends_with("})();"));
         assert!(code.contains("let __switchboard_widget = 1;"));
@@ -279,7 +343,9 @@ mod tests {
         use std::io::Read;
         let packed = gzip(b"hello hello hello").expect("gzip");
         let mut unpacked = String::new();
-        flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut unpacked).expect("gunzip");
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut unpacked)
+            .expect("gunzip");
         assert_eq!(unpacked, "hello hello hello");
     }
 }

@@ -92,7 +92,10 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
 fn workspace_root() -> PathBuf {
     // xtask/ sits directly under the workspace root.
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().map(Path::to_path_buf).unwrap_or(manifest_dir)
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest_dir)
 }
 
 /// The cargo that runs us, so rustup's toolchain choice carries through.

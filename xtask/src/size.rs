@@ -56,9 +56,13 @@ struct Measured {
 
 impl Measured {
     fn of(path: &Path) -> Result<Self> {
-        let bytes = fs::read(path).with_context(|| format!("cannot read {} (run `cargo xtask build`)", path.display()))?;
+        let bytes = fs::read(path)
+            .with_context(|| format!("cannot read {} (run `cargo xtask build`)", path.display()))?;
         Ok(Self {
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             raw: bytes.len() as u64,
             gzipped: gzip(&bytes)?.len() as u64,
         })
@@ -67,15 +71,23 @@ impl Measured {
 
 fn find_one(dir: &Path, prefix: &str, suffix: &str) -> Result<PathBuf> {
     let mut found = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {} (run `cargo xtask build`)", dir.display()))? {
+    for entry in fs::read_dir(dir)
+        .with_context(|| format!("cannot read {} (run `cargo xtask build`)", dir.display()))?
+    {
         let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with(prefix) && name.ends_with(suffix) {
             found.push(path);
         }
     }
     match found.len() {
         1 => Ok(found.remove(0)),
-        n => bail!("expected one {prefix}*{suffix} in {}, found {n}", dir.display()),
+        n => bail!(
+            "expected one {prefix}*{suffix} in {}, found {n}",
+            dir.display()
+        ),
     }
 }

@@ -47,7 +47,8 @@ fn ensure_wasm_target() -> Result<()> {
 
 /// The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
 pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
@@ -88,7 +89,9 @@ fn ensure_wasm_bindgen_cli(version: &str) -> Result<PathBuf> {
     if reports(&binary) {
         return Ok(binary);
     }
-    eprintln!("xtask: installing wasm-bindgen-cli {version} from crates.io (once; takes a few minutes)");
+    eprintln!(
+        "xtask: installing wasm-bindgen-cli {version} from crates.io (once; takes a few minutes)"
+    );
     // Not --locked: the CLI's own lock file names a webpki-roots version the
     // registry no longer serves; its semver ranges resolve fine.
     run_command(
@@ -99,7 +102,10 @@ fn ensure_wasm_bindgen_cli(version: &str) -> Result<PathBuf> {
             .arg(&root),
     )?;
     if !reports(&binary) {
-        bail!("{} does not report {expected:?} after installing", binary.display());
+        bail!(
+            "{} does not report {expected:?} after installing",
+            binary.display()
+        );
     }
     Ok(binary)
 }
@@ -108,18 +114,22 @@ fn ensure_wasm_bindgen_cli(version: &str) -> Result<PathBuf> {
 fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
     let dir = root.join("xtask");
     let node_modules = dir.join("node_modules");
-    let lock = std::fs::read(dir.join("package-lock.json")).context("cannot read xtask/package-lock.json")?;
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .context("cannot read xtask/package-lock.json")?;
     let stamp_path = node_modules.join(".switchboard-lock-stamp");
     let stamp = crate::build::content_hash(&lock);
-    let installed = std::fs::read_to_string(&stamp_path).map(|s| s == stamp).unwrap_or(false)
+    let installed = std::fs::read_to_string(&stamp_path)
+        .map(|s| s == stamp)
+        .unwrap_or(false)
         && node_modules.join(".bin").join("wasm-opt").exists();
     if !installed {
         eprintln!("xtask: installing wasm-opt and terser from npm");
-        run_command(
-            Command::new("npm")
-                .current_dir(&dir)
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]),
-        )
+        run_command(Command::new("npm").current_dir(&dir).args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ]))
         .context("npm (Node.js) is needed for wasm-opt and terser")?;
         std::fs::write(&stamp_path, stamp)?;
     }
@@ -131,7 +141,9 @@ fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
 /// Japanese font, so screenshots of the Japanese UI show text, not boxes.
 pub fn ensure_browser() -> Result<Browser> {
     let mut packages = Vec::new();
-    let chromedriver = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).or_else(|| find_on_path("chromedriver"));
+    let chromedriver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| find_on_path("chromedriver"));
     if chromedriver.is_none() || find_browser().is_none() {
         packages.extend(["chromium", "chromium-driver"]);
     }
@@ -164,20 +176,27 @@ fn apt(args: &[&str]) -> Result<()> {
 }
 
 fn has_japanese_font() -> bool {
-    command_output(Command::new("fc-list").arg(":lang=ja")).is_ok_and(|fonts| !fonts.trim().is_empty())
+    command_output(Command::new("fc-list").arg(":lang=ja"))
+        .is_ok_and(|fonts| !fonts.trim().is_empty())
 }
 
 fn find_browser() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| find_on_path(name))
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| find_on_path(name))
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
 }
 
 fn is_root() -> bool {
-    command_output(Command::new("id").arg("-u")).map(|uid| uid.trim() == "0").unwrap_or(false)
+    command_output(Command::new("id").arg("-u"))
+        .map(|uid| uid.trim() == "0")
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -191,8 +210,14 @@ mod tests {
         let root = crate::workspace_root();
         let locked = locked_wasm_bindgen_version(&root).expect("Cargo.lock names wasm-bindgen");
         let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
-        let line = manifest.lines().find(|l| l.starts_with("wasm-bindgen =")).expect("the workspace declares wasm-bindgen");
+        let line = manifest
+            .lines()
+            .find(|l| l.starts_with("wasm-bindgen ="))
+            .expect("the workspace declares wasm-bindgen");
         let pin = format!("\"={locked}\"");
-        assert!(line.contains(&pin), "Cargo.toml should pin wasm-bindgen to {pin}: {line}");
+        assert!(
+            line.contains(&pin),
+            "Cargo.toml should pin wasm-bindgen to {pin}: {line}"
+        );
     }
 }

@@ -30,7 +30,11 @@ impl ChatForm {
         Self {
             enabled: settings.enabled,
             provider: settings.provider,
-            account: settings.account.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            account: settings
+                .account
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             guests: settings.guest_users_allowed,
         }
     }
@@ -48,7 +52,10 @@ impl ChatForm {
         };
         let mut body = serde_json::Map::new();
         body.insert("enabled".into(), json!(self.enabled));
-        body.insert("provider".into(), json!(self.provider.map(ProviderId::as_str)));
+        body.insert(
+            "provider".into(),
+            json!(self.provider.map(ProviderId::as_str)),
+        );
         body.insert("account".into(), json!(account));
         body.insert("guest_users_allowed".into(), json!(self.guests));
         body
@@ -112,7 +119,13 @@ pub fn ChatFields(
 
 /// An on/off setting with its explanation.
 #[component]
-fn Switch(id: &'static str, label: T, help: T, #[prop(into)] checked: Signal<bool>, on_change: Callback<bool>) -> impl IntoView {
+fn Switch(
+    id: &'static str,
+    label: T,
+    help: T,
+    #[prop(into)] checked: Signal<bool>,
+    on_change: Callback<bool>,
+) -> impl IntoView {
     let app = use_app();
     view! {
         <section class="card">
@@ -276,14 +289,28 @@ fn AccountField(
     let key = field.key;
     let id = format!("account-{key}");
     let path = format!("account.{key}");
-    let value = move || form.with(|f| f.as_ref().and_then(|f| f.account.get(key).cloned()).unwrap_or_default());
-    let set_value = move |text: String| edit(&move |f| {
-        f.account.insert(key.to_string(), text.clone());
-    });
+    let value = move || {
+        form.with(|f| {
+            f.as_ref()
+                .and_then(|f| f.account.get(key).cloned())
+                .unwrap_or_default()
+        })
+    };
+    let set_value = move |text: String| {
+        edit(&move |f| {
+            f.account.insert(key.to_string(), text.clone());
+        })
+    };
     let error_path = path.clone();
     let error = Memo::new(move |_| errors.with(|e| field_message(e, &error_path, app.lang.get())));
     let warning_path = path.clone();
-    let warning = Memo::new(move |_| warnings.with(|w| w.iter().find(|w| w.field == warning_path).map(|w| w.message.clone())));
+    let warning = Memo::new(move |_| {
+        warnings.with(|w| {
+            w.iter()
+                .find(|w| w.field == warning_path)
+                .map(|w| w.message.clone())
+        })
+    });
     let described = format!("{id}-help {id}-error {id}-warning");
     let input = match &field.format {
         Format::Choice { choices } => view! {

@@ -52,10 +52,14 @@ pub fn ApiKeys() -> impl IntoView {
         let (id, name) = chosen.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match what {
-                Pending::Regenerate => api::change_api_key(&session.csrf_token, &id, &json!({"regenerate": true})).await.map(|k| {
-                    revealed.set(k.key.map(|key| (name, key)));
-                    copied.set(false);
-                }),
+                Pending::Regenerate => {
+                    api::change_api_key(&session.csrf_token, &id, &json!({"regenerate": true}))
+                        .await
+                        .map(|k| {
+                            revealed.set(k.key.map(|key| (name, key)));
+                            copied.set(false);
+                        })
+                }
                 Pending::Delete => api::delete_api_key(&session.csrf_token, &id).await,
             };
             error.set(result.err().map(|e| e.message()));
@@ -71,7 +75,11 @@ pub fn ApiKeys() -> impl IntoView {
                     renaming.set(None);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e.fields().first().map_or_else(|| e.message(), |f| f.message.clone()))),
+                Err(e) => error.set(Some(
+                    e.fields()
+                        .first()
+                        .map_or_else(|| e.message(), |f| f.message.clone()),
+                )),
             }
             reload();
         });

@@ -7,7 +7,9 @@ use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::Strategy;
 
 use crate::api::{self, FieldProblem};
-use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState};
+use crate::components::chat_settings::{
+    guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState,
+};
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -59,14 +61,33 @@ pub fn ClickToChat() -> impl IntoView {
             return;
         };
         let mut body = chat.body();
-        body.insert("site_settings_strategy".into(), json!(strategy.get_untracked().as_str()));
+        body.insert(
+            "site_settings_strategy".into(),
+            json!(strategy.get_untracked().as_str()),
+        );
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {
-            let state = SaveState { form, etag, warnings, errors, notice };
-            match api::save_instance_settings(&session.csrf_token, etag.get_untracked().as_deref(), &body.into()).await {
+            let state = SaveState {
+                form,
+                etag,
+                warnings,
+                errors,
+                notice,
+            };
+            match api::save_instance_settings(
+                &session.csrf_token,
+                etag.get_untracked().as_deref(),
+                &body.into(),
+            )
+            .await
+            {
                 Ok(answer) => {
-                    state.saved(&ChatForm::from(&answer.body.settings.chat()), answer.etag, answer.body.warnings);
+                    state.saved(
+                        &ChatForm::from(&answer.body.settings.chat()),
+                        answer.etag,
+                        answer.body.warnings,
+                    );
                     saved.set(current());
                 }
                 Err(error) => state.failed(&error),

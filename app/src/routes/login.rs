@@ -8,7 +8,11 @@ use crate::layout::LanguageSwitch;
 use crate::state::{use_app, Gate};
 
 /// The message for a field's server error, in the current language.
-pub fn field_message(problems: &[api::FieldProblem], field: &str, lang: crate::i18n::Lang) -> Option<String> {
+pub fn field_message(
+    problems: &[api::FieldProblem],
+    field: &str,
+    lang: crate::i18n::Lang,
+) -> Option<String> {
     let problem = problems.iter().find(|p| p.field == field)?;
     Some(match T::for_error_code(&problem.code) {
         Some(key) => key.get(lang).to_string(),
@@ -31,7 +35,12 @@ pub fn CredentialsForm(
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let problem = move |field: &'static str| {
-        move || error.with(|e| e.as_ref().and_then(|e| field_message(e.fields(), field, app.lang.get())))
+        move || {
+            error.with(|e| {
+                e.as_ref()
+                    .and_then(|e| field_message(e.fields(), field, app.lang.get()))
+            })
+        }
     };
     let general = move || {
         error.with(|e| match e {
@@ -44,7 +53,11 @@ pub fn CredentialsForm(
             _ => None,
         })
     };
-    let autocomplete = if new_password { "new-password" } else { "current-password" };
+    let autocomplete = if new_password {
+        "new-password"
+    } else {
+        "current-password"
+    };
     view! {
         <div class="auth-page">
             <div class="auth-tools"><LanguageSwitch/></div>
@@ -101,7 +114,11 @@ pub fn CredentialsForm(
 }
 
 /// Runs `call` and signs the app in with the session it returns.
-pub fn start_session<F, Fut>(pending: RwSignal<bool>, error: RwSignal<Option<ApiError>>, call: F) -> Callback<(String, String), ()>
+pub fn start_session<F, Fut>(
+    pending: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+    call: F,
+) -> Callback<(String, String), ()>
 where
     F: Fn(String, String) -> Fut + Copy + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<Session, ApiError>> + 'static,
@@ -125,6 +142,10 @@ pub fn Login() -> impl IntoView {
     crate::state::set_title(T::LoginTitle);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None);
-    let action = start_session(pending, error, |u, p| async move { api::sign_in(&u, &p).await });
+    let action = start_session(
+        pending,
+        error,
+        |u, p| async move { api::sign_in(&u, &p).await },
+    );
     view! { <CredentialsForm title=T::LoginTitle lead=None submit=T::SignIn action pending error new_password=false/> }
 }

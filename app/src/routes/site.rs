@@ -13,7 +13,9 @@ use switchboard_core::site::Site;
 use super::login::field_message;
 use super::sites::{domains_error, parse_domains};
 use crate::api::{self, Effective, FieldProblem};
-use crate::components::chat_settings::{guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState};
+use crate::components::chat_settings::{
+    guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState,
+};
 use crate::components::confirm::ConfirmDelete;
 use crate::i18n::T;
 use crate::state::use_app;
@@ -88,7 +90,11 @@ pub fn SitePage() -> impl IntoView {
 
     let dirty = Signal::derive(move || form.get() != saved.get());
     guard_unsaved(dirty);
-    let readonly = Signal::derive(move || effective.get().is_some_and(|e| e.strategy == Strategy::AlwaysInherit));
+    let readonly = Signal::derive(move || {
+        effective
+            .get()
+            .is_some_and(|e| e.strategy == Strategy::AlwaysInherit)
+    });
     let on_edit = Callback::new(move |()| {
         if notice.get_untracked() == Some(Notice::Saved) {
             notice.set(None);
@@ -102,7 +108,14 @@ pub fn SitePage() -> impl IntoView {
         let id = id.get_untracked();
         detail_pending.set(true);
         leptos::task::spawn_local(async move {
-            match api::update_site(&session.csrf_token, &id, site_etag.get_untracked().as_deref(), &body).await {
+            match api::update_site(
+                &session.csrf_token,
+                &id,
+                site_etag.get_untracked().as_deref(),
+                &body,
+            )
+            .await
+            {
                 Ok(answer) => {
                     site_etag.set(answer.etag);
                     domains.set(answer.body.domains.join("\n"));
@@ -123,15 +136,34 @@ pub fn SitePage() -> impl IntoView {
 
     let save_settings = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(chat), Some(session)) = (form.get_untracked(), app.session()) else { return };
+        let (Some(chat), Some(session)) = (form.get_untracked(), app.session()) else {
+            return;
+        };
         let id = id.get_untracked();
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {
-            let state = SaveState { form, etag, warnings, errors, notice };
-            match api::save_site_settings(&session.csrf_token, &id, etag.get_untracked().as_deref(), &chat.body().into()).await {
+            let state = SaveState {
+                form,
+                etag,
+                warnings,
+                errors,
+                notice,
+            };
+            match api::save_site_settings(
+                &session.csrf_token,
+                &id,
+                etag.get_untracked().as_deref(),
+                &chat.body().into(),
+            )
+            .await
+            {
                 Ok(answer) => {
-                    state.saved(&ChatForm::from(&answer.body.settings), answer.etag, answer.body.warnings);
+                    state.saved(
+                        &ChatForm::from(&answer.body.settings),
+                        answer.etag,
+                        answer.body.warnings,
+                    );
                     saved.set(form.get_untracked());
                     refresh_effective();
                 }
@@ -159,12 +191,22 @@ pub fn SitePage() -> impl IntoView {
         });
     });
 
-    let detail_problem = move |field: &'static str| move || detail_errors.with(|e| field_message(e, field, app.lang.get()));
+    let detail_problem = move |field: &'static str| {
+        move || detail_errors.with(|e| field_message(e, field, app.lang.get()))
+    };
     let origin = window().location().origin().unwrap_or_default();
-    let embed = Memo::new(move |_| format!(r#"<script async src="{origin}/widget.js" data-site="{}"></script>"#, id.get()));
+    let embed = Memo::new(move |_| {
+        format!(
+            r#"<script async src="{origin}/widget.js" data-site="{}"></script>"#,
+            id.get()
+        )
+    });
     let copied = RwSignal::new(false);
     let copy = move |_| {
-        let _ = window().navigator().clipboard().write_text(&embed.get_untracked());
+        let _ = window()
+            .navigator()
+            .clipboard()
+            .write_text(&embed.get_untracked());
         copied.set(true);
     };
 

@@ -14,16 +14,23 @@ use crate::state::use_app;
 
 /// Domains typed one per line (or separated by commas or spaces).
 pub fn parse_domains(text: &str) -> Vec<String> {
-    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace()).map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect()
+    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// The first error on `domains` or any `domains[i]`, for the one textarea.
 /// Conflicts keep the server's message: it names the domain and the site.
 pub fn domains_error(problems: &[FieldProblem], lang: crate::i18n::Lang) -> Option<String> {
-    let problem = problems.iter().find(|p| p.field == "domains" || p.field.starts_with("domains["))?;
+    let problem = problems
+        .iter()
+        .find(|p| p.field == "domains" || p.field.starts_with("domains["))?;
     Some(match problem.code.as_str() {
         "already_taken" | "duplicate" => problem.message.clone(),
-        code => T::for_error_code(code).map_or_else(|| problem.message.clone(), |t| t.get(lang).to_string()),
+        code => T::for_error_code(code)
+            .map_or_else(|| problem.message.clone(), |t| t.get(lang).to_string()),
     })
 }
 
@@ -118,7 +125,8 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
     let errors = RwSignal::new(Vec::<FieldProblem>::new());
     let pending = RwSignal::new(false);
     let added = RwSignal::new(false);
-    let problem = move |field: &'static str| move || errors.with(|e| field_message(e, field, app.lang.get()));
+    let problem =
+        move |field: &'static str| move || errors.with(|e| field_message(e, field, app.lang.get()));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Some(session) = app.session() else { return };
@@ -136,7 +144,11 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                     on_added.run(());
                 }
                 Err(error) => errors.set(if error.fields().is_empty() {
-                    vec![FieldProblem { field: "id".into(), code: "other".into(), message: error.message() }]
+                    vec![FieldProblem {
+                        field: "id".into(),
+                        code: "other".into(),
+                        message: error.message(),
+                    }]
                 } else {
                     error.fields().to_vec()
                 }),

@@ -2,15 +2,16 @@
 //! The whole key is in the response only when it is created or regenerated.
 //! Keys cannot manage keys: a leaked key must not be able to mint others.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 use switchboard_core::admin::{key_change_from_json, new_key_from_json};
 use switchboard_core::errors::{ErrorCode, FieldErrors};
+use switchboard_core::messages::ApiCode;
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, PathId};
 use super::{ApiError, AppState};
 use crate::auth::{api_keys, Principal};
 use crate::store::{now_rfc3339, ApiKeyRecord, AuditRecord, Document, Who};
@@ -36,32 +37,48 @@ fn with_key(record: &ApiKeyRecord, key: &str) -> Value {
 fn users_only(principal: &Principal) -> Result<(), ApiError> {
     match principal {
         Principal::Session { .. } => Ok(()),
-        Principal::ApiKey { .. } => Err(ApiError::Forbidden {
-            code: "api_key_not_allowed",
-            message: "API keys cannot manage API keys; sign in to the admin app".into(),
-        }),
+        Principal::ApiKey { .. } => Err(ApiError::forbidden(
+            ApiCode::ApiKeyNotAllowed,
+            "API keys cannot manage API keys; sign in to the admin app",
+        )),
     }
 }
 
 fn name_taken(document: &Document, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    if document.api_keys.values().any(|k| k.name == name && Some(k.id.as_str()) != except) {
+    if document
+        .api_keys
+        .values()
+        .any(|k| k.name == name && Some(k.id.as_str()) != except)
+    {
         let mut errors = FieldErrors::default();
-        errors.push("name", ErrorCode::AlreadyTaken, format!("another key is already named {name:?}"));
+        errors.push(
+            "name",
+            ErrorCode::AlreadyTaken,
+            format!("another key is already named {name:?}"),
+        );
         return Err(ApiError::Conflict(errors));
     }
     Ok(())
 }
 
 fn unknown_key(id: &str) -> ApiError {
-    ApiError::NotFound { code: "unknown_api_key", message: format!("there is no API key {id:?}") }
+    ApiError::not_found(
+        ApiCode::UnknownApiKey,
+        format!("there is no API key {id:?}"),
+    )
 }
 
-pub async fn list(State(state): State<AppState>, Extension(principal): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<Value>, ApiError> {
     users_only(&principal)?;
     let snapshot = state.store.snapshot();
     let mut keys: Vec<&ApiKeyRecord> = snapshot.document.api_keys.values().collect();
     keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
-    Ok(Json(json!({ "api_keys": keys.into_iter().map(view).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "api_keys": keys.into_iter().map(view).collect::<Vec<_>>() }),
+    ))
 }
 
 pub async fn create(
@@ -92,11 +109,22 @@ pub async fn create(
                 regenerated_at: None,
             };
             document.api_keys.insert(id.clone(), record.clone());
-            Ok::<_, ApiError>((record, AuditRecord::success("api_key.create", Some(id)).changed(vec!["name".into()])))
+            Ok::<_, ApiError>((
+                record,
+                AuditRecord::success("api_key.create", Some(id)).changed(vec!["name".into()]),
+            ))
         })
         .await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/api-keys/{}", record.id)).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(with_key(&record, &key.key))))
+    let location = HeaderValue::from_str(&format!("/api/v1/api-keys/{}", record.id))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Json(with_key(&record, &key.key)),
+    ))
 }
 
 /// Rename (`{"name": …}`) and/or regenerate (`{"regenerate": true}`). A
@@ -105,7 +133,7 @@ pub async fn update(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     who: Who,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     users_only(&principal)?;
@@ -117,7 +145,10 @@ pub async fn update(
             if let Some(name) = &change.name {
                 name_taken(document, name, Some(&id))?;
             }
-            let record = document.api_keys.get_mut(&id).ok_or_else(|| unknown_key(&id))?;
+            let record = document
+                .api_keys
+                .get_mut(&id)
+                .ok_or_else(|| unknown_key(&id))?;
             let mut changed = Vec::new();
             if let Some(name) = &change.name {
                 if *name != record.name {
@@ -135,14 +166,20 @@ pub async fn update(
             } else {
                 "api_key.rename"
             };
-            Ok::<_, ApiError>((record.clone(), AuditRecord::success(action, Some(id.clone())).changed(changed)))
+            Ok::<_, ApiError>((
+                record.clone(),
+                AuditRecord::success(action, Some(id.clone())).changed(changed),
+            ))
         })
         .await?;
     let body = match &fresh {
         Some(fresh) => with_key(&record, &fresh.key),
         None => view(&record),
     };
-    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)))
+    Ok((
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    ))
 }
 
 /// Deletes the key; it is refused from the next request on. Irreversible.
@@ -150,13 +187,16 @@ pub async fn delete(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     who: Who,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     users_only(&principal)?;
     state
         .store
         .update_audited(&who, |document| {
-            let record = document.api_keys.remove(&id).ok_or_else(|| unknown_key(&id))?;
+            let record = document
+                .api_keys
+                .remove(&id)
+                .ok_or_else(|| unknown_key(&id))?;
             let mut audit = AuditRecord::success("api_key.delete", Some(id.clone()));
             audit.detail = Some(format!("key named {:?}", record.name));
             Ok::<_, ApiError>(((), audit))

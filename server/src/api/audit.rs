@@ -1,11 +1,12 @@
 //! `GET /audit?page=1&per_page=50`: the audit log, newest first.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::errors::{ErrorCode, FieldError};
 
+use super::extract::QueryParams;
 use super::{ApiError, AppState};
 
 const MAX_PER_PAGE: usize = 200;
@@ -22,14 +23,28 @@ fn number(raw: Option<&str>, field: &str, default: usize, max: usize) -> Result<
     };
     match raw.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(ApiError::BadRequest(FieldError::new(field, ErrorCode::InvalidFormat, format!("{field} must be a whole number from 1 to {max}")))),
+        _ => Err(ApiError::BadRequest(
+            FieldError::new(
+                field,
+                ErrorCode::InvalidFormat,
+                format!("{field} must be a whole number from 1 to {max}"),
+            )
+            .with("max", max),
+        )),
     }
 }
 
-pub async fn list(State(state): State<AppState>, Query(paging): Query<Paging>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> Result<Json<Value>, ApiError> {
     let page = number(paging.page.as_deref(), "page", 1, usize::MAX / MAX_PER_PAGE)?;
     let per_page = number(paging.per_page.as_deref(), "per_page", 50, MAX_PER_PAGE)?;
-    let (page_entries, total) = state.store.audit_page((page - 1) * per_page, per_page);
-    let entries: Vec<&crate::store::AuditEntry> = page_entries.iter().map(AsRef::as_ref).collect();
-    Ok(Json(json!({ "entries": entries, "page": page, "per_page": per_page, "total": total, "pages": total.div_ceil(per_page) })))
+    let (entries, total) = state
+        .store
+        .audit_page((page - 1) * per_page, per_page)
+        .await?;
+    Ok(Json(
+        json!({ "entries": entries, "page": page, "per_page": per_page, "total": total, "pages": total.div_ceil(per_page) }),
+    ))
 }

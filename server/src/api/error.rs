@@ -1,44 +1,75 @@
 //! The one error type of the REST API. Every failure becomes JSON:
 //!
 //! ```json
-//! {"error": {"status": 422, "code": "validation_failed", "message": "…",
-//!            "fields": [{"field": "account.website_id", "code": "invalid_format", "message": "…"}]}}
+//! {"error": {"status": 422, "code": "validation_failed", "message": "…", "params": {},
+//!            "fields": [{"field": "account.website_id", "code": "invalid_format", "message": "…", "params": {}}]}}
 //! ```
+//!
+//! `code` (one of [`ApiCode`]) and `params` are what the admin app words in
+//! the admin's language; `message` is English for API users.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use switchboard_core::errors::{FieldError, FieldErrors};
+use switchboard_core::messages::ApiCode;
 
 use crate::store::StoreError;
 
+/// At most this many field errors are listed; `params.more_fields` counts the rest.
+pub const MAX_LISTED_FIELDS: usize = 50;
+
 #[derive(Debug)]
 pub enum ApiError {
-    /// The body is not JSON (message has line and column).
-    InvalidJson(String),
+    /// The body is not JSON.
+    InvalidJson {
+        detail: String,
+        line: usize,
+        column: usize,
+    },
     /// The body is not declared as `application/json`.
     UnsupportedMediaType,
-    PayloadTooLarge { limit: usize },
-    /// A query parameter or header is missing or malformed.
+    PayloadTooLarge {
+        limit: usize,
+    },
+    /// A query parameter, path segment or header is missing or malformed.
     BadRequest(FieldError),
     /// Field values are refused; nothing was stored.
     Validation(FieldErrors),
     /// Values another record already uses.
     Conflict(FieldErrors),
-    NotFound { code: &'static str, message: String },
+    NotFound {
+        code: ApiCode,
+        message: String,
+        params: Map<String, Value>,
+    },
     /// `If-Match` names a revision that is no longer current.
     PreconditionFailed,
     MethodNotAllowed,
-    /// No valid session or API key.
-    Unauthenticated(String),
+    /// No valid session or API key, or a wrong password.
+    Unauthenticated {
+        code: ApiCode,
+        message: String,
+    },
     /// Authenticated, but this request is not allowed (wrong origin, missing
     /// CSRF token, an API key managing API keys).
-    Forbidden { code: &'static str, message: String },
+    Forbidden {
+        code: ApiCode,
+        message: String,
+        fields: FieldErrors,
+    },
     /// Too many failed logins; try again after the wait.
-    TooManyRequests { retry_after: std::time::Duration },
+    TooManyRequests {
+        retry_after: std::time::Duration,
+    },
+    /// Too many password checks running; try again in a moment.
+    Busy,
     /// The request is fine but the state forbids it (e.g. setup already done).
-    StateConflict { code: &'static str, message: String },
+    StateConflict {
+        code: ApiCode,
+        message: String,
+    },
     Storage(StoreError),
     /// Something on our side failed (e.g. hashing); details go to the log only.
     Internal(String),
@@ -46,59 +77,143 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn unknown_site(id: &str) -> Self {
-        Self::NotFound { code: "unknown_site", message: format!("there is no site {id:?}") }
+        let mut params = Map::new();
+        params.insert("site".into(), Value::from(id));
+        Self::NotFound {
+            code: ApiCode::UnknownSite,
+            message: format!("there is no site {id:?}"),
+            params,
+        }
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    pub fn not_found(code: ApiCode, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            code,
+            message: message.into(),
+            params: Map::new(),
+        }
+    }
+
+    pub fn unauthenticated(code: ApiCode, message: impl Into<String>) -> Self {
+        Self::Unauthenticated {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(code: ApiCode, message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            message: message.into(),
+            fields: FieldErrors::default(),
+        }
+    }
+
+    pub fn code(&self) -> ApiCode {
+        self.parts().1
+    }
+
+    fn parts(&self) -> (StatusCode, ApiCode, String) {
         match self {
-            Self::InvalidJson(detail) => (StatusCode::BAD_REQUEST, "invalid_json", format!("the request body is not valid JSON: {detail}")),
+            Self::InvalidJson { detail, .. } => {
+                (StatusCode::BAD_REQUEST, ApiCode::InvalidJson, format!("the request body is not valid JSON: {detail}"))
+            }
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ApiCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json".into(),
             ),
-            Self::PayloadTooLarge { limit } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the request body is larger than {limit} bytes"),
-            ),
-            Self::BadRequest(error) => (StatusCode::BAD_REQUEST, "bad_request", error.message.clone()),
-            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "some fields are not valid; nothing was saved".into()),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "some values are already in use; nothing was saved".into()),
-            Self::NotFound { code, message } => (StatusCode::NOT_FOUND, code, message.clone()),
+            Self::PayloadTooLarge { limit } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
+            }
+            Self::BadRequest(error) => (StatusCode::BAD_REQUEST, ApiCode::BadRequest, error.message.clone()),
+            Self::Validation(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ApiCode::ValidationFailed, "some fields are not valid; nothing was saved".into())
+            }
+            Self::Conflict(_) => (StatusCode::CONFLICT, ApiCode::Conflict, "some values are already in use; nothing was saved".into()),
+            Self::NotFound { code, message, .. } => (StatusCode::NOT_FOUND, *code, message.clone()),
             Self::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
+                ApiCode::PreconditionFailed,
                 "this was changed by someone else since you loaded it; reload and apply your change again".into(),
             ),
-            Self::Unauthenticated(message) => (StatusCode::UNAUTHORIZED, "unauthenticated", message.clone()),
-            Self::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
+            Self::Unauthenticated { code, message } => (StatusCode::UNAUTHORIZED, *code, message.clone()),
+            Self::Forbidden { code, message, .. } => (StatusCode::FORBIDDEN, *code, message.clone()),
             Self::TooManyRequests { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!("too many failed sign-ins; try again in {} minutes", retry_after.as_secs().div_ceil(60).max(1)),
+                ApiCode::TooManyAttempts,
+                format!("too many failed sign-ins; try again in {}", wait_text(retry_seconds(*retry_after))),
             ),
-            Self::StateConflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
-            Self::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this endpoint does not accept that HTTP method".into(),
+            Self::Busy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ApiCode::ServerBusy,
+                "the server is checking too many passwords at once; try again in a moment".into(),
             ),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on the server; nothing was changed".into()),
-            Self::Storage(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "storage_error",
-                "the change could not be stored; nothing was changed".into(),
-            ),
+            Self::StateConflict { code, message } => (StatusCode::CONFLICT, *code, message.clone()),
+            Self::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ApiCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
+            }
+            Self::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::InternalError, "something went wrong on the server; nothing was changed".into())
+            }
+            Self::Storage(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::StorageError, "the change could not be stored; nothing was changed".into())
+            }
         }
+    }
+
+    fn params(&self) -> Map<String, Value> {
+        let mut params = Map::new();
+        match self {
+            Self::InvalidJson { line, column, .. } => {
+                params.insert("line".into(), Value::from(*line));
+                params.insert("column".into(), Value::from(*column));
+            }
+            Self::PayloadTooLarge { limit } => {
+                params.insert("limit".into(), Value::from(*limit));
+            }
+            Self::TooManyRequests { retry_after } => {
+                params.insert(
+                    "retry_after".into(),
+                    Value::from(retry_seconds(*retry_after)),
+                );
+            }
+            Self::Busy => {
+                params.insert("retry_after".into(), Value::from(1));
+            }
+            Self::NotFound { params: own, .. } => params.clone_from(own),
+            _ => {}
+        }
+        params
     }
 
     fn fields(&self) -> &[FieldError] {
         match self {
-            Self::Validation(errors) | Self::Conflict(errors) => &errors.0,
+            Self::Validation(errors)
+            | Self::Conflict(errors)
+            | Self::Forbidden { fields: errors, .. } => &errors.0,
             Self::BadRequest(error) => std::slice::from_ref(error),
             _ => &[],
         }
+    }
+}
+
+/// Whole seconds, rounded up: a client that waits this long is let in.
+fn retry_seconds(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// "45 seconds", "3 minutes", "1 hour".
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 second".into(),
+        2..=59 => format!("{seconds} seconds"),
+        60 => "1 minute".into(),
+        61..=3599 => format!("{} minutes", seconds.div_ceil(60)),
+        3600 => "1 hour".into(),
+        _ => format!("{} hours", seconds.div_ceil(3600)),
     }
 }
 
@@ -116,19 +231,57 @@ impl IntoResponse for ApiError {
             Self::Internal(error) => tracing::error!(%error, "internal failure"),
             _ => {}
         }
+        let all = self.fields();
+        let mut params = self.params();
+        if all.len() > MAX_LISTED_FIELDS {
+            // A body of thousands of unknown keys must not get an answer
+            // many times its size.
+            params.insert(
+                "more_fields".into(),
+                Value::from(all.len() - MAX_LISTED_FIELDS),
+            );
+        }
+        let listed = &all[..all.len().min(MAX_LISTED_FIELDS)];
         let body = json!({
-            "error": { "status": status.as_u16(), "code": code, "message": message, "fields": self.fields() }
+            "error": { "status": status.as_u16(), "code": code, "message": message, "params": params, "fields": listed }
         });
         let mut response = (status, Json(body)).into_response();
         match &self {
             Self::TooManyRequests { retry_after } => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_seconds(*retry_after)),
+                );
             }
-            Self::Unauthenticated(_) => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
+            Self::Busy => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(1));
+            }
+            Self::Unauthenticated { .. } => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"switchboard\""),
+                );
             }
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
+        assert_eq!(wait_text(3600), "1 hour");
+        assert_eq!(wait_text(3601), "2 hours");
     }
 }

@@ -1,9 +1,16 @@
-//! Request parts the handlers share: a strictly-JSON body, revisions as ETags.
+//! Request parts the handlers share: a strictly-JSON body, query and path
+//! parameters whose rejections answer in the API's JSON error shape,
+//! revisions as ETags.
 
-use axum::extract::{FromRequest, Request};
+use std::fmt;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use bytes::Bytes;
-use serde_json::Value;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use switchboard_core::errors::{ErrorCode, FieldError};
 
 use super::error::ApiError;
@@ -23,22 +30,160 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit: BODY_LIMIT }
-            } else {
-                ApiError::InvalidJson(rejection.body_text())
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+                } else {
+                    ApiError::InvalidJson {
+                        detail: rejection.body_text(),
+                        line: 0,
+                        column: 0,
+                    }
+                }
+            })?;
+        parse_strict(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, refusing an object with the same key twice (serde_json's
+/// `Value` would silently keep the last one, so what was checked and what a
+/// reader of the body sees could differ).
+pub fn parse_strict(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed = StrictValue::deserialize(&mut deserializer)
+        .and_then(|StrictValue(value)| deserializer.end().map(|()| value));
+    parsed.map_err(|e| ApiError::InvalidJson {
+        detail: e.to_string(),
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "the key {key:?} appears twice in one object"
+                )));
             }
-        })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::InvalidJson(e.to_string()))
+            let StrictValue(value) = access.next_value()?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// Query parameters; a malformed or repeated one is a JSON `400`.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(QueryParams)
+            .map_err(|e| {
+                ApiError::BadRequest(FieldError::new(
+                    "query",
+                    ErrorCode::InvalidFormat,
+                    format!("the query string is not valid: {e}"),
+                ))
+            })
+    }
+}
+
+/// The one `{id}` segment of a path; one that is not valid UTF-8 is a JSON `400`.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(PathId(id)),
+            Err(rejection) => Err(ApiError::BadRequest(FieldError::new(
+                "path",
+                ErrorCode::InvalidFormat,
+                format!("the path is not valid: {}", rejection.body_text()),
+            ))),
+        }
     }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -55,13 +200,44 @@ pub fn check_if_match(headers: &HeaderMap, current: u64) -> Result<(), ApiError>
         return Ok(());
     };
     let Ok(value) = value.to_str() else {
-        return Err(ApiError::BadRequest(FieldError::new("If-Match", ErrorCode::InvalidFormat, "If-Match is not a valid header value")));
+        return Err(ApiError::BadRequest(FieldError::new(
+            "If-Match",
+            ErrorCode::InvalidFormat,
+            "If-Match is not a valid header value",
+        )));
     };
     let current = format!("\"{current}\"");
-    let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+    let matches = value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current);
     if matches {
         Ok(())
     } else {
         Err(ApiError::PreconditionFailed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused_with_their_position() {
+        let error = parse_strict(b"{\"a\": 1,\n \"a\": 2}").expect_err("refused");
+        let ApiError::InvalidJson { detail, line, .. } = error else {
+            panic!("{error:?}")
+        };
+        assert!(detail.contains("appears twice"), "{detail}");
+        assert_eq!(line, 2);
+        assert!(
+            parse_strict(b"{\"a\": {\"b\": 1, \"b\": 1}}").is_err(),
+            "nested objects too"
+        );
+        assert_eq!(
+            parse_strict(b"{\"a\": [1, {\"b\": null}], \"c\": 1.5}").ok(),
+            Some(serde_json::json!({"a": [1, {"b": null}], "c": 1.5}))
+        );
+        assert!(parse_strict(b"{} x").is_err(), "trailing text");
     }
 }

@@ -8,8 +8,9 @@ use serde_json::json;
 use switchboard_core::settings::InstanceChatSettings;
 
 use super::extract::{check_if_match, etag, JsonBody};
-use super::{ApiError, AppState};
+use super::{script_origins, ApiError, AppState};
 use crate::store::{audit::changed_fields, AuditRecord, Versioned, Who};
+use switchboard_core::script_origin::script_origin_changes;
 
 fn respond(settings: &Versioned<InstanceChatSettings>) -> impl IntoResponse {
     let body = json!({ "settings": settings.value, "warnings": settings.value.warnings() });
@@ -20,18 +21,40 @@ pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
     respond(&state.store.snapshot().document.instance_click_to_chat)
 }
 
-pub async fn put(State(state): State<AppState>, who: Who, headers: HeaderMap, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
+pub async fn put(
+    State(state): State<AppState>,
+    who: Who,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
     let parsed = InstanceChatSettings::from_json(&body).map_err(ApiError::Validation)?;
+    let action = "instance.click_to_chat.update";
     let saved = state
         .store
         .update_audited(&who, |document| {
             check_if_match(&headers, document.instance_click_to_chat.revision)?;
-            let changed = changed_fields(&json!(document.instance_click_to_chat.value), &json!(parsed.value));
+            let current = &document.instance_click_to_chat.value;
+            let origins = script_origins::check(
+                &who,
+                script_origin_changes(
+                    (current.provider, &current.account),
+                    (parsed.value.provider, &parsed.value.account),
+                ),
+            )?;
+            let changed = changed_fields(&json!(current), &json!(parsed.value));
             let revision = document.next_revision();
-            document.instance_click_to_chat = Versioned { revision, value: parsed.value };
-            let audit = AuditRecord::success("instance.click_to_chat.update", None).changed(changed);
+            document.instance_click_to_chat = Versioned {
+                revision,
+                value: parsed.value,
+            };
+            let audit = AuditRecord::success(action, None)
+                .changed(changed)
+                .origins(origins);
             Ok::<_, ApiError>((document.instance_click_to_chat.clone(), audit))
         })
-        .await?;
-    Ok(respond(&saved))
+        .await;
+    if let Err(error) = &saved {
+        script_origins::record_refusal(&state.store, &who, action, None, error).await;
+    }
+    Ok(respond(&saved?))
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 mod instance;
 mod providers;
+mod script_origins;
 mod session;
 mod setup;
 mod site_click_to_chat;
@@ -21,13 +22,16 @@ mod widget_config;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::auth::{require_auth, Auth};
 use crate::store::{Document, SiteRecord, Store};
 pub use error::ApiError;
+use switchboard_core::messages::ApiCode;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -42,7 +46,23 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(map_response(api_headers))
         .with_state(state)
+}
+
+/// Admin answers (sessions with their CSRF token, settings, the audit log)
+/// are never stored by a browser or proxy; only answers that say otherwise
+/// (the public widget config) are cacheable. JSON is never sniffed as HTML.
+async fn api_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// Every route that reads or changes the configuration, behind the one
@@ -51,14 +71,29 @@ fn admin_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/session", get(session::whoami).delete(session::logout))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
-        .route("/api-keys/{id}", put(api_keys::update).delete(api_keys::delete))
+        .route(
+            "/api-keys/{id}",
+            put(api_keys::update).delete(api_keys::delete),
+        )
         .route("/audit", get(audit::list))
         .route("/providers", get(providers::list))
-        .route("/instance/click-to-chat", get(instance::get).put(instance::put))
+        .route(
+            "/instance/click-to-chat",
+            get(instance::get).put(instance::put),
+        )
         .route("/sites", get(sites::list).post(sites::create))
-        .route("/sites/{id}", get(sites::get).put(sites::update).delete(sites::delete))
-        .route("/sites/{id}/click-to-chat", get(site_click_to_chat::get).put(site_click_to_chat::put))
-        .route("/sites/{id}/click-to-chat/effective", get(site_click_to_chat::effective))
+        .route(
+            "/sites/{id}",
+            get(sites::get).put(sites::update).delete(sites::delete),
+        )
+        .route(
+            "/sites/{id}/click-to-chat",
+            get(site_click_to_chat::get).put(site_click_to_chat::put),
+        )
+        .route(
+            "/sites/{id}/click-to-chat/effective",
+            get(site_click_to_chat::effective),
+        )
         .route("/sites/{id}/csp", get(site_csp::get))
         .route_layer(from_fn_with_state(state, require_auth))
 }
@@ -74,15 +109,21 @@ fn public_routes() -> Router<AppState> {
 
 /// The site `id`, or the API's 404 for it.
 fn site<'a>(document: &'a Document, id: &str) -> Result<&'a SiteRecord, ApiError> {
-    document.sites.get(id).ok_or_else(|| ApiError::unknown_site(id))
+    document
+        .sites
+        .get(id)
+        .ok_or_else(|| ApiError::unknown_site(id))
 }
 
 fn site_mut<'a>(document: &'a mut Document, id: &str) -> Result<&'a mut SiteRecord, ApiError> {
-    document.sites.get_mut(id).ok_or_else(|| ApiError::unknown_site(id))
+    document
+        .sites
+        .get_mut(id)
+        .ok_or_else(|| ApiError::unknown_site(id))
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound { code: "not_found", message: "there is no such API endpoint".into() }
+    ApiError::not_found(ApiCode::NotFound, "there is no such API endpoint")
 }
 
 async fn method_not_allowed() -> ApiError {

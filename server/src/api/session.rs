@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 use switchboard_core::admin::login_from_json;
+use switchboard_core::messages::{ApiCode, AuditCode};
 
 use super::extract::JsonBody;
 use super::{ApiError, AppState};
@@ -26,42 +27,134 @@ pub async fn login(
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     state.auth.check_same_origin(&headers, false)?;
+    // Lengths are capped here, before the name reaches the throttle or the log.
     let (username, password) = login_from_json(&body).map_err(ApiError::Validation)?;
     let address = ip.clone().unwrap_or_default();
-    let who = Who { actor: Actor::anonymous(&username), ip };
-    if let Err(retry_after) = state.auth.throttle.check(&username, &address) {
-        state.store.record(&who, AuditRecord::failure("session.login", Some(username.clone()), "throttled")).await;
-        return Err(ApiError::TooManyRequests { retry_after });
+    let who = Who {
+        actor: Actor::anonymous(&username),
+        ip,
+    };
+    // Counted before the check, so simultaneous attempts get no more checks
+    // than attempts one at a time.
+    let attempt = match state.auth.throttle.begin(&username, &address) {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            let decision = state.auth.login_audit.refused(&address);
+            if let Some(summary) = decision.summary {
+                state
+                    .store
+                    .record(
+                        &Who {
+                            actor: Actor::anonymous(""),
+                            ip: None,
+                        },
+                        summary,
+                    )
+                    .await;
+            }
+            return Err(ApiError::TooManyRequests {
+                retry_after: refused.retry_after,
+            });
+        }
+    };
+    let stored = state
+        .store
+        .snapshot()
+        .document
+        .admins
+        .get(&username)
+        .map(|a| a.password_hash.clone());
+    let right = match password::verify(password, stored).await {
+        Ok(right) => right,
+        Err(password::Busy) => {
+            state.auth.throttle.cancel(attempt);
+            return Err(ApiError::Busy);
+        }
+    };
+    if !right {
+        let decision = state.auth.login_audit.failed(&address);
+        if let Some(summary) = decision.summary {
+            state
+                .store
+                .record(
+                    &Who {
+                        actor: Actor::anonymous(""),
+                        ip: None,
+                    },
+                    summary,
+                )
+                .await;
+        }
+        if decision.itemize {
+            let record = AuditRecord::failure(
+                "session.login",
+                Some(username.clone()),
+                AuditCode::WrongPassword,
+                "wrong user name or password",
+            );
+            state.store.record(&who, record).await;
+        }
+        return Err(ApiError::unauthenticated(
+            ApiCode::WrongPassword,
+            "wrong user name or password",
+        ));
     }
-    let stored = state.store.snapshot().document.admins.get(&username).map(|a| a.password_hash.clone());
-    if !password::verify(password, stored).await {
-        state.auth.throttle.failed(&username, &address);
-        state.store.record(&who, AuditRecord::failure("session.login", Some(username.clone()), "wrong user name or password")).await;
-        return Err(ApiError::Unauthenticated("wrong user name or password".into()));
-    }
-    state.auth.throttle.succeeded(&username);
+    state.auth.throttle.succeeded(attempt);
     // A session the browser already had is ended: every login gets a new id.
     if let Some(old) = state.auth.session_id(&headers) {
         state.auth.sessions.remove(old);
     }
-    let who = Who { actor: Actor::user(&username), ..who };
-    state.store.record(&who, AuditRecord::success("session.login", Some(username.clone()))).await;
+    let who = Who {
+        actor: Actor::user(&username),
+        ..who
+    };
+    state
+        .store
+        .record(
+            &who,
+            AuditRecord::success("session.login", Some(username.clone())),
+        )
+        .await;
     let (cookie, body) = signed_in(&state, &username);
     Ok(([(header::SET_COOKIE, cookie)], Json(body)))
 }
 
 pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<Value> {
     Json(match principal {
-        Principal::Session { username, csrf_token, .. } => json!({ "kind": "user", "username": username, "csrf_token": csrf_token }),
-        Principal::ApiKey { id, name } => json!({ "kind": "api_key", "api_key": { "id": id, "name": name } }),
+        Principal::Session {
+            username,
+            csrf_token,
+            ..
+        } => json!({ "kind": "user", "username": username, "csrf_token": csrf_token }),
+        Principal::ApiKey { id, name } => {
+            json!({ "kind": "api_key", "api_key": { "id": id, "name": name } })
+        }
     })
 }
 
-pub async fn logout(State(state): State<AppState>, Extension(principal): Extension<Principal>, who: Who) -> Result<impl IntoResponse, ApiError> {
-    let Principal::Session { session_id, username, .. } = principal else {
-        return Err(ApiError::Forbidden { code: "not_a_session", message: "API keys have no session to end".into() });
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    who: Who,
+) -> Result<impl IntoResponse, ApiError> {
+    let Principal::Session {
+        session_id,
+        username,
+        ..
+    } = principal
+    else {
+        return Err(ApiError::forbidden(
+            ApiCode::NotASession,
+            "API keys have no session to end",
+        ));
     };
     state.auth.sessions.remove(&session_id);
-    state.store.record(&who, AuditRecord::success("session.logout", Some(username))).await;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.auth.cleared_cookie())]))
+    state
+        .store
+        .record(&who, AuditRecord::success("session.logout", Some(username)))
+        .await;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, state.auth.cleared_cookie())],
+    ))
 }

@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::admin::NewAdmin;
+use switchboard_core::messages::ApiCode;
 
 use super::extract::JsonBody;
 use super::session::signed_in;
@@ -26,12 +27,19 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     state.auth.check_same_origin(&headers, false)?;
+    check_setup_host(&state, &headers)?;
     if !state.store.snapshot().document.admins.is_empty() {
         return Err(already_set_up());
     }
     let admin = NewAdmin::from_json(&body).map_err(ApiError::Validation)?;
-    let password_hash = password::hash(admin.password).await.map_err(ApiError::Internal)?;
-    let who = Who { actor: Actor::anonymous(&admin.username), ip };
+    let password_hash = password::hash(admin.password)
+        .await
+        .map_err(|password::Busy| ApiError::Busy)?
+        .map_err(ApiError::Internal)?;
+    let who = Who {
+        actor: Actor::anonymous(&admin.username),
+        ip,
+    };
     let username = admin.username.clone();
     state
         .store
@@ -40,15 +48,97 @@ pub async fn create(
             if !document.admins.is_empty() {
                 return Err(already_set_up());
             }
-            let record = AdminRecord { username: username.clone(), password_hash, created_at: now_rfc3339() };
+            let record = AdminRecord {
+                username: username.clone(),
+                password_hash,
+                created_at: now_rfc3339(),
+            };
             document.admins.insert(username.clone(), record);
-            Ok(((), AuditRecord::success("setup.create_admin", Some(username.clone()))))
+            Ok((
+                (),
+                AuditRecord::success("setup.create_admin", Some(username.clone())),
+            ))
         })
         .await?;
     let (cookie, body) = signed_in(&state, &admin.username);
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(body)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        Json(body),
+    ))
+}
+
+/// Without `--public-url`, the first admin can only be created through a
+/// loopback host name: otherwise a page on any site could DNS-rebind its own
+/// name to a fresh instance on the network and create the admin itself.
+fn check_setup_host(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if state.auth.config.public_origin.is_some() {
+        return Ok(());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if is_loopback_host(host) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        ApiCode::SetupHostNotAllowed,
+        "first-run setup is only possible at http://localhost or http://127.0.0.1 unless the server is started with --public-url",
+    ))
+}
+
+/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, with any port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split_once(']').map_or(rest, |(inside, _)| inside)
+    } else {
+        host.rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host, |(name, _)| name)
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn already_set_up() -> ApiError {
-    ApiError::StateConflict { code: "already_set_up", message: "an admin already exists; sign in instead".into() }
+    ApiError::StateConflict {
+        code: ApiCode::AlreadySetUp,
+        message: "an admin already exists; sign in instead".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_count_as_local() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "127.1.2.3",
+            "[::1]:8080",
+            "app.localhost",
+            "LOCALHOST.",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "example.com",
+            "attacker.example:8080",
+            "10.0.0.1",
+            "localhost.example.com",
+            "[::2]:80",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

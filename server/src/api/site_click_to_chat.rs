@@ -1,16 +1,17 @@
 //! `GET/PUT /sites/{id}/click-to-chat` (a site's own settings) and
 //! `GET /sites/{id}/click-to-chat/effective` (what applies, and why).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::settings::ChatSettings;
 
-use super::extract::{check_if_match, etag, JsonBody};
-use super::{site, site_mut, ApiError, AppState};
+use super::extract::{check_if_match, etag, JsonBody, PathId};
+use super::{script_origins, site, site_mut, ApiError, AppState};
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
+use switchboard_core::script_origin::script_origin_changes;
 
 /// The site's settings, or the defaults (revision 0) if none were saved.
 fn respond(record: &SiteRecord) -> impl IntoResponse {
@@ -22,7 +23,10 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
     ([(header::ETAG, etag(revision))], Json(body))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<impl IntoResponse, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     Ok(respond(record))
@@ -31,32 +35,69 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 pub async fn put(
     State(state): State<AppState>,
     who: Who,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let parsed = ChatSettings::from_json(&body).map_err(ApiError::Validation)?;
+    let action = "site.click_to_chat.update";
     let record = state
         .store
         .update_audited(&who, |document| {
             let revision = document.next_revision();
             let record = site_mut(document, &id)?;
-            check_if_match(&headers, record.click_to_chat.as_ref().map_or(0, |saved| saved.revision))?;
-            let before = record.click_to_chat.as_ref().map(|saved| json!(saved.value)).unwrap_or_else(|| json!({}));
+            check_if_match(
+                &headers,
+                record
+                    .click_to_chat
+                    .as_ref()
+                    .map_or(0, |saved| saved.revision),
+            )?;
+            let empty = ChatSettings::default();
+            let current = record
+                .click_to_chat
+                .as_ref()
+                .map_or(&empty, |saved| &saved.value);
+            let origins = script_origins::check(
+                &who,
+                script_origin_changes(
+                    (current.provider, &current.account),
+                    (parsed.value.provider, &parsed.value.account),
+                ),
+            )?;
+            let before = record
+                .click_to_chat
+                .as_ref()
+                .map(|saved| json!(saved.value))
+                .unwrap_or_else(|| json!({}));
             let changed = changed_fields(&before, &json!(parsed.value));
-            record.click_to_chat = Some(Versioned { revision, value: parsed.value });
-            let audit = AuditRecord::success("site.click_to_chat.update", Some(id.clone())).changed(changed);
+            record.click_to_chat = Some(Versioned {
+                revision,
+                value: parsed.value,
+            });
+            let audit = AuditRecord::success(action, Some(id.clone()))
+                .changed(changed)
+                .origins(origins);
             Ok::<_, ApiError>((record.clone(), audit))
         })
-        .await?;
-    Ok(respond(&record))
+        .await;
+    if let Err(error) = &record {
+        script_origins::record_refusal(&state.store, &who, action, Some(id.clone()), error).await;
+    }
+    Ok(respond(&record?))
 }
 
-pub async fn effective(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn effective(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<Value>, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     let effective = snapshot.document.effective(record);
-    let account = effective.provider.map(|p| effective.account.without_secrets(p.provider())).unwrap_or_default();
+    let account = effective
+        .provider
+        .map(|p| effective.account.without_secrets(p.provider()))
+        .unwrap_or_default();
     Ok(Json(json!({
         "site": id,
         "enabled": effective.enabled(),

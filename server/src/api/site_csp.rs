@@ -1,16 +1,21 @@
 //! `GET /sites/{id}/csp`: the Content-Security-Policy directives a page of
 //! this site needs for Switchboard's loader and the site's effective provider.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::csp::host_page_policy;
 use switchboard_core::errors::{ErrorCode, FieldError};
 
+use super::extract::PathId;
 use super::{site, ApiError, AppState};
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     let effective = snapshot.document.effective(record);
@@ -33,8 +38,14 @@ fn switchboard_origin(state: &AppState, headers: &HeaderMap) -> Result<String, A
     if let Some(origin) = &state.auth.config.public_origin {
         return Ok(origin.clone());
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let sane = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let sane = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     if !sane {
         return Err(ApiError::BadRequest(FieldError::new(
             "Host",
@@ -43,6 +54,9 @@ fn switchboard_origin(state: &AppState, headers: &HeaderMap) -> Result<String, A
         )));
     }
     let https = state.auth.config.trust_forwarded_for
-        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"));
     Ok(format!("{}://{host}", if https { "https" } else { "http" }))
 }

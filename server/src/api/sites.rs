@@ -1,27 +1,39 @@
 //! `GET/POST /sites`, `GET/PUT/DELETE /sites/{id}`: the websites that embed the widget.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 use switchboard_core::site::Site;
 
-use super::extract::{check_if_match, etag, JsonBody};
+use super::extract::{check_if_match, etag, JsonBody, PathId};
 use super::{site, site_mut, ApiError, AppState};
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Who};
 
 fn respond(record: &SiteRecord) -> impl IntoResponse {
-    ([(header::ETAG, etag(record.revision))], Json(record.site.clone()))
+    (
+        [(header::ETAG, etag(record.revision))],
+        Json(record.site.clone()),
+    )
 }
 
 pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
     let snapshot = state.store.snapshot();
-    let sites: Vec<&Site> = snapshot.document.sites.values().map(|record| &record.site).collect();
+    let sites: Vec<&Site> = snapshot
+        .document
+        .sites
+        .values()
+        .map(|record| &record.site)
+        .collect();
     Json(json!({ "sites": sites }))
 }
 
-pub async fn create(State(state): State<AppState>, who: Who, JsonBody(body): JsonBody) -> Result<impl IntoResponse, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    who: Who,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
     let site = Site::create_from_json(&body).map_err(ApiError::Validation)?;
     let record = state
         .store
@@ -29,17 +41,32 @@ pub async fn create(State(state): State<AppState>, who: Who, JsonBody(body): Jso
             let conflicts = site.conflicts(document.sites.values().map(|r| &r.site), true);
             conflicts.into_result(()).map_err(ApiError::Conflict)?;
             let revision = document.next_revision();
-            let record = SiteRecord { revision, site, click_to_chat: None };
-            document.sites.insert(record.site.id.clone(), record.clone());
-            let audit = AuditRecord::success("site.create", Some(record.site.id.clone())).changed(vec!["name".into(), "domains".into()]);
+            let record = SiteRecord {
+                revision,
+                site,
+                click_to_chat: None,
+            };
+            document
+                .sites
+                .insert(record.site.id.clone(), record.clone());
+            let audit = AuditRecord::success("site.create", Some(record.site.id.clone()))
+                .changed(vec!["name".into(), "domains".into()]);
             Ok::<_, ApiError>((record, audit))
         })
         .await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/sites/{}", record.site.id)).map_err(|_| ApiError::unknown_site(&record.site.id))?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], respond(&record)))
+    let location = HeaderValue::from_str(&format!("/api/v1/sites/{}", record.site.id))
+        .map_err(|_| ApiError::unknown_site(&record.site.id))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        respond(&record),
+    ))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<impl IntoResponse, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     Ok(respond(record))
@@ -48,7 +75,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 pub async fn update(
     State(state): State<AppState>,
     who: Who,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -57,22 +84,39 @@ pub async fn update(
         .update_audited(&who, |document| {
             let current = site(document, &id)?;
             check_if_match(&headers, current.revision)?;
-            let site = current.site.update_from_json(&body).map_err(ApiError::Validation)?;
+            let site = current
+                .site
+                .update_from_json(&body)
+                .map_err(ApiError::Validation)?;
             let changed = changed_fields(&json!(current.site), &json!(site));
-            let others = document.sites.values().filter(|r| r.site.id != id).map(|r| &r.site);
-            site.conflicts(others, false).into_result(()).map_err(ApiError::Conflict)?;
+            let others = document
+                .sites
+                .values()
+                .filter(|r| r.site.id != id)
+                .map(|r| &r.site);
+            site.conflicts(others, false)
+                .into_result(())
+                .map_err(ApiError::Conflict)?;
             let revision = document.next_revision();
             let record = site_mut(document, &id)?;
             record.site = site;
             record.revision = revision;
-            Ok::<_, ApiError>((record.clone(), AuditRecord::success("site.update", Some(id.clone())).changed(changed)))
+            Ok::<_, ApiError>((
+                record.clone(),
+                AuditRecord::success("site.update", Some(id.clone())).changed(changed),
+            ))
         })
         .await?;
     Ok(respond(&record))
 }
 
 /// Removes the site and its Click to Chat settings. Irreversible.
-pub async fn delete(State(state): State<AppState>, who: Who, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    who: Who,
+    PathId(id): PathId,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     state
         .store
         .update_audited(&who, |document| {

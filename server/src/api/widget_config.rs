@@ -30,46 +30,74 @@ pub async fn get(
 ) -> Response {
     let mut response = answer(&state, query.ok().map(|Query(q)| q), &headers);
     let response_headers = response.headers_mut();
-    response_headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response_headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     if !response_headers.contains_key(header::CACHE_CONTROL) {
-        response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_NOT_FOUND));
+        response_headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_NOT_FOUND),
+        );
     }
     response
 }
 
 fn answer(state: &AppState, query: Option<WidgetQuery>, headers: &HeaderMap) -> Response {
     let snapshot = state.store.snapshot();
-    let (entry, asked) = match query {
-        Some(WidgetQuery { site: Some(site), host: None }) => (snapshot.public.for_site(&site), site),
-        Some(WidgetQuery { site: None, host: Some(host) }) => {
-            // Accept what `location.host` gives (with a port) as well as a bare name.
-            let name = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host.as_str(), |(name, _)| name);
-            (normalize_domain(name).and_then(|name| snapshot.public.for_host(&name)), host)
-        }
-        _ => {
-            return ApiError::BadRequest(FieldError::new(
+    let (entry, asked) =
+        match query {
+            Some(WidgetQuery {
+                site: Some(site),
+                host: None,
+            }) => (snapshot.public.for_site(&site), site),
+            Some(WidgetQuery {
+                site: None,
+                host: Some(host),
+            }) => {
+                // Accept what `location.host` gives (with a port) as well as a bare name.
+                let name = host
+                    .rsplit_once(':')
+                    .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+                    .map_or(host.as_str(), |(name, _)| name);
+                (
+                    normalize_domain(name).and_then(|name| snapshot.public.for_host(&name)),
+                    host,
+                )
+            }
+            _ => return ApiError::BadRequest(FieldError::new(
                 "site",
                 ErrorCode::Required,
                 "give exactly one of the query parameters site (a site id) or host (a host name)",
             ))
-            .into_response()
-        }
-    };
+            .into_response(),
+        };
     let Some(entry) = entry else {
-        return ApiError::NotFound { code: "unknown_site", message: format!("no site matches {asked:?}") }.into_response();
+        return ApiError::unknown_site(&asked).into_response();
     };
     let etag = HeaderValue::from_str(&entry.etag).unwrap_or(HeaderValue::from_static("\"\""));
     let cache = HeaderValue::from_static(CACHE_FOUND);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == entry.etag || t == "*"));
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == entry.etag || t == "*")
+        });
     if fresh {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
         ],

@@ -18,11 +18,18 @@ pub struct NewKey {
 
 pub fn generate() -> NewKey {
     let key = format!("{KEY_PREFIX}{}", random_token(32));
-    NewKey { prefix: key.chars().take(VISIBLE).collect(), hash: hash(&key), key }
+    NewKey {
+        prefix: key.chars().take(VISIBLE).collect(),
+        hash: hash(&key),
+        key,
+    }
 }
 
 pub fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn hashes_match(a: &str, b: &str) -> bool {

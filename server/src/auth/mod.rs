@@ -9,26 +9,30 @@
 //! The handler then finds a [`Principal`] in the request extensions.
 
 pub mod api_keys;
+pub mod login_audit;
 pub mod password;
 pub mod sessions;
 pub mod throttle;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rand_core::{OsRng, RngCore};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
+use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
+
+use switchboard_core::messages::ApiCode;
 
 use crate::api::{ApiError, AppState};
 use crate::store::{audit::ActorKind, now_rfc3339, Actor, Who};
+use login_audit::LoginAudit;
 use sessions::Sessions;
 use throttle::LoginThrottle;
 
@@ -66,6 +70,7 @@ pub struct Auth {
     pub config: AuthConfig,
     pub sessions: Sessions,
     pub throttle: LoginThrottle,
+    pub login_audit: LoginAudit,
     /// When each key's last use was last written to the store.
     key_uses_persisted: Mutex<HashMap<String, Instant>>,
 }
@@ -76,6 +81,7 @@ impl Auth {
             sessions: Sessions::new(config.session_idle, config.session_absolute),
             config,
             throttle: LoginThrottle::default(),
+            login_audit: LoginAudit::default(),
             key_uses_persisted: Mutex::new(HashMap::new()),
         }
     }
@@ -100,9 +106,15 @@ impl Auth {
     }
 
     fn cookie(&self, start: &str) -> HeaderValue {
-        let secure = if self.config.secure_cookies { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{start}; Path=/; HttpOnly; SameSite=Strict{secure}"))
-            .unwrap_or(HeaderValue::from_static(""))
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{start}; Path=/; HttpOnly; SameSite=Strict{secure}"
+        ))
+        .unwrap_or(HeaderValue::from_static(""))
     }
 
     /// The session id in the request's cookie, if any.
@@ -122,9 +134,11 @@ impl Auth {
     /// origin. With `require` false, a request with neither header (a script,
     /// not a browser) passes.
     pub fn check_same_origin(&self, headers: &HeaderMap, require: bool) -> Result<(), ApiError> {
-        let cross = || ApiError::Forbidden {
-            code: "cross_origin",
-            message: "this request did not come from the Switchboard admin app's own origin".into(),
+        let cross = || {
+            ApiError::forbidden(
+                ApiCode::CrossOrigin,
+                "this request did not come from the Switchboard admin app's own origin",
+            )
         };
         let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         if fetch_site.is_some_and(|site| site != "same-origin") {
@@ -138,12 +152,27 @@ impl Auth {
         }
     }
 
+    /// With `--public-url`, exactly that origin. Without it, the scheme this
+    /// server speaks (http; https only when a trusted proxy says so with
+    /// `X-Forwarded-Proto`) and the request's own `Host`.
     fn is_own_origin(&self, origin: &str, headers: &HeaderMap) -> bool {
         match &self.config.public_origin {
             Some(public) => origin.eq_ignore_ascii_case(public),
             None => {
-                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                let proxied_https = self.config.trust_forwarded_for
+                    && headers
+                        .get("x-forwarded-proto")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+                let scheme = if proxied_https { "https://" } else { "http://" };
+                let authority = origin
+                    .get(..scheme.len())
+                    .filter(|s| s.eq_ignore_ascii_case(scheme))
+                    .map(|_| &origin[scheme.len()..]);
                 !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
             }
         }
@@ -157,7 +186,10 @@ impl Auth {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            if persisted.get(id).is_some_and(|at| now.duration_since(*at) < KEY_USE_PERSIST_EVERY) {
+            if persisted
+                .get(id)
+                .is_some_and(|at| now.duration_since(*at) < KEY_USE_PERSIST_EVERY)
+            {
                 return;
             }
             persisted.insert(id.to_string(), now);
@@ -188,15 +220,26 @@ pub fn random_token(bytes: usize) -> String {
 /// Who a request acts as, once authenticated.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    Session { username: String, session_id: String, csrf_token: String },
-    ApiKey { id: String, name: String },
+    Session {
+        username: String,
+        session_id: String,
+        csrf_token: String,
+    },
+    ApiKey {
+        id: String,
+        name: String,
+    },
 }
 
 impl Principal {
     pub fn actor(&self) -> Actor {
         match self {
             Self::Session { username, .. } => Actor::user(username),
-            Self::ApiKey { id, name } => Actor { kind: ActorKind::ApiKey, name: name.clone(), key_id: Some(id.clone()) },
+            Self::ApiKey { id, name } => Actor {
+                kind: ActorKind::ApiKey,
+                name: name.clone(),
+                key_id: Some(id.clone()),
+            },
         }
     }
 }
@@ -206,13 +249,21 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// The one authentication layer around every admin route.
-pub async fn require_auth(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require_auth(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let principal = authenticate(&state, request.method(), request.headers()).await?;
     request.extensions_mut().insert(principal);
     Ok(next.run(request).await)
 }
 
-async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap) -> Result<Principal, ApiError> {
+async fn authenticate(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
     let auth = &state.auth;
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let key = value
@@ -221,7 +272,12 @@ async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap) ->
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, key)| key.trim())
-            .ok_or_else(|| ApiError::Unauthenticated("send an API key as Authorization: Bearer <key>".into()))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    ApiCode::MalformedAuthorization,
+                    "send an API key as Authorization: Bearer <key>",
+                )
+            })?;
         let hash = api_keys::hash(key);
         let snapshot = state.store.snapshot();
         let record = snapshot
@@ -229,55 +285,101 @@ async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap) ->
             .api_keys
             .values()
             .find(|record| api_keys::hashes_match(&record.hash, &hash))
-            .ok_or_else(|| ApiError::Unauthenticated("this API key is not valid; it may have been deleted or regenerated".into()))?;
-        let principal = Principal::ApiKey { id: record.id.clone(), name: record.name.clone() };
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    ApiCode::InvalidApiKey,
+                    "this API key is not valid; it may have been deleted or regenerated",
+                )
+            })?;
+        let principal = Principal::ApiKey {
+            id: record.id.clone(),
+            name: record.name.clone(),
+        };
         auth.note_key_use(state, &record.id).await;
         return Ok(principal);
     }
     let Some(session_id) = auth.session_id(headers) else {
-        return Err(ApiError::Unauthenticated("sign in, or send an API key as Authorization: Bearer <key>".into()));
+        return Err(ApiError::unauthenticated(
+            ApiCode::Unauthenticated,
+            "sign in, or send an API key as Authorization: Bearer <key>",
+        ));
     };
     let session = auth
         .sessions
         .touch(session_id)
-        .filter(|s| state.store.snapshot().document.admins.contains_key(&s.username))
-        .ok_or_else(|| ApiError::Unauthenticated("your session has ended; sign in again".into()))?;
+        .filter(|s| {
+            state
+                .store
+                .snapshot()
+                .document
+                .admins
+                .contains_key(&s.username)
+        })
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                ApiCode::SessionEnded,
+                "your session has ended; sign in again",
+            )
+        })?;
     if !is_safe(method) {
         auth.check_same_origin(headers, true)?;
-        let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let sent = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if !bool::from(sent.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
-            return Err(ApiError::Forbidden {
-                code: "csrf_token_missing",
-                message: format!("changes made with a session must carry the session's CSRF token in {CSRF_HEADER}"),
-            });
+            return Err(ApiError::forbidden(
+                ApiCode::CsrfTokenMissing,
+                format!("changes made with a session must carry the session's CSRF token in {CSRF_HEADER}"),
+            ));
         }
     }
-    Ok(Principal::Session { username: session.username, session_id: session_id.to_string(), csrf_token: session.csrf_token })
+    Ok(Principal::Session {
+        username: session.username,
+        session_id: session_id.to_string(),
+        csrf_token: session.csrf_token,
+    })
 }
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the
-/// address the reverse proxy appended to `X-Forwarded-For`.
+/// address the reverse proxy appended to `X-Forwarded-For` (only if it is an
+/// IP address: anything else is ignored, so it never reaches the audit log
+/// or the throttle's keys).
 pub struct ClientIp(pub Option<String>);
+
+/// The last `X-Forwarded-For` entry, if it is an IP address.
+pub fn forwarded_address(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|v| !v.is_empty())?;
+    let bare = last
+        .strip_prefix('[')
+        .and_then(|v| v.split_once(']'))
+        .map_or(last, |(inside, _)| inside);
+    bare.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.auth.config.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .rfind(|v| !v.is_empty())
-                .map(str::to_string);
-            if forwarded.is_some() {
-                return Ok(Self(forwarded));
+            if let Some(forwarded) = forwarded_address(&parts.headers) {
+                return Ok(Self(Some(forwarded.to_string())));
             }
         }
-        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await.ok();
+        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .ok();
         Ok(Self(peer.map(|ConnectInfo(addr)| addr.ip().to_string())))
     }
 }
@@ -286,13 +388,18 @@ impl FromRequestParts<AppState> for ClientIp {
 impl FromRequestParts<AppState> for Who {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         let principal = parts
             .extensions
             .get::<Principal>()
-            .ok_or_else(|| ApiError::Unauthenticated("sign in first".into()))?;
-        Ok(Who { actor: principal.actor(), ip })
+            .ok_or_else(|| ApiError::unauthenticated(ApiCode::Unauthenticated, "sign in first"))?;
+        Ok(Who {
+            actor: principal.actor(),
+            ip,
+        })
     }
 }
-

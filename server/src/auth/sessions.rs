@@ -23,7 +23,11 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(idle: Duration, absolute: Duration) -> Self {
-        Self { idle, absolute, by_id: Mutex::new(HashMap::new()) }
+        Self {
+            idle,
+            absolute,
+            by_id: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn absolute(&self) -> Duration {
@@ -34,7 +38,12 @@ impl Sessions {
     pub fn create(&self, username: &str) -> (String, Session) {
         let now = Instant::now();
         let id = random_token(32);
-        let session = Session { username: username.to_string(), csrf_token: random_token(24), created: now, last_seen: now };
+        let session = Session {
+            username: username.to_string(),
+            csrf_token: random_token(24),
+            created: now,
+            last_seen: now,
+        };
         let mut map = self.lock();
         map.retain(|_, s| self.alive(s, now));
         map.insert(id.clone(), session.clone());
@@ -59,7 +68,8 @@ impl Sessions {
     }
 
     fn alive(&self, session: &Session, now: Instant) -> bool {
-        now.duration_since(session.last_seen) < self.idle && now.duration_since(session.created) < self.absolute
+        now.duration_since(session.last_seen) < self.idle
+            && now.duration_since(session.created) < self.absolute
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -88,7 +98,10 @@ mod tests {
             std::thread::sleep(Duration::from_millis(35));
             let _ = sessions.touch(&id);
         }
-        assert!(sessions.touch(&id).is_none(), "absolute timeout despite activity");
+        assert!(
+            sessions.touch(&id).is_none(),
+            "absolute timeout despite activity"
+        );
 
         let (id, _) = sessions.create("admin");
         sessions.remove(&id);

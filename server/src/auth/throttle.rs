@@ -1,67 +1,203 @@
-//! Slows down password guessing: after too many failed logins for one account
-//! or from one address within a window, further attempts are refused (429)
-//! until the window has passed.
+//! Slows down password guessing without locking the account's owner out.
+//!
+//! Every attempt is counted *before* its password is checked
+//! ([`LoginThrottle::begin`]), so a burst of simultaneous attempts gets no more
+//! checks than the same attempts sent one at a time. Two counters apply:
+//!
+//! - per account **and** address: after [`PAIR_LIMIT`] failures that address
+//!   must wait before trying that account again, and each further failure
+//!   doubles the wait (1, 2, 4, … up to [`MAX_DELAY`] minutes). Another
+//!   address with no recent failures signs in as usual, so nobody can lock
+//!   the only admin out by guessing wrong on purpose.
+//! - per address: after [`ADDRESS_LIMIT`] failures within [`WINDOW`] across
+//!   all accounts, that address waits until the window has passed.
+//!
+//! The table is bounded ([`MAX_ENTRIES`]): when full, the entries idle longest
+//! make room, so no stream of new names or addresses can grow it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const ACCOUNT_LIMIT: u32 = 5;
+/// Failures of one account from one address before it has to wait.
+pub const PAIR_LIMIT: u32 = 5;
+/// Failures from one address (any accounts) within [`WINDOW`] before it has to wait.
 pub const ADDRESS_LIMIT: u32 = 20;
+/// How long failures are remembered.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The first wait after [`PAIR_LIMIT`] failures; it doubles with each further one.
+pub const FIRST_DELAY: Duration = Duration::from_secs(60);
+/// The longest wait.
+pub const MAX_DELAY: Duration = Duration::from_secs(60 * 60);
+/// Entries the table keeps at most.
+pub const MAX_ENTRIES: usize = 20_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    /// The last attempt counted (failures are forgotten [`WINDOW`] after it).
+    last: Instant,
+    /// No attempt is checked before this.
+    locked_until: Option<Instant>,
+}
+
+/// An attempt that has been counted as a failure in advance; [`LoginThrottle::succeeded`]
+/// takes it back when the password was right.
+#[derive(Debug)]
+pub struct Attempt {
+    pair: String,
+    address: String,
+}
+
+/// Why an attempt was refused without checking its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub retry_after: Duration,
+}
 
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl LoginThrottle {
-    /// `Err(wait)` when the account or the address is locked out.
-    pub fn check(&self, username: &str, address: &str) -> Result<(), Duration> {
-        let now = Instant::now();
+    /// Counts an attempt of `username` from `address` as a failure unless it
+    /// is refused outright. Call [`Self::succeeded`] if the password is right.
+    pub fn begin(&self, username: &str, address: &str) -> Result<Attempt, Refused> {
+        self.begin_at(username, address, Instant::now())
+    }
+
+    fn begin_at(&self, username: &str, address: &str, now: Instant) -> Result<Attempt, Refused> {
+        let pair = pair_key(username, address);
+        let address = address_key(address);
         let mut map = self.lock();
-        map.retain(|_, (_, started)| now.duration_since(*started) < WINDOW);
-        let mut wait = None;
-        for (key, limit) in [(account_key(username), ACCOUNT_LIMIT), (address_key(address), ADDRESS_LIMIT)] {
-            if let Some((count, started)) = map.get(&key) {
-                if *count >= limit {
-                    let left = WINDOW.saturating_sub(now.duration_since(*started));
-                    wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
+        let mut wait = Duration::ZERO;
+        for key in [&pair, &address] {
+            if let Some(entry) = map.get_mut(key.as_str()) {
+                forget_if_stale(entry, now);
+                if let Some(until) = entry.locked_until {
+                    wait = wait.max(until.saturating_duration_since(now));
                 }
             }
         }
-        wait.map_or(Ok(()), Err)
+        if !wait.is_zero() {
+            return Err(Refused { retry_after: wait });
+        }
+        make_room(&mut map, now);
+        let pair_entry = map.entry(pair.clone()).or_insert(Entry {
+            failures: 0,
+            last: now,
+            locked_until: None,
+        });
+        pair_entry.failures += 1;
+        pair_entry.last = now;
+        if pair_entry.failures >= PAIR_LIMIT {
+            let doublings = (pair_entry.failures - PAIR_LIMIT).min(16);
+            let delay = FIRST_DELAY.saturating_mul(1 << doublings).min(MAX_DELAY);
+            pair_entry.locked_until = Some(now + delay);
+        }
+        let address_entry = map.entry(address.clone()).or_insert(Entry {
+            failures: 0,
+            last: now,
+            locked_until: None,
+        });
+        address_entry.failures += 1;
+        address_entry.last = now;
+        if address_entry.failures >= ADDRESS_LIMIT {
+            address_entry.locked_until = Some(now + WINDOW);
+        }
+        Ok(Attempt { pair, address })
     }
 
-    pub fn failed(&self, username: &str, address: &str) {
-        let now = Instant::now();
+    /// The password was right: the attempt was not a failure after all. The
+    /// account's count from this address starts again; the address keeps its
+    /// other failures (one good login must not reset guessing of other accounts).
+    pub fn succeeded(&self, attempt: Attempt) {
         let mut map = self.lock();
-        for key in [account_key(username), address_key(address)] {
-            let entry = map.entry(key).or_insert((0, now));
-            entry.0 += 1;
+        map.remove(&attempt.pair);
+        if let Some(entry) = map.get_mut(&attempt.address) {
+            entry.failures = entry.failures.saturating_sub(1);
+            if entry.failures < ADDRESS_LIMIT {
+                entry.locked_until = None;
+            }
         }
     }
 
-    /// A correct password clears the account's count (not the address's:
-    /// one good login must not reset guessing against other accounts).
-    pub fn succeeded(&self, username: &str) {
-        self.lock().remove(&account_key(username));
+    /// The password could not be checked (the server was busy): the attempt
+    /// does not count.
+    pub fn cancel(&self, attempt: Attempt) {
+        let mut map = self.lock();
+        for (key, limit) in [
+            (&attempt.pair, PAIR_LIMIT),
+            (&attempt.address, ADDRESS_LIMIT),
+        ] {
+            if let Some(entry) = map.get_mut(key.as_str()) {
+                entry.failures = entry.failures.saturating_sub(1);
+                if entry.failures < limit {
+                    entry.locked_until = None;
+                }
+            }
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Instant)>> {
-        match self.failures.lock() {
+    /// Entries in the table (for tests and bounds).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        match self.entries.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 }
 
-fn account_key(username: &str) -> String {
-    format!("account:{}", username.to_lowercase())
+fn forget_if_stale(entry: &mut Entry, now: Instant) {
+    let locked = entry.locked_until.is_some_and(|until| until > now);
+    if !locked && now.duration_since(entry.last) >= WINDOW {
+        *entry = Entry {
+            failures: 0,
+            last: now,
+            locked_until: None,
+        };
+    } else if !locked {
+        entry.locked_until = None;
+    }
+}
+
+fn is_stale(entry: &Entry, now: Instant) -> bool {
+    !entry.locked_until.is_some_and(|until| until > now) && now.duration_since(entry.last) >= WINDOW
+}
+
+/// Keeps the table under [`MAX_ENTRIES`] (two entries are about to be added).
+fn make_room(map: &mut HashMap<String, Entry>, now: Instant) {
+    if map.len() + 2 <= MAX_ENTRIES {
+        return;
+    }
+    map.retain(|_, entry| !is_stale(entry, now));
+    while map.len() + 2 > MAX_ENTRIES {
+        let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, entry)| entry.last)
+            .map(|(key, _)| key.clone())
+        else {
+            break;
+        };
+        map.remove(&oldest);
+    }
+}
+
+fn pair_key(username: &str, address: &str) -> String {
+    format!("{}\u{0}{address}", username.to_lowercase())
 }
 
 fn address_key(address: &str) -> String {
-    format!("address:{address}")
+    format!("\u{0}{address}")
 }
 
 #[cfg(test)]
@@ -69,35 +205,118 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_account_is_locked_after_its_limit() {
+    fn the_guessing_address_waits_but_the_owner_signs_in_from_elsewhere() {
         let throttle = LoginThrottle::default();
-        for _ in 0..ACCOUNT_LIMIT {
-            assert!(throttle.check("admin", "10.0.0.1").is_ok());
-            throttle.failed("admin", "10.0.0.1");
+        let now = Instant::now();
+        for _ in 0..PAIR_LIMIT {
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("counted");
         }
-        let wait = throttle.check("admin", "10.0.0.2").expect_err("locked");
-        assert!(wait > Duration::from_secs(14 * 60));
-        assert!(throttle.check("other", "10.0.0.2").is_ok(), "other accounts from other addresses are unaffected");
+        let refused = throttle
+            .begin_at("admin", "10.0.0.1", now)
+            .expect_err("locked");
+        assert_eq!(refused.retry_after, FIRST_DELAY);
+        let attempt = throttle
+            .begin_at("admin", "10.0.0.2", now)
+            .expect("another address is not locked");
+        throttle.succeeded(attempt);
+        assert!(
+            throttle.begin_at("other", "10.0.0.1", now).is_ok(),
+            "other accounts from that address are not locked"
+        );
+    }
+
+    #[test]
+    fn each_failure_after_the_limit_doubles_the_wait() {
+        let throttle = LoginThrottle::default();
+        let mut now = Instant::now();
+        for _ in 0..PAIR_LIMIT {
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("counted");
+        }
+        let mut waits = Vec::new();
+        for _ in 0..4 {
+            let wait = throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect_err("locked")
+                .retry_after;
+            waits.push(wait.as_secs() / 60);
+            now += wait;
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("the wait is over");
+        }
+        assert_eq!(waits, [1, 2, 4, 8]);
+    }
+
+    #[test]
+    fn attempts_count_before_their_check_so_a_burst_gets_the_limit_and_no_more() {
+        let throttle = LoginThrottle::default();
+        let now = Instant::now();
+        let admitted: Vec<Attempt> = (0..60)
+            .filter_map(|_| throttle.begin_at("admin", "10.0.0.1", now).ok())
+            .collect();
+        assert_eq!(admitted.len() as u32, PAIR_LIMIT);
     }
 
     #[test]
     fn an_address_is_locked_after_its_limit_across_accounts() {
         let throttle = LoginThrottle::default();
+        let now = Instant::now();
         for n in 0..ADDRESS_LIMIT {
-            throttle.failed(&format!("user{n}"), "10.0.0.9");
+            throttle
+                .begin_at(&format!("user{n}"), "10.0.0.9", now)
+                .expect("counted");
         }
-        assert!(throttle.check("fresh", "10.0.0.9").is_err());
-        assert!(throttle.check("fresh", "10.0.0.10").is_ok());
+        assert_eq!(
+            throttle
+                .begin_at("fresh", "10.0.0.9", now)
+                .expect_err("locked")
+                .retry_after,
+            WINDOW
+        );
+        assert!(throttle.begin_at("fresh", "10.0.0.10", now).is_ok());
     }
 
     #[test]
-    fn success_clears_the_account_count() {
+    fn success_takes_its_attempt_back_and_failures_are_forgotten_after_the_window() {
         let throttle = LoginThrottle::default();
-        for _ in 0..ACCOUNT_LIMIT - 1 {
-            throttle.failed("admin", "10.0.0.1");
+        let now = Instant::now();
+        for _ in 0..PAIR_LIMIT - 1 {
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("counted");
         }
-        throttle.succeeded("admin");
-        throttle.failed("admin", "10.0.0.1");
-        assert!(throttle.check("admin", "10.0.0.1").is_ok());
+        let good = throttle
+            .begin_at("admin", "10.0.0.1", now)
+            .expect("counted");
+        throttle.succeeded(good);
+        for _ in 0..PAIR_LIMIT - 1 {
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("counted again from zero");
+        }
+        let later = now + WINDOW;
+        for _ in 0..PAIR_LIMIT - 1 {
+            throttle
+                .begin_at("admin", "10.0.0.1", later)
+                .expect("forgotten");
+        }
+    }
+
+    #[test]
+    fn the_table_stays_bounded_whatever_names_arrive() {
+        let throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for n in 0..(MAX_ENTRIES + 500) {
+            let _ = throttle.begin_at(
+                &format!("name{n}"),
+                &format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255),
+                now,
+            );
+        }
+        assert!(throttle.len() <= MAX_ENTRIES, "{}", throttle.len());
     }
 }

@@ -37,6 +37,10 @@ const ADMIN_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The demo page: scripts may run, but in an opaque origin (no
+/// `allow-same-origin`), and it cannot navigate the admin's tab.
+const DEMO_CSP: &str = "sandbox allow-scripts allow-popups allow-forms";
+
 /// Where the built files live.
 #[derive(Debug, Clone)]
 pub struct AssetsDir(PathBuf);
@@ -62,15 +66,18 @@ impl AssetsDir {
 pub fn router(assets: &AssetsDir) -> Router {
     let root = assets.root();
     let spa_shell = || {
-        static_headers(REVALIDATE, &[
-            ("content-security-policy", ADMIN_CSP),
-            ("x-frame-options", "DENY"),
-            ("referrer-policy", "same-origin"),
-        ])
+        static_headers(
+            REVALIDATE,
+            &[
+                ("content-security-policy", ADMIN_CSP),
+                ("x-frame-options", "DENY"),
+                ("referrer-policy", "same-origin"),
+            ],
+        )
         .service(ServeFile::new(assets.admin_index()).precompressed_gzip())
     };
-    let admin_assets =
-        static_headers(IMMUTABLE, &[]).service(ServeDir::new(root.join("admin/assets")).precompressed_gzip());
+    let admin_assets = static_headers(IMMUTABLE, &[])
+        .service(ServeDir::new(root.join("admin/assets")).precompressed_gzip());
 
     // The widget runs on other sites' pages: any origin may fetch it, and pages
     // with a Cross-Origin-Embedder-Policy may still embed it.
@@ -80,12 +87,26 @@ pub fn router(assets: &AssetsDir) -> Router {
     ];
     let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN)
         .service(ServeFile::new(assets.widget_loader()).precompressed_gzip());
-    let widget_files =
-        static_headers(IMMUTABLE, CROSS_ORIGIN).service(ServeDir::new(root.join("widget")).precompressed_gzip());
+    let widget_files = static_headers(IMMUTABLE, CROSS_ORIGIN)
+        .service(ServeDir::new(root.join("widget")).precompressed_gzip());
 
-    let demo = static_headers(REVALIDATE, &[])
-        .service(ServeFile::new(root.join("public/demo.html")).precompressed_gzip());
-    let public = static_headers(PUBLIC_CACHE, &[]).service(ServeDir::new(root.join("public")).precompressed_gzip());
+    // The demo runs a provider's script chosen in the settings, which an API
+    // key can change: sandboxed without allow-same-origin it gets an opaque
+    // origin, so it can read no cookie, no session and no CSRF token of ours.
+    let demo = static_headers(
+        REVALIDATE,
+        &[
+            ("content-security-policy", DEMO_CSP),
+            ("referrer-policy", "no-referrer"),
+        ],
+    )
+    .service(ServeFile::new(root.join("public/demo.html")).precompressed_gzip());
+    // No directory listings or directory redirects: only files.
+    let public = static_headers(PUBLIC_CACHE, &[]).service(
+        ServeDir::new(root.join("public"))
+            .append_index_html_on_directories(false)
+            .precompressed_gzip(),
+    );
 
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
@@ -112,13 +133,22 @@ fn static_headers<B>(
         let status = response.status();
         let headers = response.headers_mut();
         if status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(cache_control),
+            );
         }
         // Every file may be served gzipped or not, depending on the request.
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         for (name, value) in extra {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
         }
         response
     })

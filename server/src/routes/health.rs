@@ -10,5 +10,8 @@ pub struct Health {
 }
 
 pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok", version: switchboard_core::version::VERSION })
+    Json(Health {
+        status: "ok",
+        version: switchboard_core::version::VERSION,
+    })
 }

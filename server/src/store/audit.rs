@@ -1,7 +1,10 @@
 //! The audit log: who changed what, when, from where. Append-only; never holds
 //! a secret value, only the names of the fields that changed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,15 +29,27 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(name: &str) -> Self {
-        Self { kind: ActorKind::User, name: name.to_string(), key_id: None }
+        Self {
+            kind: ActorKind::User,
+            name: name.to_string(),
+            key_id: None,
+        }
     }
 
     pub fn system() -> Self {
-        Self { kind: ActorKind::System, name: "system".into(), key_id: None }
+        Self {
+            kind: ActorKind::System,
+            name: "system".into(),
+            key_id: None,
+        }
     }
 
     pub fn anonymous(name: &str) -> Self {
-        Self { kind: ActorKind::Anonymous, name: name.to_string(), key_id: None }
+        Self {
+            kind: ActorKind::Anonymous,
+            name: name.to_string(),
+            key_id: None,
+        }
     }
 }
 
@@ -45,30 +60,74 @@ pub enum Outcome {
     Failure,
 }
 
+/// A field that decides which origin visitors' pages load script from
+/// (a self-hosted base URL) changed: its old and new origin are recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginChange {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
 /// What happened, before the log gives it an id and a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
     /// `site.create`, `api_key.delete`, `session.login`, …
     pub action: &'static str,
     pub target: Option<String>,
     /// Names of changed fields; never their values.
     pub changed: Vec<String>,
+    pub origins: Vec<OriginChange>,
     pub outcome: Outcome,
-    /// A short, secret-free note (e.g. why a login failed).
+    /// Why, as a code the admin app words in its language (`wrong_password`, …).
+    pub code: Option<switchboard_core::messages::AuditCode>,
+    pub params: BTreeMap<String, Value>,
+    /// The same in English, short and secret-free (for API users and files).
     pub detail: Option<String>,
 }
 
 impl AuditRecord {
     pub fn success(action: &'static str, target: impl Into<Option<String>>) -> Self {
-        Self { action, target: target.into(), changed: Vec::new(), outcome: Outcome::Success, detail: None }
+        Self {
+            action,
+            target: target.into(),
+            changed: Vec::new(),
+            origins: Vec::new(),
+            outcome: Outcome::Success,
+            code: None,
+            params: BTreeMap::new(),
+            detail: None,
+        }
     }
 
-    pub fn failure(action: &'static str, target: impl Into<Option<String>>, detail: &str) -> Self {
-        Self { action, target: target.into(), changed: Vec::new(), outcome: Outcome::Failure, detail: Some(detail.to_string()) }
+    pub fn failure(
+        action: &'static str,
+        target: impl Into<Option<String>>,
+        code: switchboard_core::messages::AuditCode,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            outcome: Outcome::Failure,
+            code: Some(code),
+            detail: Some(detail.into()),
+            ..Self::success(action, target)
+        }
     }
 
     pub fn changed(mut self, fields: Vec<String>) -> Self {
         self.changed = fields;
+        self
+    }
+
+    pub fn origins(mut self, origins: Vec<OriginChange>) -> Self {
+        self.origins = origins;
+        self
+    }
+
+    pub fn param(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.to_string(), value.into());
         self
     }
 }
@@ -86,16 +145,45 @@ pub struct AuditEntry {
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<OriginChange>,
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn new(id: u64, at: String, who: &super::Who, record: AuditRecord) -> Self {
+        Self {
+            id,
+            at,
+            actor: who.actor.clone(),
+            ip: who.ip.clone(),
+            action: record.action.to_string(),
+            target: record.target,
+            changed: record.changed,
+            origins: record.origins,
+            outcome: record.outcome,
+            code: record.code.map(|c| c.as_str().to_string()),
+            params: record.params,
+            detail: record.detail,
+        }
+    }
 }
 
 /// Names of the fields that differ between two JSON objects, one level into
 /// nested objects (`account.website_id`), for `changed`.
 pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
     let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
-        return if before == after { Vec::new() } else { vec!["(all)".into()] };
+        return if before == after {
+            Vec::new()
+        } else {
+            vec!["(all)".into()]
+        };
     };
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
@@ -106,7 +194,10 @@ pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> 
         if old == new {
             continue;
         }
-        match (old.and_then(|v| v.as_object()), new.and_then(|v| v.as_object())) {
+        match (
+            old.and_then(|v| v.as_object()),
+            new.and_then(|v| v.as_object()),
+        ) {
             (Some(_), Some(_)) | (Some(_), None) | (None, Some(_)) => {
                 let empty = serde_json::Value::Object(Default::default());
                 for inner in changed_fields(old.unwrap_or(&empty), new.unwrap_or(&empty)) {
@@ -128,7 +219,10 @@ mod tests {
     fn changed_fields_names_keys_not_values() {
         let before = json!({"enabled": false, "provider": "crisp", "account": {"website_id": "a"}, "same": 1});
         let after = json!({"enabled": true, "provider": "crisp", "account": {"website_id": "b", "x": "y"}, "same": 1});
-        assert_eq!(changed_fields(&before, &after), ["account.website_id", "account.x", "enabled"]);
+        assert_eq!(
+            changed_fields(&before, &after),
+            ["account.website_id", "account.x", "enabled"]
+        );
         assert!(changed_fields(&before, &before).is_empty());
     }
 }

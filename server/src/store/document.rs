@@ -7,6 +7,8 @@ use switchboard_core::resolution::{resolve, Effective};
 use switchboard_core::settings::{ChatSettings, InstanceChatSettings};
 use switchboard_core::site::Site;
 
+use super::audit::AuditEntry;
+
 /// Bumped when the layout changes incompatibly; a newer file is refused.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -25,6 +27,10 @@ pub struct Document {
     /// API access keys by id. Only a hash of each key is kept.
     #[serde(default)]
     pub api_keys: BTreeMap<String, ApiKeyRecord>,
+    /// The audit entry of the last change, saved with it: if the process
+    /// stops before the entry reaches the audit log, the next start writes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_tail: Vec<AuditEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,10 +62,14 @@ impl Default for Document {
         Self {
             schema_version: SCHEMA_VERSION,
             last_revision: 0,
-            instance_click_to_chat: Versioned { revision: 0, value: InstanceChatSettings::default() },
+            instance_click_to_chat: Versioned {
+                revision: 0,
+                value: InstanceChatSettings::default(),
+            },
             sites: BTreeMap::new(),
             admins: BTreeMap::new(),
             api_keys: BTreeMap::new(),
+            audit_tail: Vec::new(),
         }
     }
 }
@@ -72,7 +82,10 @@ impl Document {
 
     /// The settings that apply to `record`, and why.
     pub fn effective(&self, record: &SiteRecord) -> Effective {
-        resolve(&self.instance_click_to_chat.value, record.click_to_chat.as_ref().map(|v| &v.value))
+        resolve(
+            &self.instance_click_to_chat.value,
+            record.click_to_chat.as_ref().map(|v| &v.value),
+        )
     }
 }
 

@@ -5,62 +5,126 @@
 //! crash at any moment leaves either the old or the new file, never a mix.
 //! A lock file keeps a second server off the same directory.
 
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
 use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::audit::AuditEntry;
+use super::audit_file::{self, AuditFile, Rotation};
 use super::document::{Document, SCHEMA_VERSION};
 use super::{Backend, StoreError};
 
 pub const STORE_FILE: &str = "switchboard.json";
-/// The audit log: one JSON object per line, appended and fsynced per entry.
-pub const AUDIT_FILE: &str = "audit.jsonl";
+pub use super::audit_file::AUDIT_FILE;
 const LOCK_FILE: &str = ".switchboard.lock";
 const TEMP_PREFIX: &str = ".switchboard.json.tmp";
+
+/// How the data directory is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How long to wait for a lock still held by a server that is exiting
+    /// (a supervisor restarting at once after a kill).
+    pub lock_wait: Duration,
+    pub rotation: Rotation,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lock_wait: Duration::from_secs(5),
+            rotation: Rotation::default(),
+        }
+    }
+}
 
 pub struct JsonFile {
     dir: PathBuf,
     path: PathBuf,
-    audit_path: PathBuf,
-    audit: Mutex<Option<File>>,
+    audit: Mutex<AuditFile>,
     /// Held for the life of the process: the advisory lock lives with it.
     _lock: File,
 }
 
 impl JsonFile {
-    /// Locks `dir` for this process and removes temporary files a crash left.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, "create the data directory", e))?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| StoreError::io(&lock_path, "open the lock file", e))?;
-        if lock.try_lock().is_err() {
-            return Err(StoreError::Locked(dir.to_path_buf()));
+        Self::open_with(dir, Options::default())
+    }
+
+    /// Locks `dir` for this process and removes temporary files a crash left.
+    /// The directory is private to the server's user (0700), its files 0600:
+    /// they hold password and key hashes.
+    pub fn open_with(dir: &Path, options: Options) -> Result<Self, StoreError> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| StoreError::io(dir, "create the data directory", e))?;
+        let mode = fs::metadata(dir)
+            .map_err(|e| StoreError::io(dir, "read the data directory", e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                .map_err(|e| StoreError::io(dir, "make the data directory private", e))?;
+            tracing::warn!(dir = %dir.display(), "the data directory was readable by others; it is now private to this user (0700)");
         }
-        let entries = fs::read_dir(dir).map_err(|e| StoreError::io(dir, "read the data directory", e))?;
+        let lock = lock_directory(dir, options.lock_wait)?;
+        let entries =
+            fs::read_dir(dir).map_err(|e| StoreError::io(dir, "read the data directory", e))?;
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TEMP_PREFIX) {
                 // A write that never reached its rename: never acknowledged, safe to drop.
                 let _ = fs::remove_file(entry.path());
+            } else if entry.path().is_file() {
+                audit_file::restrict(&entry.path());
             }
         }
+        let audit = AuditFile::open(dir, options.rotation)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             path: dir.join(STORE_FILE),
-            audit_path: dir.join(AUDIT_FILE),
-            audit: Mutex::new(None),
+            audit: Mutex::new(audit),
             _lock: lock,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn audit(&self) -> Result<std::sync::MutexGuard<'_, AuditFile>, StoreError> {
+        self.audit
+            .lock()
+            .map_err(|_| StoreError::Task("audit log lock poisoned".into()))
+    }
+}
+
+/// Takes the directory's lock, waiting up to `wait` for a holder that is
+/// exiting. A held lock and an I/O error are different errors.
+fn lock_directory(dir: &Path, wait: Duration) -> Result<File, StoreError> {
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| StoreError::io(&lock_path, "open the lock file", e))?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(lock),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            Err(TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_path_buf())),
+            Err(TryLockError::Error(e)) => return Err(StoreError::io(&lock_path, "lock", e)),
+        }
     }
 }
 
@@ -74,7 +138,10 @@ impl Backend for JsonFile {
         // Look at the version first, so a newer file gets a clear message
         // rather than a parse error about fields we do not know.
         let version = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), detail: e.to_string() })?
+            .map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            })?
             .get("schema_version")
             .and_then(serde_json::Value::as_u64);
         match version {
@@ -92,56 +159,42 @@ impl Backend for JsonFile {
                 })
             }
         }
-        serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt { path: self.path.clone(), detail: e.to_string() })
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        })
     }
 
-    fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let path = &self.audit_path;
-        let mut bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(StoreError::io(path, "read the audit log", e)),
-        };
-        // A crash during an append can leave a torn last line; that entry was
-        // never acknowledged. Cut it off so the next append starts cleanly.
-        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-            let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-            bytes.truncate(keep);
-            let file = File::options().write(true).open(path).map_err(|e| StoreError::io(path, "repair the audit log", e))?;
-            file.set_len(keep as u64).and_then(|()| file.sync_all()).map_err(|e| StoreError::io(path, "repair the audit log", e))?;
-            tracing::warn!(path = %path.display(), "removed an incomplete last line from the audit log");
-        }
-        let mut entries = Vec::new();
-        for (number, line) in bytes.split(|b| *b == b'\n').enumerate().filter(|(_, l)| !l.is_empty()) {
-            let entry = serde_json::from_slice(line).map_err(|e| StoreError::Corrupt {
-                path: path.clone(),
-                detail: format!("line {}: {e}", number + 1),
-            })?;
-            entries.push(entry);
-        }
-        Ok(entries)
+    fn audit_last_id(&self) -> Result<u64, StoreError> {
+        Ok(self.audit()?.last_id())
     }
 
-    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let path = &self.audit_path;
-        let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Encode(e.to_string()))?;
-        line.push(b'\n');
-        let mut guard = self.audit.lock().map_err(|_| StoreError::Task("audit log lock poisoned".into()))?;
-        if guard.is_none() {
-            let file = File::options().create(true).append(true).open(path).map_err(|e| StoreError::io(path, "open the audit log", e))?;
-            *guard = Some(file);
-        }
-        let Some(file) = guard.as_mut() else {
-            return Err(StoreError::Task("audit log not open".into()));
-        };
-        file.write_all(&line).and_then(|()| file.sync_data()).map_err(|e| StoreError::io(path, "append to the audit log", e))
+    fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        self.audit()?.append(entries)
+    }
+
+    fn audit_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, usize), StoreError> {
+        let audit = self.audit()?;
+        Ok((audit.page(offset, limit)?, audit.total()))
     }
 
     fn save(&self, document: &Document) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec_pretty(document).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let temp = self.dir.join(format!("{TEMP_PREFIX}-{}", std::process::id()));
+        let bytes =
+            serde_json::to_vec_pretty(document).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let temp = self
+            .dir
+            .join(format!("{TEMP_PREFIX}-{}", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut file = File::create(&temp)?;
+            let mut file = File::options()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&temp)?;
             file.write_all(&bytes)?;
             file.write_all(b"\n")?;
             file.sync_all()?;

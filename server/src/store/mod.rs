@@ -8,6 +8,7 @@
 //! backend would implement [`Backend`] without touching them.
 
 pub mod audit;
+pub mod audit_file;
 pub mod document;
 pub mod file;
 mod public_index;
@@ -15,21 +16,27 @@ mod public_index;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub use audit::{Actor, AuditEntry, AuditRecord};
+pub use audit::{Actor, AuditEntry, AuditRecord, OriginChange};
 pub use document::{AdminRecord, ApiKeyRecord, Document, SiteRecord, Versioned};
 pub use public_index::{PublicEntry, PublicIndex};
 
-/// Where the document lives. Implementations are blocking; the store calls
-/// them off the async runtime.
+/// Where the document and the audit log live. Implementations are blocking;
+/// the store calls them off the async runtime.
 pub trait Backend: Send + Sync + 'static {
     /// The stored document, or the default one if nothing was stored yet.
     fn load(&self) -> Result<Document, StoreError>;
     /// Replaces the stored document; on `Ok` it must survive a crash.
     fn save(&self, document: &Document) -> Result<(), StoreError>;
-    /// Every audit entry, oldest first.
-    fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
-    /// Appends one entry; on `Ok` it must survive a crash.
-    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The id of the newest stored audit entry (0: none).
+    fn audit_last_id(&self) -> Result<u64, StoreError>;
+    /// Appends entries in id order, all or none; on `Ok` they survive a crash.
+    fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;
+    /// Audit entries newest first, skipping `offset`; and how many there are.
+    fn audit_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, usize), StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,18 +44,30 @@ pub enum StoreError {
     #[error("the store file {path} is not valid: {detail}. It was left untouched; restore it from a backup, or move it away to start empty")]
     Corrupt { path: PathBuf, detail: String },
     #[error("cannot {action} {path}: {source}")]
-    Io { path: PathBuf, action: &'static str, source: std::io::Error },
-    #[error("another Switchboard server is using the data directory {0}")]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
+    #[error("another Switchboard server is using the data directory {0} (its lock file is held)")]
     Locked(PathBuf),
     #[error("cannot encode the store: {0}")]
     Encode(String),
     #[error("the storage task failed: {0}")]
     Task(String),
+    #[error(
+        "earlier audit entries could not be written yet; no change is accepted until they are"
+    )]
+    AuditBehind,
 }
 
 impl StoreError {
     pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
-        Self::Io { path: path.to_path_buf(), action, source }
+        Self::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
     }
 }
 
@@ -67,12 +86,21 @@ impl Snapshot {
     }
 }
 
+/// What the writer lock guards besides the order of writes.
+struct Writer {
+    /// The id the next audit entry gets.
+    next_audit_id: u64,
+    /// Entries of committed changes whose append to the log failed. They
+    /// are in the saved document's `audit_tail` too, and are appended before
+    /// anything else.
+    unlogged: Vec<AuditEntry>,
+}
+
 pub struct Store {
     backend: Arc<dyn Backend>,
     current: RwLock<Arc<Snapshot>>,
     /// Serializes writes to the document and the audit log.
-    writer: tokio::sync::Mutex<()>,
-    audit: RwLock<Vec<Arc<AuditEntry>>>,
+    writer: tokio::sync::Mutex<Writer>,
 }
 
 /// Who acted and from where, for the audit log.
@@ -84,18 +112,38 @@ pub struct Who {
 
 impl Store {
     /// Loads the stored document; a corrupt or unreadable one is an error
-    /// (and is never overwritten).
+    /// (and is never overwritten). Audit entries of committed changes that
+    /// never reached the log (a crash between the two writes) are appended now.
     pub async fn open(backend: impl Backend) -> Result<Self, StoreError> {
         let backend: Arc<dyn Backend> = Arc::new(backend);
         let loader = Arc::clone(&backend);
-        let (document, audit) = tokio::task::spawn_blocking(move || Ok::<_, StoreError>((loader.load()?, loader.load_audit()?)))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let (document, unlogged, last_id) = blocking(move || {
+            let document = loader.load()?;
+            let last_id = loader.audit_last_id()?;
+            let missing: Vec<AuditEntry> = document.audit_tail.iter().filter(|e| e.id > last_id).cloned().collect();
+            if missing.is_empty() {
+                return Ok((document, Vec::new(), last_id));
+            }
+            match loader.append_audit(&missing) {
+                Ok(()) => {
+                    tracing::warn!(entries = missing.len(), "wrote audit entries of changes saved just before the last stop");
+                    Ok((document, Vec::new(), last_id.max(missing.iter().map(|e| e.id).max().unwrap_or(0))))
+                }
+                Err(error) => {
+                    tracing::error!(%error, "audit entries of saved changes cannot be written yet; changes are refused until they are");
+                    Ok((document, missing, last_id))
+                }
+            }
+        })
+        .await?;
+        let tail_id = document.audit_tail.iter().map(|e| e.id).max().unwrap_or(0);
         Ok(Self {
             backend,
             current: RwLock::new(Arc::new(Snapshot::new(document))),
-            writer: tokio::sync::Mutex::new(()),
-            audit: RwLock::new(audit.into_iter().map(Arc::new).collect()),
+            writer: tokio::sync::Mutex::new(Writer {
+                next_audit_id: last_id.max(tail_id) + 1,
+                unlogged,
+            }),
         })
     }
 
@@ -111,18 +159,25 @@ impl Store {
     /// Applies `change` to a copy of the document, persists it, then makes it
     /// current. If `change` fails, or persisting fails, nothing changes.
     /// For changes no one needs to see in the audit log (bookkeeping).
-    pub async fn update<T, E>(&self, change: impl FnOnce(&mut Document) -> Result<T, E>) -> Result<T, E>
+    pub async fn update<T, E>(
+        &self,
+        change: impl FnOnce(&mut Document) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let _writer = self.writer.lock().await;
-        let (output, document) = self.apply(change).await?;
+        let mut document = self.snapshot().document.clone();
+        let output = change(&mut document)?;
+        let document = self.save(document).await?;
         self.swap(document);
         Ok(output)
     }
 
-    /// Like [`Store::update`], and records the change in the audit log, in
-    /// the same order as the changes themselves.
+    /// Like [`Store::update`], and records the change in the audit log. The
+    /// entry is saved inside the document with the change (`audit_tail`), so
+    /// a change is never committed without its entry: if appending it to the
+    /// log fails now, it is appended before the next entry, or at the next start.
     pub async fn update_audited<T, E>(
         &self,
         who: &Who,
@@ -131,46 +186,71 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let _writer = self.writer.lock().await;
-        let ((output, record), document) = self.apply(change).await?;
-        // The change is durable now; a failing audit append must not undo it
-        // in memory, so it is reported rather than returned.
-        if let Err(error) = self.append(who, record).await {
-            tracing::error!(%error, "a change was saved but its audit entry could not be written");
-        }
+        let mut writer = self.writer.lock().await;
+        self.catch_up(&mut writer).await.map_err(E::from)?;
+        let mut document = self.snapshot().document.clone();
+        let (output, record) = change(&mut document)?;
+        let entry = AuditEntry::new(writer.next_audit_id, now_rfc3339(), who, record);
+        document.audit_tail = vec![entry.clone()];
+        let document = self.save(document).await?;
+        writer.next_audit_id += 1;
         self.swap(document);
+        writer.unlogged.push(entry);
+        if let Err(error) = self.catch_up(&mut writer).await {
+            tracing::error!(%error, "a change was saved; its audit entry is kept in the store until the log can be written");
+        }
         Ok(output)
     }
 
     /// Records an event that changes no settings (logins, logouts).
     pub async fn record(&self, who: &Who, record: AuditRecord) {
-        let _writer = self.writer.lock().await;
-        if let Err(error) = self.append(who, record).await {
-            tracing::error!(%error, "could not write an audit entry");
+        let mut writer = self.writer.lock().await;
+        let action = record.action;
+        let entry = AuditEntry::new(writer.next_audit_id, now_rfc3339(), who, record);
+        let result = match self.catch_up(&mut writer).await {
+            Ok(()) => self.append(vec![entry]).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => writer.next_audit_id += 1,
+            Err(error) => tracing::error!(%error, action, "could not write an audit entry"),
         }
     }
 
     /// Audit entries, newest first: `(page of entries, total count)`.
-    pub fn audit_page(&self, offset: usize, limit: usize) -> (Vec<Arc<AuditEntry>>, usize) {
-        let entries = match self.audit.read() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let page = entries.iter().rev().skip(offset).take(limit).cloned().collect();
-        (page, entries.len())
+    pub async fn audit_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<AuditEntry>, usize), StoreError> {
+        let backend = Arc::clone(&self.backend);
+        blocking(move || backend.audit_page(offset, limit)).await
     }
 
-    async fn apply<T, E>(&self, change: impl FnOnce(&mut Document) -> Result<T, E>) -> Result<(T, Document), E>
-    where
-        E: From<StoreError>,
-    {
-        let mut document = self.snapshot().document.clone();
-        let output = change(&mut document)?;
+    /// Appends entries of saved changes whose append failed before.
+    async fn catch_up(&self, writer: &mut Writer) -> Result<(), StoreError> {
+        if writer.unlogged.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut writer.unlogged);
+        match self.append(entries.clone()).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                writer.unlogged = entries;
+                tracing::error!(%error, "audit entries of saved changes still cannot be written");
+                Err(StoreError::AuditBehind)
+            }
+        }
+    }
+
+    async fn append(&self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
         let backend = Arc::clone(&self.backend);
-        let document = tokio::task::spawn_blocking(move || backend.save(&document).map(|()| document))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
-        Ok((output, document))
+        blocking(move || backend.append_audit(&entries)).await
+    }
+
+    async fn save(&self, document: Document) -> Result<Document, StoreError> {
+        let backend = Arc::clone(&self.backend);
+        blocking(move || backend.save(&document).map(|()| document)).await
     }
 
     fn swap(&self, document: Document) {
@@ -180,40 +260,23 @@ impl Store {
             Err(poisoned) => *poisoned.into_inner() = snapshot,
         }
     }
+}
 
-    /// Caller holds the writer lock, so ids are handed out in order.
-    async fn append(&self, who: &Who, record: AuditRecord) -> Result<(), StoreError> {
-        let id = match self.audit.read() {
-            Ok(guard) => guard.last().map_or(1, |e| e.id + 1),
-            Err(poisoned) => poisoned.into_inner().last().map_or(1, |e| e.id + 1),
-        };
-        let entry = AuditEntry {
-            id,
-            at: now_rfc3339(),
-            actor: who.actor.clone(),
-            ip: who.ip.clone(),
-            action: record.action.to_string(),
-            target: record.target,
-            changed: record.changed,
-            outcome: record.outcome,
-            detail: record.detail,
-        };
-        let backend = Arc::clone(&self.backend);
-        let entry = tokio::task::spawn_blocking(move || backend.append_audit(&entry).map(|()| entry))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
-        match self.audit.write() {
-            Ok(mut guard) => guard.push(Arc::new(entry)),
-            Err(poisoned) => poisoned.into_inner().push(Arc::new(entry)),
-        }
-        Ok(())
-    }
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
 /// The current time, RFC 3339 in UTC, to the second.
 pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -222,41 +285,179 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use switchboard_core::site::Site;
 
-    /// Refuses to save while `failing` is set.
+    /// Refuses to save while `failing` is set, to append while
+    /// `audit_failing` is set; keeps what it saved in memory.
+    #[derive(Default, Clone)]
     struct Flaky {
         failing: Arc<AtomicBool>,
+        audit_failing: Arc<AtomicBool>,
+        saved: Arc<std::sync::Mutex<Option<Document>>>,
+        log: Arc<std::sync::Mutex<Vec<AuditEntry>>>,
+    }
+
+    fn disk_full() -> StoreError {
+        StoreError::io(
+            Path::new("/flaky"),
+            "write",
+            std::io::Error::other("disk full"),
+        )
     }
 
     impl Backend for Flaky {
         fn load(&self) -> Result<Document, StoreError> {
-            Ok(Document::default())
+            Ok(self.saved.lock().expect("lock").clone().unwrap_or_default())
         }
-        fn save(&self, _: &Document) -> Result<(), StoreError> {
+        fn save(&self, document: &Document) -> Result<(), StoreError> {
             if self.failing.load(Ordering::SeqCst) {
-                Err(StoreError::io(Path::new("/flaky"), "write", std::io::Error::other("disk full")))
-            } else {
-                Ok(())
+                return Err(disk_full());
             }
-        }
-        fn load_audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
-            Ok(Vec::new())
-        }
-        fn append_audit(&self, _: &AuditEntry) -> Result<(), StoreError> {
+            *self.saved.lock().expect("lock") = Some(document.clone());
             Ok(())
         }
+        fn audit_last_id(&self) -> Result<u64, StoreError> {
+            Ok(self.log.lock().expect("lock").last().map_or(0, |e| e.id))
+        }
+        fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+            if self.audit_failing.load(Ordering::SeqCst) {
+                return Err(disk_full());
+            }
+            self.log
+                .lock()
+                .expect("lock")
+                .extend(entries.iter().cloned());
+            Ok(())
+        }
+        fn audit_page(
+            &self,
+            offset: usize,
+            limit: usize,
+        ) -> Result<(Vec<AuditEntry>, usize), StoreError> {
+            let log = self.log.lock().expect("lock");
+            Ok((
+                log.iter().rev().skip(offset).take(limit).cloned().collect(),
+                log.len(),
+            ))
+        }
+    }
+
+    fn audited_site(
+        id: &str,
+    ) -> impl FnOnce(&mut Document) -> Result<((), AuditRecord), StoreError> + '_ {
+        move |d| {
+            add_site(d, id).map(|()| {
+                (
+                    (),
+                    AuditRecord::success("site.create", Some(id.to_string())),
+                )
+            })
+        }
+    }
+
+    fn logged_targets(backend: &Flaky) -> Vec<(u64, String)> {
+        backend
+            .log
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|e| (e.id, e.target.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_entry_could_not_be_appended_gets_it_before_the_next_one() {
+        let backend = Flaky::default();
+        let who = Who {
+            actor: Actor::user("admin"),
+            ip: None,
+        };
+        let store = Store::open(backend.clone()).await.expect("open");
+        store
+            .update_audited(&who, audited_site("one"))
+            .await
+            .expect("saved");
+        backend.audit_failing.store(true, Ordering::SeqCst);
+        store
+            .update_audited(&who, audited_site("two"))
+            .await
+            .expect("the change itself is saved");
+        assert!(store.snapshot().document.sites.contains_key("two"));
+        let refused = store.update_audited(&who, audited_site("three")).await;
+        assert!(
+            matches!(refused, Err(StoreError::AuditBehind)),
+            "no further change while an entry is missing"
+        );
+        assert!(!store.snapshot().document.sites.contains_key("three"));
+        backend.audit_failing.store(false, Ordering::SeqCst);
+        store
+            .update_audited(&who, audited_site("three"))
+            .await
+            .expect("saved");
+        assert_eq!(
+            logged_targets(&backend),
+            [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_entry_lost_by_a_crash_after_the_save_is_written_at_the_next_start() {
+        let backend = Flaky::default();
+        let who = Who {
+            actor: Actor::user("admin"),
+            ip: None,
+        };
+        let store = Store::open(backend.clone()).await.expect("open");
+        store
+            .update_audited(&who, audited_site("one"))
+            .await
+            .expect("saved");
+        backend.audit_failing.store(true, Ordering::SeqCst);
+        store
+            .update_audited(&who, audited_site("two"))
+            .await
+            .expect("saved");
+        drop(store);
+        backend.audit_failing.store(false, Ordering::SeqCst);
+        let store = Store::open(backend.clone()).await.expect("reopen");
+        assert_eq!(
+            logged_targets(&backend),
+            [(1, "one".into()), (2, "two".into())]
+        );
+        store
+            .record(&who, AuditRecord::success("session.logout", None))
+            .await;
+        assert_eq!(
+            backend.log.lock().expect("lock").last().map(|e| e.id),
+            Some(3)
+        );
     }
 
     fn add_site(document: &mut Document, id: &str) -> Result<(), StoreError> {
         let revision = document.next_revision();
-        let site = Site { id: id.into(), name: id.into(), domains: vec![] };
-        document.sites.insert(id.into(), SiteRecord { revision, site, click_to_chat: None });
+        let site = Site {
+            id: id.into(),
+            name: id.into(),
+            domains: vec![],
+        };
+        document.sites.insert(
+            id.into(),
+            SiteRecord {
+                revision,
+                site,
+                click_to_chat: None,
+            },
+        );
         Ok(())
     }
 
     #[tokio::test]
     async fn a_failed_save_changes_nothing_in_memory() {
         let failing = Arc::new(AtomicBool::new(false));
-        let store = Store::open(Flaky { failing: Arc::clone(&failing) }).await.expect("open");
+        let store = Store::open(Flaky {
+            failing: Arc::clone(&failing),
+            ..Flaky::default()
+        })
+        .await
+        .expect("open");
         store.update(|d| add_site(d, "kept")).await.expect("saved");
         failing.store(true, Ordering::SeqCst);
         let result = store.update(|d| add_site(d, "lost")).await;
@@ -269,7 +470,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_change_is_not_saved() {
-        let store = Store::open(Flaky { failing: Arc::new(AtomicBool::new(false)) }).await.expect("open");
+        let store = Store::open(Flaky::default()).await.expect("open");
         let result: Result<(), StoreError> = store
             .update(|d| {
                 add_site(d, "half")?;
@@ -284,10 +485,14 @@ mod tests {
     async fn the_json_file_round_trips_and_survives_reopening() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
-            let store = Store::open(file::JsonFile::open(dir.path()).expect("open")).await.expect("load");
+            let store = Store::open(file::JsonFile::open(dir.path()).expect("open"))
+                .await
+                .expect("load");
             store.update(|d| add_site(d, "shop")).await.expect("save");
         }
-        let store = Store::open(file::JsonFile::open(dir.path()).expect("reopen")).await.expect("load");
+        let store = Store::open(file::JsonFile::open(dir.path()).expect("reopen"))
+            .await
+            .expect("load");
         assert!(store.snapshot().document.sites.contains_key("shop"));
         assert_eq!(store.snapshot().document.last_revision, 1);
     }
@@ -296,11 +501,21 @@ mod tests {
     async fn a_corrupt_file_is_refused_and_left_as_it_was() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(file::STORE_FILE);
-        for content in [&b"{\"schema_version\": 1, \"sites\": {"[..], b"", b"[]", b"{\"schema_version\": 99}", b"{\"schema_version\": 1, \"sites\": 5}"] {
+        for content in [
+            &b"{\"schema_version\": 1, \"sites\": {"[..],
+            b"",
+            b"[]",
+            b"{\"schema_version\": 99}",
+            b"{\"schema_version\": 1, \"sites\": 5}",
+        ] {
             std::fs::write(&path, content).expect("write");
             let error = match file::JsonFile::open(dir.path()).map(|backend| backend.load()) {
                 Ok(Err(error)) => error,
-                other => panic!("{:?} should be refused, got {:?}", String::from_utf8_lossy(content), other.map(|r| r.map(|_| ()))),
+                other => panic!(
+                    "{:?} should be refused, got {:?}",
+                    String::from_utf8_lossy(content),
+                    other.map(|r| r.map(|_| ()))
+                ),
             };
             assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
             assert!(error.to_string().contains("left untouched"), "{error}");
@@ -311,11 +526,28 @@ mod tests {
     #[tokio::test]
     async fn audit_entries_are_appended_durably_and_a_torn_last_line_is_dropped() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let who = Who { actor: Actor::user("admin"), ip: Some("127.0.0.1".into()) };
+        let who = Who {
+            actor: Actor::user("admin"),
+            ip: Some("127.0.0.1".into()),
+        };
         {
-            let store = Store::open(file::JsonFile::open(dir.path()).expect("open")).await.expect("load");
-            store.update_audited(&who, |d| add_site(d, "shop").map(|()| ((), AuditRecord::success("site.create", Some("shop".to_string()))))).await.expect("save");
-            store.record(&who, AuditRecord::success("session.logout", None)).await;
+            let store = Store::open(file::JsonFile::open(dir.path()).expect("open"))
+                .await
+                .expect("load");
+            store
+                .update_audited(&who, |d| {
+                    add_site(d, "shop").map(|()| {
+                        (
+                            (),
+                            AuditRecord::success("site.create", Some("shop".to_string())),
+                        )
+                    })
+                })
+                .await
+                .expect("save");
+            store
+                .record(&who, AuditRecord::success("session.logout", None))
+                .await;
         }
         // A crash in the middle of a third append.
         let path = dir.path().join(file::AUDIT_FILE);
@@ -323,18 +555,26 @@ mod tests {
         bytes.extend_from_slice(b"{\"id\":3,\"at\":\"20");
         std::fs::write(&path, bytes).expect("write");
 
-        let store = Store::open(file::JsonFile::open(dir.path()).expect("reopen")).await.expect("load");
-        let (page, total) = store.audit_page(0, 10);
+        let store = Store::open(file::JsonFile::open(dir.path()).expect("reopen"))
+            .await
+            .expect("load");
+        let (page, total) = store.audit_page(0, 10).await.expect("page");
         assert_eq!(total, 2);
         assert_eq!(page[0].action, "session.logout");
         assert_eq!(page[1].action, "site.create");
         assert_eq!(page[1].target.as_deref(), Some("shop"));
         assert_eq!(page[1].actor, Actor::user("admin"));
-        store.record(&who, AuditRecord::success("session.login", None)).await;
-        assert_eq!(store.audit_page(0, 1).0[0].id, 3);
+        store
+            .record(&who, AuditRecord::success("session.login", None))
+            .await;
+        assert_eq!(store.audit_page(0, 1).await.expect("page").0[0].id, 3);
         let text = std::fs::read_to_string(&path).expect("audit file");
         assert_eq!(text.lines().count(), 3);
-        assert!(text.lines().all(|line| serde_json::from_str::<AuditEntry>(line).is_ok()), "{text}");
+        assert!(
+            text.lines()
+                .all(|line| serde_json::from_str::<AuditEntry>(line).is_ok()),
+            "{text}"
+        );
     }
 
     #[tokio::test]
@@ -344,8 +584,73 @@ mod tests {
         std::fs::write(&leftover, b"half a write").expect("write");
         let first = file::JsonFile::open(dir.path()).expect("first");
         assert!(!leftover.exists());
-        assert!(matches!(file::JsonFile::open(dir.path()), Err(StoreError::Locked(_))));
+        let quick = file::Options {
+            lock_wait: std::time::Duration::from_millis(300),
+            ..file::Options::default()
+        };
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            file::JsonFile::open_with(dir.path(), quick),
+            Err(StoreError::Locked(_))
+        ));
+        assert!(
+            started.elapsed() >= quick.lock_wait,
+            "it waited for the holder to exit"
+        );
         drop(first);
         assert!(file::JsonFile::open(dir.path()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_lock_released_while_waiting_is_taken() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = file::JsonFile::open(dir.path()).expect("first");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            drop(first);
+        });
+        assert!(
+            file::JsonFile::open(dir.path()).is_ok(),
+            "the exiting holder's lock is taken once released"
+        );
+        release.join().expect("thread");
+    }
+
+    #[tokio::test]
+    async fn the_data_directory_and_its_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().expect("tempdir");
+        let dir = parent.path().join("data");
+        let who = Who {
+            actor: Actor::user("admin"),
+            ip: None,
+        };
+        {
+            let store = Store::open(file::JsonFile::open(&dir).expect("open"))
+                .await
+                .expect("load");
+            store
+                .update_audited(&who, audited_site("shop"))
+                .await
+                .expect("save");
+        }
+        let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for name in [file::STORE_FILE, file::AUDIT_FILE, ".switchboard.lock"] {
+            assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+        }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(
+            dir.join(file::STORE_FILE),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .expect("chmod");
+        drop(file::JsonFile::open(&dir).expect("reopen"));
+        assert_eq!(mode(&dir), 0o700, "tightened at start");
+        assert_eq!(
+            mode(&dir.join(file::STORE_FILE)),
+            0o600,
+            "tightened at start"
+        );
     }
 }

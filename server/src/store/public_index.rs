@@ -30,7 +30,10 @@ impl PublicIndex {
             // Serializing plain structs of strings and bools cannot fail.
             let body = serde_json::to_vec(&config).unwrap_or_default();
             let etag = format!("\"{:016x}\"", fnv1a(&body));
-            let entry = Arc::new(PublicEntry { body: Bytes::from(body), etag });
+            let entry = Arc::new(PublicEntry {
+                body: Bytes::from(body),
+                etag,
+            });
             for domain in &record.site.domains {
                 index.by_host.insert(domain.clone(), Arc::clone(&entry));
             }
@@ -51,5 +54,7 @@ impl PublicIndex {
 /// FNV-1a, 64 bits: stable across builds and restarts, so caches keep their
 /// ETags when the server restarts with unchanged data.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -11,14 +11,35 @@ fn store_bytes(app: &TestApp) -> Vec<u8> {
 }
 
 /// Sends `body` as JSON to `uri` and checks status, error code and fields.
-async fn refused(app: &TestApp, method: Method, uri: &str, body: &Value, status: StatusCode, fields: &[(&str, &str)]) {
+async fn refused(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    body: &Value,
+    status: StatusCode,
+    fields: &[(&str, &str)],
+) {
     let before = store_bytes(app);
     let response = app.send_json(method.clone(), uri, body, &[]).await;
-    assert_eq!(response.status, status, "{method} {uri} {body}: {}", response.text());
-    let expected: Vec<(String, String)> = fields.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect();
+    assert_eq!(
+        response.status,
+        status,
+        "{method} {uri} {body}: {}",
+        response.text()
+    );
+    let expected: Vec<(String, String)> = fields
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
     assert_eq!(response.field_errors(), expected, "{method} {uri} {body}");
-    assert!(response.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(store_bytes(app), before, "{method} {uri} {body} changed the store");
+    assert!(response.json()["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        store_bytes(app),
+        before,
+        "{method} {uri} {body} changed the store"
+    );
 }
 
 fn site_chat(provider: &str, account: Value) -> Value {
@@ -30,18 +51,57 @@ async fn malformed_json_and_wrong_content_types() {
     let app = TestApp::with_crisp_site().await;
     let before = store_bytes(&app);
     let uri = "/api/v1/sites/shop/click-to-chat";
-    let broken = app.request(Method::PUT, uri, &[("content-type", "application/json")], Some(b"{\"enabled\": tru".to_vec())).await;
+    let broken = app
+        .request(
+            Method::PUT,
+            uri,
+            &[("content-type", "application/json")],
+            Some(b"{\"enabled\": tru".to_vec()),
+        )
+        .await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert_eq!(broken.error_code(), "invalid_json");
-    assert!(broken.json()["error"]["message"].as_str().unwrap_or("").contains("line 1"), "{}", broken.text());
+    assert!(
+        broken.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("line 1"),
+        "{}",
+        broken.text()
+    );
 
-    let empty = app.request(Method::PUT, uri, &[("content-type", "application/json")], Some(Vec::new())).await;
+    let empty = app
+        .request(
+            Method::PUT,
+            uri,
+            &[("content-type", "application/json")],
+            Some(Vec::new()),
+        )
+        .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
 
-    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x")] {
-        let headers: Vec<(&str, &str)> = content_type.map(|c| vec![("content-type", c)]).unwrap_or_default();
-        let response = app.request(Method::PUT, uri, &headers, Some(crisp_settings(true).to_string().into_bytes())).await;
-        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
+        let headers: Vec<(&str, &str)> = content_type
+            .map(|c| vec![("content-type", c)])
+            .unwrap_or_default();
+        let response = app
+            .request(
+                Method::PUT,
+                uri,
+                &headers,
+                Some(crisp_settings(true).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
         assert_eq!(response.error_code(), "unsupported_media_type");
     }
     assert_eq!(store_bytes(&app), before);
@@ -62,19 +122,72 @@ async fn bodies_over_the_limit_are_refused() {
 async fn wrong_types_unknown_fields_and_unknown_providers() {
     let app = TestApp::with_crisp_site().await;
     let uri = "/api/v1/sites/shop/click-to-chat";
-    refused(&app, Method::PUT, uri, &json!({"enabled": "yes", "provider": null, "guest_users_allowed": 1}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("enabled", "wrong_type"), ("guest_users_allowed", "wrong_type")]).await;
-    refused(&app, Method::PUT, uri, &json!({"enabled": true, "provider": "skype", "guest_users_allowed": false}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("provider", "unknown_provider")]).await;
-    refused(&app, Method::PUT, uri, &json!({"enabled": true, "provider": 7, "guest_users_allowed": false}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("provider", "wrong_type")]).await;
-    refused(&app, Method::PUT, uri, &json!([true]), StatusCode::UNPROCESSABLE_ENTITY, &[("body", "wrong_type")]).await;
-    refused(&app, Method::PUT, uri, &json!({"enabled": true, "provider": null, "guest_users_allowed": false, "theme": "dark"}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("theme", "unknown_field")]).await;
-    refused(&app, Method::PUT, uri, &site_chat("crisp", json!({"website_id": ["x"]})),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("account.website_id", "wrong_type")]).await;
-    refused(&app, Method::PUT, uri, &site_chat("crisp", json!({})),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("account.website_id", "required")]).await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &json!({"enabled": "yes", "provider": null, "guest_users_allowed": 1}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[
+            ("enabled", "wrong_type"),
+            ("guest_users_allowed", "wrong_type"),
+        ],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &json!({"enabled": true, "provider": "skype", "guest_users_allowed": false}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("provider", "unknown_provider")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &json!({"enabled": true, "provider": 7, "guest_users_allowed": false}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("provider", "wrong_type")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &json!([true]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("body", "wrong_type")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &json!({"enabled": true, "provider": null, "guest_users_allowed": false, "theme": "dark"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("theme", "unknown_field")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &site_chat("crisp", json!({"website_id": ["x"]})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("account.website_id", "wrong_type")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        uri,
+        &site_chat("crisp", json!({})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("account.website_id", "required")],
+    )
+    .await;
     refused(&app, Method::PUT, "/api/v1/instance/click-to-chat",
         &json!({"enabled": true, "provider": null, "guest_users_allowed": false, "site_settings_strategy": "sometimes"}),
         StatusCode::UNPROCESSABLE_ENTITY, &[("site_settings_strategy", "invalid_choice")]).await;
@@ -84,13 +197,34 @@ async fn wrong_types_unknown_fields_and_unknown_providers() {
 async fn ids_that_could_break_out_of_a_script_are_refused() {
     let app = TestApp::with_crisp_site().await;
     let uri = "/api/v1/sites/shop/click-to-chat";
-    for hostile in ["abc\"def", "abc'def", "<script>alert(1)</script>", "abc def", "javascript:alert(1)", "a`b", "a\\u0022"] {
-        for (provider, field) in [("intercom", "app_id"), ("tidio", "public_key"), ("jivochat", "widget_id"), ("crisp", "website_id"), ("livechat", "license")] {
+    for hostile in [
+        "abc\"def",
+        "abc'def",
+        "<script>alert(1)</script>",
+        "abc def",
+        "javascript:alert(1)",
+        "a`b",
+        "a\\u0022",
+    ] {
+        for (provider, field) in [
+            ("intercom", "app_id"),
+            ("tidio", "public_key"),
+            ("jivochat", "widget_id"),
+            ("crisp", "website_id"),
+            ("livechat", "license"),
+        ] {
             let mut account = serde_json::Map::new();
             account.insert(field.into(), json!(hostile));
             let path = format!("account.{field}");
-            refused(&app, Method::PUT, uri, &site_chat(provider, Value::Object(account)),
-                StatusCode::UNPROCESSABLE_ENTITY, &[(path.as_str(), "unsafe_characters")]).await;
+            refused(
+                &app,
+                Method::PUT,
+                uri,
+                &site_chat(provider, Value::Object(account)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[(path.as_str(), "unsafe_characters")],
+            )
+            .await;
         }
     }
 }
@@ -107,30 +241,93 @@ async fn chatwoot_needs_an_https_base_url() {
         ("https://user:secret@chat.example.com", "invalid_format"),
     ] {
         let account = json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": url});
-        refused(&app, Method::PUT, uri, &site_chat("chatwoot", account), StatusCode::UNPROCESSABLE_ENTITY, &[("account.base_url", code)]).await;
+        refused(
+            &app,
+            Method::PUT,
+            uri,
+            &site_chat("chatwoot", account),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &[("account.base_url", code)],
+        )
+        .await;
     }
-    let ok = app.put(uri, &site_chat("chatwoot", json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://chat.example.com/"}))).await;
-    assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.json()["settings"]["account"]["base_url"], "https://chat.example.com");
+    refused(&app, Method::PUT, uri, &site_chat("chatwoot", json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://chat.example.com/a/../b"})),
+        StatusCode::UNPROCESSABLE_ENTITY, &[("account.base_url", "invalid_format")]).await;
+    let ok = app.put(uri, &site_chat("chatwoot", json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://APP.chatwoot.com/"}))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(
+        ok.json()["settings"]["account"]["base_url"],
+        "https://app.chatwoot.com",
+        "normalized"
+    );
 }
 
 #[tokio::test]
 async fn bad_sites_and_duplicates() {
     let app = TestApp::with_crisp_site().await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "Bad id", "name": "x", "domains": []}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("id", "invalid_format")]).await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "a\"b", "name": "x", "domains": []}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("id", "invalid_format")]).await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "ok", "name": "x", "domains": ["https://x.example.com/"]}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("domains[0]", "invalid_format")]).await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "ok", "name": "x", "domains": ["a.example.com", "A.example.com"]}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("domains[1]", "duplicate")]).await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "shop", "name": "x", "domains": []}),
-        StatusCode::CONFLICT, &[("id", "already_taken")]).await;
-    refused(&app, Method::POST, "/api/v1/sites", &json!({"id": "other", "name": "x", "domains": ["shop.example.com"]}),
-        StatusCode::CONFLICT, &[("domains[0]", "already_taken")]).await;
-    refused(&app, Method::PUT, "/api/v1/sites/shop", &json!({"id": "renamed", "name": "x", "domains": []}),
-        StatusCode::UNPROCESSABLE_ENTITY, &[("id", "immutable")]).await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "Bad id", "name": "x", "domains": []}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("id", "invalid_format")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "a\"b", "name": "x", "domains": []}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("id", "invalid_format")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "ok", "name": "x", "domains": ["https://x.example.com/"]}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("domains[0]", "invalid_format")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "ok", "name": "x", "domains": ["a.example.com", "A.example.com"]}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("domains[1]", "duplicate")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "shop", "name": "x", "domains": []}),
+        StatusCode::CONFLICT,
+        &[("id", "already_taken")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::POST,
+        "/api/v1/sites",
+        &json!({"id": "other", "name": "x", "domains": ["shop.example.com"]}),
+        StatusCode::CONFLICT,
+        &[("domains[0]", "already_taken")],
+    )
+    .await;
+    refused(
+        &app,
+        Method::PUT,
+        "/api/v1/sites/shop",
+        &json!({"id": "renamed", "name": "x", "domains": []}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[("id", "immutable")],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -26,12 +26,19 @@ fn flags_override_defaults() {
     ])
     .expect("flags parse");
     assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
-    assert_eq!(config.data_dir, std::path::PathBuf::from("/var/lib/switchboard"));
-    assert_eq!(config.assets_dir, std::path::PathBuf::from("/opt/switchboard/dist"));
+    assert_eq!(
+        config.data_dir,
+        std::path::PathBuf::from("/var/lib/switchboard")
+    );
+    assert_eq!(
+        config.assets_dir,
+        std::path::PathBuf::from("/opt/switchboard/dist")
+    );
 }
 
 #[test]
 fn a_bad_listen_address_is_refused_with_a_message() {
-    let error = Config::try_parse_from(["switchboard-server", "--listen", "localhost"]).expect_err("must fail");
+    let error = Config::try_parse_from(["switchboard-server", "--listen", "localhost"])
+        .expect_err("must fail");
     assert!(error.to_string().contains("--listen"), "{error}");
 }

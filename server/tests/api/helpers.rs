@@ -11,7 +11,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{json, Value};
 use switchboard_server::api::AppState;
 use switchboard_server::auth::{api_keys, Auth, AuthConfig};
 use switchboard_server::routes::assets::AssetsDir;
@@ -48,7 +48,8 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     /// `(field, code)` of every field error in an error body.
@@ -58,14 +59,22 @@ impl TestResponse {
             .map(|fields| {
                 fields
                     .iter()
-                    .map(|f| (f["field"].as_str().unwrap_or("").to_string(), f["code"].as_str().unwrap_or("").to_string()))
+                    .map(|f| {
+                        (
+                            f["field"].as_str().unwrap_or("").to_string(),
+                            f["code"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
     }
 
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -78,7 +87,11 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let assets_dir = tempfile::tempdir().expect("temp dir");
         write_assets(assets_dir.path());
-        let store = Arc::new(Store::open(JsonFile::open(data_dir.path()).expect("lock data dir")).await.expect("open store"));
+        let store = Arc::new(
+            Store::open(JsonFile::open(data_dir.path()).expect("lock data dir"))
+                .await
+                .expect("open store"),
+        );
         let planted = api_keys::generate();
         store
             .update(|document| {
@@ -97,15 +110,32 @@ impl TestApp {
             })
             .await
             .expect("plant key");
-        let state = AppState { store: Arc::clone(&store), auth: Arc::new(Auth::new(config)) };
-        let router = startup::router(&AssetsDir::new(assets_dir.path()), state).layer(MockConnectInfo(SocketAddr::from((CLIENT, 40000))));
-        Self { router, data_dir, assets_dir, key: planted.key }
+        let state = AppState {
+            store: Arc::clone(&store),
+            auth: Arc::new(Auth::new(config)),
+        };
+        let router = startup::router(&AssetsDir::new(assets_dir.path()), state)
+            .layer(MockConnectInfo(SocketAddr::from((CLIENT, 40000))));
+        Self {
+            router,
+            data_dir,
+            assets_dir,
+            key: planted.key,
+        }
     }
 
     /// A request with the planted API key unless `headers` bring credentials.
-    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> TestResponse {
         let bearer = format!("Bearer {}", self.key);
-        let has_credentials = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie"));
+        let has_credentials = headers.iter().any(|(name, _)| {
+            name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie")
+        });
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         if !has_credentials {
             all.push(("authorization", &bearer));
@@ -114,27 +144,73 @@ impl TestApp {
     }
 
     /// A request with exactly the given headers.
-    pub async fn anonymous(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> TestResponse {
-        let mut request = Request::builder().method(method).uri(uri).header("host", "admin.test");
+    pub async fn anonymous(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> TestResponse {
+        self.anonymous_with_host(method, uri, "localhost:8080", headers, body)
+            .await
+    }
+
+    /// The same, addressed to another `Host`.
+    pub async fn anonymous_with_host(
+        &self,
+        method: Method,
+        uri: &str,
+        host: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", host);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let request = request
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-        TestResponse { status, headers, body }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.request(Method::GET, uri, &[], None).await
     }
 
-    pub async fn send_json(&self, method: Method, uri: &str, body: &Value, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn send_json(
+        &self,
+        method: Method,
+        uri: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
-        self.request(method, uri, &all, Some(body.to_string().into_bytes())).await
+        self.request(method, uri, &all, Some(body.to_string().into_bytes()))
+            .await
     }
 
     pub async fn post(&self, uri: &str, body: &Value) -> TestResponse {
@@ -164,12 +240,22 @@ impl TestApp {
         app.create_site("shop", &["shop.example.com"]).await;
         let mut instance = crisp_settings(true);
         instance["site_settings_strategy"] = serde_json::json!("inherit_or_override");
-        assert_eq!(app.put("/api/v1/instance/click-to-chat", &instance).await.status, StatusCode::OK);
+        assert_eq!(
+            app.put("/api/v1/instance/click-to-chat", &instance)
+                .await
+                .status,
+            StatusCode::OK
+        );
         app
     }
 
     pub async fn create_site(&self, id: &str, domains: &[&str]) -> TestResponse {
-        let response = self.post("/api/v1/sites", &serde_json::json!({"id": id, "name": format!("Site {id}"), "domains": domains})).await;
+        let response = self
+            .post(
+                "/api/v1/sites",
+                &serde_json::json!({"id": id, "name": format!("Site {id}"), "domains": domains}),
+            )
+            .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         response
     }
@@ -184,7 +270,10 @@ fn write_assets(root: &Path) {
         ("widget/widget.js", "(function(){})();"),
         ("widget/widget-89efab.wasm", "\0asm"),
         ("public/demo.html", "<!doctype html><title>demo</title>"),
-        ("public/favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+        (
+            "public/favicon.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        ),
     ] {
         let path = root.join(relative);
         fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
@@ -199,4 +288,108 @@ pub fn crisp_settings(enabled: bool) -> Value {
         "enabled": enabled, "provider": "crisp", "guest_users_allowed": true,
         "account": {"website_id": CRISP_ID}
     })
+}
+
+// Signing in as the admin app does.
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const ORIGIN: &str = "http://localhost:8080";
+
+/// A signed-in browser: its cookie and CSRF token.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub fn session_cookie(response: &TestResponse) -> String {
+    let set_cookie = response
+        .header("set-cookie")
+        .unwrap_or_else(|| panic!("no Set-Cookie: {}", response.text()));
+    set_cookie
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_string()
+}
+
+pub async fn setup(app: &TestApp) -> Browser {
+    let response = app
+        .anonymous(
+            Method::POST,
+            "/api/v1/setup",
+            &[("content-type", "application/json"), ("origin", ORIGIN)],
+            Some(
+                json!({"username": "admin", "password": PASSWORD})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    Browser {
+        cookie: session_cookie(&response),
+        csrf: response.json()["csrf_token"]
+            .as_str()
+            .expect("token")
+            .to_string(),
+    }
+}
+
+pub async fn login(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> TestResponse {
+    let mut headers = vec![("content-type", "application/json"), ("origin", ORIGIN)];
+    headers.extend_from_slice(extra);
+    app.anonymous(
+        Method::POST,
+        "/api/v1/session",
+        &headers,
+        Some(
+            json!({"username": username, "password": password})
+                .to_string()
+                .into_bytes(),
+        ),
+    )
+    .await
+}
+
+pub async fn signed_in(app: &TestApp) -> Browser {
+    let response = login(app, "admin", PASSWORD, &[]).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    Browser {
+        cookie: session_cookie(&response),
+        csrf: response.json()["csrf_token"]
+            .as_str()
+            .expect("token")
+            .to_string(),
+    }
+}
+
+/// What the admin app sends: cookie, CSRF token, same origin.
+pub async fn as_app(
+    app: &TestApp,
+    browser: &Browser,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+) -> TestResponse {
+    let mut headers = vec![
+        ("cookie", browser.cookie.as_str()),
+        ("x-csrf-token", browser.csrf.as_str()),
+        ("origin", ORIGIN),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    app.anonymous(
+        method,
+        uri,
+        &headers,
+        body.map(|b| b.to_string().into_bytes()),
+    )
+    .await
 }

@@ -35,20 +35,40 @@ async fn saved_settings_are_returned_and_stored_on_disk() {
 
     let stored = app.stored();
     assert_eq!(stored["schema_version"], 1);
-    assert_eq!(stored["instance_click_to_chat"]["value"]["provider"], "crisp");
-    assert_eq!(stored["instance_click_to_chat"]["value"]["site_settings_strategy"], "always_inherit");
+    assert_eq!(
+        stored["instance_click_to_chat"]["value"]["provider"],
+        "crisp"
+    );
+    assert_eq!(
+        stored["instance_click_to_chat"]["value"]["site_settings_strategy"],
+        "always_inherit"
+    );
 }
 
 #[tokio::test]
 async fn a_stale_if_match_is_refused_and_nothing_is_stored() {
     let app = TestApp::new().await;
     let uri = "/api/v1/instance/click-to-chat";
-    let first = app.send_json(Method::PUT, uri, &with_strategy(crisp_settings(true), "always_inherit"), &[("if-match", "\"0\"")]).await;
+    let first = app
+        .send_json(
+            Method::PUT,
+            uri,
+            &with_strategy(crisp_settings(true), "always_inherit"),
+            &[("if-match", "\"0\"")],
+        )
+        .await;
     assert_eq!(first.status, StatusCode::OK);
     let before = app.stored();
 
     // A second admin still holding revision 0 tries to save.
-    let second = app.send_json(Method::PUT, uri, &with_strategy(crisp_settings(false), "always_override"), &[("if-match", "\"0\"")]).await;
+    let second = app
+        .send_json(
+            Method::PUT,
+            uri,
+            &with_strategy(crisp_settings(false), "always_override"),
+            &[("if-match", "\"0\"")],
+        )
+        .await;
     assert_eq!(second.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(second.error_code(), "precondition_failed");
     assert_eq!(app.stored(), before);
@@ -56,9 +76,23 @@ async fn a_stale_if_match_is_refused_and_nothing_is_stored() {
 
     // With the current revision (or `*`) the write goes through.
     let current = first.header("etag").expect("etag").to_string();
-    let third = app.send_json(Method::PUT, uri, &with_strategy(crisp_settings(false), "always_override"), &[("if-match", &current)]).await;
+    let third = app
+        .send_json(
+            Method::PUT,
+            uri,
+            &with_strategy(crisp_settings(false), "always_override"),
+            &[("if-match", &current)],
+        )
+        .await;
     assert_eq!(third.status, StatusCode::OK);
-    let fourth = app.send_json(Method::PUT, uri, &with_strategy(crisp_settings(true), "always_override"), &[("if-match", "*")]).await;
+    let fourth = app
+        .send_json(
+            Method::PUT,
+            uri,
+            &with_strategy(crisp_settings(true), "always_override"),
+            &[("if-match", "*")],
+        )
+        .await;
     assert_eq!(fourth.status, StatusCode::OK);
 }
 
@@ -71,5 +105,8 @@ async fn unusual_but_safe_values_are_saved_with_a_warning() {
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     assert_eq!(response.json()["warnings"][0]["field"], "account.widget_id");
     assert_eq!(response.json()["warnings"][0]["code"], "unusual_format");
-    assert_eq!(app.get("/api/v1/instance/click-to-chat").await.json()["warnings"][0]["field"], "account.widget_id");
+    assert_eq!(
+        app.get("/api/v1/instance/click-to-chat").await.json()["warnings"][0]["field"],
+        "account.widget_id"
+    );
 }

@@ -72,7 +72,9 @@ impl Server {
             .post(&self.url("/api/v1/session"))
             .header("content-type", "application/json")
             .header("origin", &origin)
-            .send(format!(r#"{{"username":"admin","password":"{ADMIN_PASSWORD}"}}"#))
+            .send(format!(
+                r#"{{"username":"admin","password":"{ADMIN_PASSWORD}"}}"#
+            ))
             .expect("login");
         assert_eq!(response.status().as_u16(), 200, "login failed");
         let cookie = response
@@ -82,8 +84,14 @@ impl Server {
             .and_then(|v| v.split(';').next())
             .expect("session cookie")
             .to_string();
-        let body: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string().expect("body")).expect("JSON");
-        Login { cookie, csrf: body["csrf_token"].as_str().expect("csrf token").to_string(), origin }
+        let body: serde_json::Value =
+            serde_json::from_str(&response.body_mut().read_to_string().expect("body"))
+                .expect("JSON");
+        Login {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf token").to_string(),
+            origin,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -96,7 +104,10 @@ impl Server {
             if let Some(exit) = self.child.try_wait().expect("wait") {
                 return exit;
             }
-            assert!(Instant::now() < deadline, "server did not exit within {within:?}");
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit within {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -127,7 +138,12 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn post_json(agent: &ureq::Agent, url: &str, login: &Login, body: &str) -> Result<u16, ureq::Error> {
+fn post_json(
+    agent: &ureq::Agent,
+    url: &str,
+    login: &Login,
+    body: &str,
+) -> Result<u16, ureq::Error> {
     let response = agent
         .post(url)
         .header("content-type", "application/json")
@@ -153,11 +169,17 @@ fn get_json(agent: &ureq::Agent, url: &str, login: Option<&Login>) -> serde_json
 fn sigterm_stops_the_server_gracefully() {
     let data = tempfile::tempdir().expect("temp dir");
     let mut server = Server::start(&data.path().join("nested/data"));
-    assert!(data.path().join("nested/data").is_dir(), "data directory was not created");
+    assert!(
+        data.path().join("nested/data").is_dir(),
+        "data directory was not created"
+    );
     let health = get_json(&agent(), &server.url("/healthz"), None);
     assert_eq!(health["status"], "ok");
 
-    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let exit = server.wait_exit(Duration::from_secs(10));
     assert!(exit.success(), "server exited with {exit}");
@@ -185,7 +207,9 @@ fn every_acknowledged_write_survives_a_kill() {
                         break;
                     }
                     let id = format!("w{writer}-{n}");
-                    let body = format!(r#"{{"id":"{id}","name":"Site {id}","domains":["{id}.example.com"]}}"#);
+                    let body = format!(
+                        r#"{{"id":"{id}","name":"Site {id}","domains":["{id}.example.com"]}}"#
+                    );
                     match post_json(&agent, &url, &login, &body) {
                         Ok(201) => acknowledged.lock().expect("lock").push(id),
                         Ok(status) => panic!("unexpected status {status} for {id}"),
@@ -212,20 +236,43 @@ fn every_acknowledged_write_survives_a_kill() {
     drop(server);
 
     let acknowledged = acknowledged.lock().expect("lock").clone();
-    assert!(acknowledged.len() >= 150, "only {} writes were acknowledged before the kill", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 150,
+        "only {} writes were acknowledged before the kill",
+        acknowledged.len()
+    );
 
     let mut file = String::new();
-    std::fs::File::open(data.path().join("switchboard.json")).expect("store file").read_to_string(&mut file).expect("read");
-    let stored: serde_json::Value = serde_json::from_str(&file).expect("the store file parses after a kill");
+    std::fs::File::open(data.path().join("switchboard.json"))
+        .expect("store file")
+        .read_to_string(&mut file)
+        .expect("read");
+    let stored: serde_json::Value =
+        serde_json::from_str(&file).expect("the store file parses after a kill");
     for id in &acknowledged {
-        assert!(stored["sites"].get(id).is_some(), "acknowledged site {id} is missing from the file");
+        assert!(
+            stored["sites"].get(id).is_some(),
+            "acknowledged site {id} is missing from the file"
+        );
     }
 
     let restarted = Server::start(data.path());
-    let sites = get_json(&agent(), &restarted.url("/api/v1/sites"), Some(&restarted.login()));
-    let listed: Vec<&str> = sites["sites"].as_array().expect("sites").iter().filter_map(|s| s["id"].as_str()).collect();
+    let sites = get_json(
+        &agent(),
+        &restarted.url("/api/v1/sites"),
+        Some(&restarted.login()),
+    );
+    let listed: Vec<&str> = sites["sites"]
+        .as_array()
+        .expect("sites")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
     for id in &acknowledged {
-        assert!(listed.contains(&id.as_str()), "acknowledged site {id} is missing after restart");
+        assert!(
+            listed.contains(&id.as_str()),
+            "acknowledged site {id} is missing after restart"
+        );
     }
 }
 
@@ -236,9 +283,17 @@ fn a_corrupt_store_stops_start_up_and_is_left_untouched() {
     let corrupt = b"{\"schema_version\": 1, \"sites\": {\"shop\": ";
     std::fs::write(&path, corrupt).expect("write");
     let output = run_once(data.path());
-    assert!(!output.status.success(), "the server must not start on a corrupt store");
+    assert!(
+        !output.status.success(),
+        "the server must not start on a corrupt store"
+    );
     let log = String::from_utf8_lossy(&output.stderr);
-    assert!(log.contains("switchboard.json") && log.contains("not valid") && log.contains("left untouched"), "{log}");
+    assert!(
+        log.contains("switchboard.json")
+            && log.contains("not valid")
+            && log.contains("left untouched"),
+        "{log}"
+    );
     assert_eq!(std::fs::read(&path).expect("still there"), corrupt);
 }
 
@@ -248,7 +303,8 @@ fn a_second_server_on_the_same_data_directory_is_refused() {
     let _first = Server::start(data.path());
     let output = run_once(data.path());
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("another Switchboard server is using the data directory"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("another Switchboard server is using the data directory"));
 }
 
 /// Everything the server logs at the most verbose level while an admin signs
@@ -276,18 +332,38 @@ fn secrets_never_reach_the_logs() {
         .send(r#"{"name":"robot"}"#)
         .expect("create key");
     assert_eq!(created.status().as_u16(), 201);
-    let body: serde_json::Value = serde_json::from_str(&created.body_mut().read_to_string().expect("body")).expect("JSON");
+    let body: serde_json::Value =
+        serde_json::from_str(&created.body_mut().read_to_string().expect("body")).expect("JSON");
     let key = body["key"].as_str().expect("key").to_string();
-    let used = agent.get(&server.url("/api/v1/sites")).header("authorization", &format!("Bearer {key}")).call().expect("use key");
+    let used = agent
+        .get(&server.url("/api/v1/sites"))
+        .header("authorization", &format!("Bearer {key}"))
+        .call()
+        .expect("use key");
     assert_eq!(used.status().as_u16(), 200);
 
-    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
     server.wait_exit(Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(100));
     let text = String::from_utf8_lossy(&log.lock().expect("log")).into_owned();
-    assert!(text.contains("/api/v1/api-keys") && text.contains("/api/v1/session"), "requests were logged:\n{text}");
-    let session_id = login.cookie.split_once('=').map(|(_, v)| v).expect("cookie value");
-    for (what, secret) in [("admin password", ADMIN_PASSWORD), ("wrong password", wrong), ("API key", key.as_str()), ("CSRF token", &login.csrf), ("session id", session_id)] {
+    assert!(
+        text.contains("/api/v1/api-keys") && text.contains("/api/v1/session"),
+        "requests were logged:\n{text}"
+    );
+    let session_id = login
+        .cookie
+        .split_once('=')
+        .map(|(_, v)| v)
+        .expect("cookie value");
+    for (what, secret) in [
+        ("admin password", ADMIN_PASSWORD),
+        ("wrong password", wrong),
+        ("API key", key.as_str()),
+        ("CSRF token", &login.csrf),
+        ("session id", session_id),
+    ] {
         assert!(!text.contains(secret), "the {what} appears in the log");
     }
 }
@@ -328,7 +404,10 @@ fn a_weak_environment_password_stops_start_up_without_echoing_it() {
         .expect("run");
     assert!(!output.status.success());
     let log = String::from_utf8_lossy(&output.stderr);
-    assert!(log.contains("SWITCHBOARD_ADMIN_PASSWORD") && log.contains("at least 10 characters"), "{log}");
+    assert!(
+        log.contains("SWITCHBOARD_ADMIN_PASSWORD") && log.contains("at least 10 characters"),
+        "{log}"
+    );
     assert!(!log.contains("short7"), "{log}");
 }
 
@@ -341,10 +420,18 @@ fn page_views_are_not_logged_at_info_but_admin_requests_are() {
     for path in ["/api/v1/widget/config?site=shop", "/widget.js", "/healthz"] {
         agent.get(&server.url(path)).call().expect("request");
     }
-    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
     server.wait_exit(Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(100));
     let text = String::from_utf8_lossy(&log.lock().expect("log")).into_owned();
-    assert!(text.contains("path=/healthz") && text.contains("status=200"), "{text}");
-    assert!(!text.contains("widget/config") && !text.contains("widget.js"), "{text}");
+    assert!(
+        text.contains("path=/healthz") && text.contains("status=200"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("widget/config") && !text.contains("widget.js"),
+        "{text}"
+    );
 }

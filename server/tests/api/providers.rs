@@ -9,10 +9,25 @@ async fn the_catalog_lists_the_eleven_providers_with_typed_localized_fields() {
     assert_eq!(response.status, StatusCode::OK);
     let body = response.json();
     let providers = body["providers"].as_array().expect("array");
-    let ids: Vec<&str> = providers.iter().map(|p| p["id"].as_str().unwrap_or("")).collect();
+    let ids: Vec<&str> = providers
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         ids,
-        ["chatwoot", "crisp", "hubspot", "intercom", "jivochat", "livechat", "liveperson", "smartsupp", "tawkto", "tidio", "zendesk"]
+        [
+            "chatwoot",
+            "crisp",
+            "hubspot",
+            "intercom",
+            "jivochat",
+            "livechat",
+            "liveperson",
+            "smartsupp",
+            "tawkto",
+            "tidio",
+            "zendesk"
+        ]
     );
     for provider in providers {
         assert!(provider["name"].is_string());
@@ -30,5 +45,8 @@ async fn the_catalog_lists_the_eleven_providers_with_typed_localized_fields() {
     let crisp = &providers[1];
     assert_eq!(crisp["fields"][0]["format"]["kind"], "uuid");
     let smartsupp = &providers[7];
-    assert_eq!(smartsupp["fields"][0]["format"], serde_json::json!({"kind": "hex", "length": 40}));
+    assert_eq!(
+        smartsupp["fields"][0]["format"],
+        serde_json::json!({"kind": "hex", "length": 40})
+    );
 }

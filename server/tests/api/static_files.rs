@@ -7,7 +7,11 @@ async fn root_and_bare_admin_redirect_to_the_admin_app() {
     let app = TestApp::new().await;
     for uri in ["/", "/admin"] {
         let response = app.get(uri).await;
-        assert!(response.status.is_redirection(), "{uri}: {}", response.status);
+        assert!(
+            response.status.is_redirection(),
+            "{uri}: {}",
+            response.status
+        );
         assert_eq!(response.header("location"), Some("/admin/"), "{uri}");
     }
 }
@@ -15,14 +19,23 @@ async fn root_and_bare_admin_redirect_to_the_admin_app() {
 #[tokio::test]
 async fn client_routes_get_the_spa_shell_revalidated_and_unframeable() {
     let app = TestApp::new().await;
-    for uri in ["/admin/", "/admin/sites", "/admin/sites/marketing/click-to-chat"] {
+    for uri in [
+        "/admin/",
+        "/admin/sites",
+        "/admin/sites/marketing/click-to-chat",
+    ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::OK, "{uri}");
         assert_eq!(response.header("content-type"), Some("text/html"), "{uri}");
         assert_eq!(response.header("cache-control"), Some("no-cache"), "{uri}");
         assert_eq!(response.header("x-frame-options"), Some("DENY"), "{uri}");
-        let csp = response.header("content-security-policy").unwrap_or_default();
-        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        let csp = response
+            .header("content-security-policy")
+            .unwrap_or_default();
+        assert!(
+            csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+            "{uri}: {csp}"
+        );
         assert!(response.text().contains("<title>shell</title>"), "{uri}");
     }
 }
@@ -33,7 +46,10 @@ async fn hashed_admin_assets_are_immutable_and_missing_ones_are_404_uncached() {
     let wasm = app.get("/admin/assets/app-0123abcd.wasm").await;
     assert_eq!(wasm.status, StatusCode::OK);
     assert_eq!(wasm.header("content-type"), Some("application/wasm"));
-    assert_eq!(wasm.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        wasm.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
 
     let js = app.get("/admin/assets/app-0123abcd.js").await;
     assert_eq!(js.header("content-type"), Some("text/javascript"));
@@ -51,7 +67,10 @@ async fn widget_loader_is_cross_origin_and_short_lived() {
     assert_eq!(loader.status, StatusCode::OK);
     assert_eq!(loader.header("content-type"), Some("text/javascript"));
     assert_eq!(loader.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(loader.header("cross-origin-resource-policy"), Some("cross-origin"));
+    assert_eq!(
+        loader.header("cross-origin-resource-policy"),
+        Some("cross-origin")
+    );
     assert_eq!(loader.header("cache-control"), Some("public, max-age=300"));
     assert_eq!(loader.text(), "(function(){})();");
 }
@@ -63,14 +82,28 @@ async fn widget_wasm_is_cross_origin_immutable_wasm() {
     assert_eq!(wasm.status, StatusCode::OK);
     assert_eq!(wasm.header("content-type"), Some("application/wasm"));
     assert_eq!(wasm.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(wasm.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        wasm.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
 }
 
 #[tokio::test]
 async fn gzip_siblings_are_served_to_clients_that_accept_them() {
     let app = TestApp::new().await;
-    std::fs::write(app.assets_dir.path().join("widget/widget.js.gz"), b"pretend-gzip").expect("write .gz");
-    let response = app.request(Method::GET, "/widget.js", &[("accept-encoding", "gzip")], None).await;
+    std::fs::write(
+        app.assets_dir.path().join("widget/widget.js.gz"),
+        b"pretend-gzip",
+    )
+    .expect("write .gz");
+    let response = app
+        .request(
+            Method::GET,
+            "/widget.js",
+            &[("accept-encoding", "gzip")],
+            None,
+        )
+        .await;
     assert_eq!(response.header("content-encoding"), Some("gzip"));
     assert_eq!(response.header("vary"), Some("accept-encoding"));
     assert_eq!(response.text(), "pretend-gzip");
@@ -96,5 +129,8 @@ async fn healthz_reports_ok_and_version() {
     let response = app.get("/healthz").await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()["status"], "ok");
-    assert_eq!(response.json()["version"], switchboard_core::version::VERSION);
+    assert_eq!(
+        response.json()["version"],
+        switchboard_core::version::VERSION
+    );
 }

@@ -17,7 +17,11 @@ async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result<()>
         "var h = document.querySelector('main h1.page-title'); return h && h.textContent === {};",
         serde_json::to_string(expected)?
     );
-    browser.wait_for(&script).await.map(drop).map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
+    browser
+        .wait_for(&script)
+        .await
+        .map(drop)
+        .map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
 }
 
 #[tokio::test]
@@ -32,9 +36,16 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.fill("#username", "admin").await?;
     browser.fill("#password", "short").await?;
     browser.click("button[type=submit]").await?;
-    let error = browser.wait_for(r#"return document.getElementById("password-error").textContent;"#).await?;
+    let error = browser
+        .wait_for(r#"return document.getElementById("password-error").textContent;"#)
+        .await?;
     assert_eq!(error, json!("Too short."));
-    assert_eq!(browser.eval(r#"return document.getElementById("password").getAttribute("aria-invalid");"#).await?, json!("true"));
+    assert_eq!(
+        browser
+            .eval(r#"return document.getElementById("password").getAttribute("aria-invalid");"#)
+            .await?,
+        json!("true")
+    );
 
     browser.fill("#password", ADMIN_PASSWORD).await?;
     browser.click("button[type=submit]").await?;
@@ -47,11 +58,15 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.fill("#username", "admin").await?;
     browser.fill("#password", "not the password").await?;
     browser.click("button[type=submit]").await?;
-    let error = browser.wait_for(r#"return document.querySelector(".form-error").textContent;"#).await?;
+    let error = browser
+        .wait_for(r#"return document.querySelector(".form-error").textContent;"#)
+        .await?;
     assert_eq!(error, json!("Wrong user name or password."));
     browser.fill("#password", ADMIN_PASSWORD).await?;
     browser.click("button[type=submit]").await?;
-    browser.wait_for(r#"return document.querySelector(".username") !== null;"#).await?;
+    browser
+        .wait_for(r#"return document.querySelector(".username") !== null;"#)
+        .await?;
     expect_heading(&browser, "Click to Chat").await?;
     browser.close().await
 }
@@ -60,15 +75,32 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
 async fn enable_click_to_chat_save_and_see_it_kept_after_reload() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
     sign_in(&browser).await?;
 
     browser.click("#enabled").await?;
-    browser.click(r#"input[name=strategy][value=always_inherit]"#).await?;
-    browser.click(r#"label.provider-option:has(input[value=crisp])"#).await?;
-    browser.fill("#account-website_id", "1C6E2B5A-3F4D-4E8A-9B7C-2D1E0F9A8B7C").await?;
+    browser
+        .click(r#"input[name=strategy][value=always_inherit]"#)
+        .await?;
+    browser
+        .click(r#"label.provider-option:has(input[value=crisp])"#)
+        .await?;
+    browser
+        .fill(
+            "#account-website_id",
+            "1C6E2B5A-3F4D-4E8A-9B7C-2D1E0F9A8B7C",
+        )
+        .await?;
     browser.click("#guests").await?;
-    assert_eq!(browser.eval(r#"return document.querySelector(".unsaved").hidden;"#).await?, json!(false));
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector(".unsaved").hidden;"#)
+            .await?,
+        json!(false)
+    );
     browser.screenshot("03-click-to-chat").await?;
 
     // Leaving through the app's navigation with unsaved changes asks first;
@@ -77,11 +109,24 @@ async fn enable_click_to_chat_save_and_see_it_kept_after_reload() -> anyhow::Res
     let question = browser.client.get_alert_text().await?;
     assert!(question.contains("unsaved changes"), "{question}");
     browser.client.dismiss_alert().await?;
-    assert_eq!(browser.eval("return location.pathname;").await?, json!("/admin/click-to-chat"));
-    assert_eq!(browser.eval(r#"return document.getElementById("account-website_id").value;"#).await?, json!("1C6E2B5A-3F4D-4E8A-9B7C-2D1E0F9A8B7C"));
+    assert_eq!(
+        browser.eval("return location.pathname;").await?,
+        json!("/admin/click-to-chat")
+    );
+    assert_eq!(
+        browser
+            .eval(r#"return document.getElementById("account-website_id").value;"#)
+            .await?,
+        json!("1C6E2B5A-3F4D-4E8A-9B7C-2D1E0F9A8B7C")
+    );
     browser.click("button.primary").await?;
     browser.wait_for(r#"var n = document.querySelector(".notice.ok"); return n && n.textContent === "Saved.";"#).await?;
-    assert_eq!(browser.eval(r#"return document.querySelector(".unsaved").hidden;"#).await?, json!(true));
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector(".unsaved").hidden;"#)
+            .await?,
+        json!(true)
+    );
 
     browser.client.refresh().await?;
     browser.wait_for(r#"var i = document.getElementById("account-website_id"); return i && i.value === "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";"#).await?;
@@ -95,7 +140,10 @@ async fn enable_click_to_chat_save_and_see_it_kept_after_reload() -> anyhow::Res
 
     let api = AdminApi::new(&app).await?;
     let stored = api.get("/instance/click-to-chat").await?;
-    assert_eq!(stored["settings"]["account"]["website_id"], "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c");
+    assert_eq!(
+        stored["settings"]["account"]["website_id"],
+        "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"
+    );
     browser.close().await
 }
 
@@ -103,16 +151,31 @@ async fn enable_click_to_chat_save_and_see_it_kept_after_reload() -> anyhow::Res
 async fn a_bad_account_value_shows_its_field_error_and_nothing_is_saved() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
     sign_in(&browser).await?;
     browser.click("#enabled").await?;
-    browser.click(r#"label.provider-option:has(input[value=crisp])"#).await?;
-    browser.fill("#account-website_id", r#"abc"><script>"#).await?;
+    browser
+        .click(r#"label.provider-option:has(input[value=crisp])"#)
+        .await?;
+    browser
+        .fill("#account-website_id", r#"abc"><script>"#)
+        .await?;
     browser.click("button.primary").await?;
-    let error = browser.wait_for(r#"return document.getElementById("account-website_id-error").textContent;"#).await?;
-    assert_eq!(error, json!("Only letters, digits, '_' and '-' are allowed here."));
+    let error = browser
+        .wait_for(r#"return document.getElementById("account-website_id-error").textContent;"#)
+        .await?;
+    assert_eq!(
+        error,
+        json!("Only letters, digits, '_' and '-' are allowed here.")
+    );
     assert_eq!(browser.eval(r#"return document.getElementById("account-website_id").getAttribute("aria-invalid");"#).await?, json!("true"));
-    assert_eq!(browser.text_of(".notice.error").await?, "Some fields need attention; nothing was saved.");
+    assert_eq!(
+        browser.text_of(".notice.error").await?,
+        "Some fields need attention; nothing was saved."
+    );
     browser.screenshot("04-click-to-chat-field-error").await?;
 
     let api = AdminApi::new(&app).await?;
@@ -128,11 +191,21 @@ async fn switching_to_japanese_translates_the_app_and_is_remembered() -> anyhow:
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/")).await?;
     expect_heading(&browser, "Sign in to Switchboard").await?;
-    browser.client.find(fantoccini::Locator::Css(".language select")).await?.select_by_value("ja").await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(".language select"))
+        .await?
+        .select_by_value("ja")
+        .await?;
     expect_heading(&browser, "Switchboard にログイン").await?;
     sign_in(&browser).await?;
     browser.wait_for(r#"return document.querySelector(".switch-label").textContent === "Click to Chat を有効にする";"#).await?;
-    assert_eq!(browser.eval("return document.documentElement.lang;").await?, json!("ja"));
+    assert_eq!(
+        browser
+            .eval("return document.documentElement.lang;")
+            .await?,
+        json!("ja")
+    );
     let strategy = browser.eval(r#"return document.querySelector("input[value=always_inherit] + .choice-title").textContent;"#).await?;
     assert_eq!(strategy, json!("常に継承"));
     browser.screenshot("05-click-to-chat-japanese").await?;
@@ -148,7 +221,10 @@ async fn unknown_admin_route_is_handled_by_the_client_router() -> anyhow::Result
     let browser = Browser::start().await?;
     // A deep link the server does not know gets the shell, and the SPA's own
     // router answers with its not-found screen.
-    browser.client.goto(&app.url("/admin/no/such/screen")).await?;
+    browser
+        .client
+        .goto(&app.url("/admin/no/such/screen"))
+        .await?;
     expect_heading(&browser, "Page not found").await?;
     browser.close().await
 }
@@ -171,20 +247,44 @@ async fn sites_override_inheritance_read_only_and_delete() -> anyhow::Result<()>
     // Add a site.
     browser.fill("#new-site-name", "Shop").await?;
     browser.fill("#new-site-id", "shop").await?;
-    browser.fill("#new-site-domains", "shop.example.com\nwww.shop.example.com").await?;
+    browser
+        .fill(
+            "#new-site-domains",
+            "shop.example.com\nwww.shop.example.com",
+        )
+        .await?;
     browser.click("form.add-site button.primary").await?;
-    browser.wait_for(r#"return document.querySelector('tr[data-site="shop"]') !== null;"#).await?;
+    browser
+        .wait_for(r#"return document.querySelector('tr[data-site="shop"]') !== null;"#)
+        .await?;
     browser.screenshot("06-sites").await?;
 
     // Its page: inherits Crisp; give it Tawk.to of its own.
     browser.click(r#"tr[data-site="shop"] a"#).await?;
-    let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent;"#).await?;
-    assert_eq!(summary, json!("Crisp, inherited from the instance settings"));
-    assert!(browser.text_of("#embed-code").await?.ends_with(r#"/widget.js" data-site="shop"></script>"#));
-    assert!(browser.text_of("#csp-policy").await?.contains("'wasm-unsafe-eval' https://client.crisp.chat"));
+    let summary = browser
+        .wait_for(
+            r#"var s = document.querySelector(".effective-summary"); return s && s.textContent;"#,
+        )
+        .await?;
+    assert_eq!(
+        summary,
+        json!("Crisp, inherited from the instance settings")
+    );
+    assert!(browser
+        .text_of("#embed-code")
+        .await?
+        .ends_with(r#"/widget.js" data-site="shop"></script>"#));
+    assert!(browser
+        .text_of("#csp-policy")
+        .await?
+        .contains("'wasm-unsafe-eval' https://client.crisp.chat"));
     browser.click("#site-settings #enabled").await?;
-    browser.click(r#"#site-settings label.provider-option:has(input[value=tawkto])"#).await?;
-    browser.fill("#account-property_id", "5f8e1a2b3c4d5e6f7a8b9c0d").await?;
+    browser
+        .click(r#"#site-settings label.provider-option:has(input[value=tawkto])"#)
+        .await?;
+    browser
+        .fill("#account-property_id", "5f8e1a2b3c4d5e6f7a8b9c0d")
+        .await?;
     browser.click("#site-settings button.primary").await?;
     let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent.indexOf("Tawk.to") === 0 ? s.textContent : null;"#).await?;
     assert_eq!(summary, json!("Tawk.to, from this site's own settings"));
@@ -195,21 +295,52 @@ async fn sites_override_inheritance_read_only_and_delete() -> anyhow::Result<()>
     instance["site_settings_strategy"] = json!("always_inherit");
     api.put("/instance/click-to-chat", instance).await?;
     browser.client.refresh().await?;
-    browser.wait_for(r#"var n = document.querySelector(".notice.readonly"); return n && !n.hidden;"#).await?;
-    assert_eq!(browser.eval(r#"return document.querySelector('#site-settings fieldset.plain').disabled;"#).await?, json!(true));
-    assert_eq!(browser.eval(r#"return document.querySelector('#site-settings button.primary').disabled;"#).await?, json!(true));
+    browser
+        .wait_for(r#"var n = document.querySelector(".notice.readonly"); return n && !n.hidden;"#)
+        .await?;
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector('#site-settings fieldset.plain').disabled;"#)
+            .await?,
+        json!(true)
+    );
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector('#site-settings button.primary').disabled;"#)
+            .await?,
+        json!(true)
+    );
     let summary = browser.wait_for(r#"var s = document.querySelector(".effective-summary"); return s && s.textContent.indexOf("Crisp") === 0 ? s.textContent : null;"#).await?;
-    assert_eq!(summary, json!("Crisp, inherited from the instance settings"));
+    assert_eq!(
+        summary,
+        json!("Crisp, inherited from the instance settings")
+    );
     browser.screenshot("08-site-always-inherit").await?;
 
     // Delete, with a confirmation that says it cannot be undone.
     browser.click("button.danger-outline").await?;
-    let warning = browser.wait_for(r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#).await?;
-    assert!(warning.as_str().unwrap_or_default().contains("cannot be undone"), "{warning}");
+    let warning = browser
+        .wait_for(
+            r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#,
+        )
+        .await?;
+    assert!(
+        warning
+            .as_str()
+            .unwrap_or_default()
+            .contains("cannot be undone"),
+        "{warning}"
+    );
     browser.click("dialog.confirm button.danger").await?;
-    browser.wait_for(r#"return location.pathname === "/admin/sites";"#).await?;
-    browser.wait_for(r#"return document.querySelector(".empty") !== null;"#).await?;
-    assert!(api.get("/sites").await?["sites"].as_array().is_some_and(Vec::is_empty));
+    browser
+        .wait_for(r#"return location.pathname === "/admin/sites";"#)
+        .await?;
+    browser
+        .wait_for(r#"return document.querySelector(".empty") !== null;"#)
+        .await?;
+    assert!(api.get("/sites").await?["sites"]
+        .as_array()
+        .is_some_and(Vec::is_empty));
     browser.close().await
 }
 
@@ -223,34 +354,57 @@ async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> 
 
     browser.fill("#new-key-name", "Deploy robot").await?;
     browser.click("form.add-key button.primary").await?;
-    let key = browser.wait_for(r#"var k = document.getElementById("new-key"); return k && k.textContent;"#).await?;
+    let key = browser
+        .wait_for(r#"var k = document.getElementById("new-key"); return k && k.textContent;"#)
+        .await?;
     let key = key.as_str().unwrap_or_default().to_string();
     assert!(key.starts_with("sbk_"), "{key}");
-    assert!(browser.text_of(".new-key .warning-text").await?.contains("will not be shown again"));
+    assert!(browser
+        .text_of(".new-key .warning-text")
+        .await?
+        .contains("will not be shown again"));
     browser.screenshot("09-api-key-created").await?;
 
     // The key works against the API, as an integrator would use it.
     let url = app.url("/api/v1/sites");
     let bearer = format!("Bearer {key}");
     let status = move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        agent.get(&url).header("authorization", &bearer).call().map(|r| r.status().as_u16())
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        agent
+            .get(&url)
+            .header("authorization", &bearer)
+            .call()
+            .map(|r| r.status().as_u16())
     };
     let first = status.clone();
     assert_eq!(tokio::task::spawn_blocking(first).await??, 200);
 
     // Once dismissed, the key is gone from the page; the list shows only its prefix.
     browser.click(".new-key button:nth-of-type(2)").await?;
-    browser.wait_for(r#"return document.getElementById("new-key") === null;"#).await?;
-    let row = browser.wait_for(r#"var r = document.querySelector("tr[data-key]"); return r && r.textContent;"#).await?;
+    browser
+        .wait_for(r#"return document.getElementById("new-key") === null;"#)
+        .await?;
+    let row = browser
+        .wait_for(r#"var r = document.querySelector("tr[data-key]"); return r && r.textContent;"#)
+        .await?;
     let row = row.as_str().unwrap_or_default().to_string();
-    assert!(row.contains("Deploy robot") && row.contains(&key[..12]) && !row.contains(&key[12..]), "{row}");
+    assert!(
+        row.contains("Deploy robot") && row.contains(&key[..12]) && !row.contains(&key[12..]),
+        "{row}"
+    );
 
     // Delete, confirmed; the key is refused from then on.
     browser.click("tr[data-key] button.delete").await?;
-    browser.wait_for(r#"return document.querySelectorAll("dialog.confirm")[1].open;"#).await?;
+    browser
+        .wait_for(r#"return document.querySelectorAll("dialog.confirm")[1].open;"#)
+        .await?;
     browser.click("dialog.confirm[open] button.danger").await?;
-    browser.wait_for(r#"return document.querySelector("tr[data-key]") === null;"#).await?;
+    browser
+        .wait_for(r#"return document.querySelector("tr[data-key]") === null;"#)
+        .await?;
     assert_eq!(tokio::task::spawn_blocking(status).await??, 401);
 
     // The audit log screen shows what happened.
@@ -258,20 +412,37 @@ async fn api_key_shown_once_works_against_the_api_then_deleted_and_audited() -> 
     let actions = browser.wait_for(r#"var c = document.querySelectorAll("table.audit tbody td code"); return c.length >= 3 && Array.from(c).map(function (e) { return e.textContent; });"#).await?;
     assert_eq!(actions[0], json!("api_key.delete"));
     // In-app navigation moves focus to the new screen and names the tab after it.
-    assert_eq!(browser.eval("return document.activeElement.id;").await?, json!("main"));
-    assert_eq!(browser.eval("return document.title;").await?, json!("Audit log – Switchboard"));
-    assert!(actions.as_array().is_some_and(|a| a.contains(&json!("api_key.create")) && a.contains(&json!("session.login"))), "{actions}");
+    assert_eq!(
+        browser.eval("return document.activeElement.id;").await?,
+        json!("main")
+    );
+    assert_eq!(
+        browser.eval("return document.title;").await?,
+        json!("Audit log – Switchboard")
+    );
+    assert!(
+        actions.as_array().is_some_and(
+            |a| a.contains(&json!("api_key.create")) && a.contains(&json!("session.login"))
+        ),
+        "{actions}"
+    );
     browser.screenshot("10-audit-log").await?;
     browser.close().await
 }
 
 #[tokio::test]
-async fn a_stale_save_says_someone_else_changed_it_and_reloads_their_version() -> anyhow::Result<()> {
+async fn a_stale_save_says_someone_else_changed_it_and_reloads_their_version() -> anyhow::Result<()>
+{
     let app = spawn_app().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
     sign_in(&browser).await?;
-    browser.wait_for(r#"return document.getElementById("enabled") !== null;"#).await?;
+    browser
+        .wait_for(r#"return document.getElementById("enabled") !== null;"#)
+        .await?;
 
     // Another admin saves while this page is open.
     let api = AdminApi::new(&app).await?;
@@ -283,9 +454,21 @@ async fn a_stale_save_says_someone_else_changed_it_and_reloads_their_version() -
 
     browser.click("#guests").await?;
     browser.click("button.primary").await?;
-    let stale = browser.wait_for(r#"var n = document.querySelector(".notice.error"); return n && n.textContent;"#).await?;
-    assert!(stale.as_str().unwrap_or_default().contains("Someone else changed these settings"), "{stale}");
-    assert_eq!(api.get("/instance/click-to-chat").await?["settings"]["guest_users_allowed"], false, "nothing was overwritten");
+    let stale = browser
+        .wait_for(r#"var n = document.querySelector(".notice.error"); return n && n.textContent;"#)
+        .await?;
+    assert!(
+        stale
+            .as_str()
+            .unwrap_or_default()
+            .contains("Someone else changed these settings"),
+        "{stale}"
+    );
+    assert_eq!(
+        api.get("/instance/click-to-chat").await?["settings"]["guest_users_allowed"],
+        false,
+        "nothing was overwritten"
+    );
 
     browser.click(".notice.error button").await?;
     browser.wait_for(r#"var s = document.querySelector("input[name=strategy]:checked"); return s && s.value === "always_override" && document.getElementById("enabled").checked;"#).await?;
@@ -296,24 +479,53 @@ async fn a_stale_save_says_someone_else_changed_it_and_reloads_their_version() -
 async fn a_sites_name_and_domains_can_be_edited_and_conflicts_are_shown() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let api = AdminApi::new(&app).await?;
-    api.post("/sites", json!({"id": "blog", "name": "Blog", "domains": ["blog.example.com"]})).await?;
-    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]})).await?;
+    api.post(
+        "/sites",
+        json!({"id": "blog", "name": "Blog", "domains": ["blog.example.com"]}),
+    )
+    .await?;
+    api.post(
+        "/sites",
+        json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]}),
+    )
+    .await?;
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/sites/shop")).await?;
     sign_in(&browser).await?;
     browser.wait_for(r#"var i = document.getElementById("site-domains"); return i && i.value === "shop.example.com";"#).await?;
 
-    browser.fill("#site-domains", "shop.example.com\nblog.example.com").await?;
-    browser.click("form[aria-labelledby=details-title] button.primary").await?;
-    let error = browser.wait_for(r#"return document.getElementById("site-domains-error").textContent;"#).await?;
-    assert!(error.as_str().unwrap_or_default().contains("blog.example.com already belongs to site \"blog\""), "{error}");
+    browser
+        .fill("#site-domains", "shop.example.com\nblog.example.com")
+        .await?;
+    browser
+        .click("form[aria-labelledby=details-title] button.primary")
+        .await?;
+    let error = browser
+        .wait_for(r#"return document.getElementById("site-domains-error").textContent;"#)
+        .await?;
+    assert!(
+        error
+            .as_str()
+            .unwrap_or_default()
+            .contains("blog.example.com already belongs to site \"blog\""),
+        "{error}"
+    );
 
     browser.fill("#site-name", "Web shop").await?;
-    browser.fill("#site-domains", "shop.example.com\nWWW.Shop.Example.com").await?;
-    browser.click("form[aria-labelledby=details-title] button.primary").await?;
-    browser.wait_for(r#"return document.querySelector("h1.page-title").textContent === "Web shop";"#).await?;
+    browser
+        .fill("#site-domains", "shop.example.com\nWWW.Shop.Example.com")
+        .await?;
+    browser
+        .click("form[aria-labelledby=details-title] button.primary")
+        .await?;
+    browser
+        .wait_for(r#"return document.querySelector("h1.page-title").textContent === "Web shop";"#)
+        .await?;
     let stored = api.get("/sites/shop").await?;
-    assert_eq!(stored, json!({"id": "shop", "name": "Web shop", "domains": ["shop.example.com", "www.shop.example.com"]}));
+    assert_eq!(
+        stored,
+        json!({"id": "shop", "name": "Web shop", "domains": ["shop.example.com", "www.shop.example.com"]})
+    );
     browser.close().await
 }
 
@@ -321,10 +533,17 @@ async fn a_sites_name_and_domains_can_be_edited_and_conflicts_are_shown() -> any
 async fn every_screen_fits_a_phone() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let api = AdminApi::new(&app).await?;
-    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]})).await?;
+    api.post(
+        "/sites",
+        json!({"id": "shop", "name": "Shop", "domains": ["shop.example.com"]}),
+    )
+    .await?;
     let browser = Browser::start().await?;
     browser.client.set_window_size(390, 844).await?;
-    browser.client.goto(&app.url("/admin/click-to-chat")).await?;
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
     sign_in(&browser).await?;
     for (path, name) in [
         ("/admin/click-to-chat", "11-phone-click-to-chat"),
@@ -345,7 +564,9 @@ async fn every_screen_fits_a_phone() -> anyhow::Result<()> {
             )
             .await?;
         assert_eq!(too_wide, json!([]), "{path} is wider than a phone");
-        let fits = browser.eval("return document.documentElement.scrollWidth <= window.innerWidth;").await?;
+        let fits = browser
+            .eval("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await?;
         assert_eq!(fits, json!(true), "{path} scrolls sideways on a phone");
     }
     browser.close().await

@@ -9,10 +9,19 @@ async fn demo_page_runs_the_widget() -> anyhow::Result<()> {
     // Nothing configured yet: the page says how to get a chat.
     browser.client.goto(&app.url("/demo")).await?;
     browser.wait_for(r#"return document.getElementById("widget-state").textContent.indexOf("could not start") === 0;"#).await?;
-    assert_eq!(browser.eval(r#"return document.getElementById("widget-hint").hidden;"#).await?, json!(false));
+    assert_eq!(
+        browser
+            .eval(r#"return document.getElementById("widget-hint").hidden;"#)
+            .await?,
+        json!(false)
+    );
 
     let api = AdminApi::new(&app).await?;
-    api.post("/sites", json!({"id": "demo", "name": "Demo", "domains": []})).await?;
+    api.post(
+        "/sites",
+        json!({"id": "demo", "name": "Demo", "domains": []}),
+    )
+    .await?;
     api.put(
         "/instance/click-to-chat",
         json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp",

@@ -19,23 +19,46 @@ impl World {
         let api = AdminApi::new(&app).await?;
         let host = HostSite::start().await?;
         let browser = Browser::start().await?;
-        Ok(Self { app, api, host, browser })
+        Ok(Self {
+            app,
+            api,
+            host,
+            browser,
+        })
     }
 
     /// `<script>` tag as a site would paste it, with extra attributes.
     fn embed(&self, attributes: &str) -> String {
-        format!(r#"<script async src="{}" {attributes}></script>"#, self.app.url("/widget.js"))
+        format!(
+            r#"<script async src="{}" {attributes}></script>"#,
+            self.app.url("/widget.js")
+        )
     }
 
     async fn instance(&self, enabled: bool, strategy: &str, guests: bool) -> anyhow::Result<()> {
         let body = json!({"enabled": enabled, "site_settings_strategy": strategy, "provider": null, "account": {}, "guest_users_allowed": guests});
-        self.api.put("/instance/click-to-chat", body).await.map(drop)
+        self.api
+            .put("/instance/click-to-chat", body)
+            .await
+            .map(drop)
     }
 
-    async fn site(&self, id: &str, domains: &[&str], provider: &str, account: Value, guests: bool) -> anyhow::Result<()> {
-        self.api.post("/sites", json!({"id": id, "name": id, "domains": domains})).await?;
+    async fn site(
+        &self,
+        id: &str,
+        domains: &[&str],
+        provider: &str,
+        account: Value,
+        guests: bool,
+    ) -> anyhow::Result<()> {
+        self.api
+            .post("/sites", json!({"id": id, "name": id, "domains": domains}))
+            .await?;
         let settings = json!({"enabled": true, "provider": provider, "account": account, "guest_users_allowed": guests});
-        self.api.put(&format!("/sites/{id}/click-to-chat"), settings).await.map(drop)
+        self.api
+            .put(&format!("/sites/{id}/click-to-chat"), settings)
+            .await
+            .map(drop)
     }
 
     /// Opens a host page and waits until the loader has decided.
@@ -67,7 +90,11 @@ impl World {
 
     /// The host page's own later script ran and nothing was thrown into it.
     async fn host_unharmed(&self) -> anyhow::Result<()> {
-        self.browser.wait_for(r#"return document.getElementById("host").getAttribute("data-ran") === "yes";"#).await?;
+        self.browser
+            .wait_for(
+                r#"return document.getElementById("host").getAttribute("data-ran") === "yes";"#,
+            )
+            .await?;
         let errors = self.browser.eval("return window.hostErrors;").await?;
         assert_eq!(errors, json!([]), "errors reached the host page");
         Ok(())
@@ -162,12 +189,24 @@ async fn every_provider_gets_exactly_its_official_embed() -> anyhow::Result<()> 
     world.instance(true, "inherit_or_override", false).await?;
     for case in cases() {
         let site = format!("site-{}", case.provider);
-        world.site(&site, &[], case.provider, case.account.clone(), true).await?;
-        let state = world.visit(&site, &world.embed(&format!(r#"data-site="{site}""#))).await?;
+        world
+            .site(&site, &[], case.provider, case.account.clone(), true)
+            .await?;
+        let state = world
+            .visit(&site, &world.embed(&format!(r#"data-site="{site}""#)))
+            .await?;
         let warnings = world.browser.eval("return window.hostWarnings;").await?;
         assert_eq!(state, "loaded", "{}: {warnings}", case.provider);
-        assert_eq!(world.injected_scripts().await?, vec![case.src.to_string()], "{}: exactly one provider script", case.provider);
-        let globals = world.browser.eval(&format!("return {};", case.globals)).await?;
+        assert_eq!(
+            world.injected_scripts().await?,
+            vec![case.src.to_string()],
+            "{}: exactly one provider script",
+            case.provider
+        );
+        let globals = world
+            .browser
+            .eval(&format!("return {};", case.globals))
+            .await?;
         assert_eq!(globals, json!(true), "{}: globals", case.provider);
         let marked = world.browser.eval(r#"return document.querySelector('script[src$="/widget.js"]').getAttribute("data-switchboard-provider");"#).await?;
         assert_eq!(marked, json!(case.provider));
@@ -180,36 +219,68 @@ async fn every_provider_gets_exactly_its_official_embed() -> anyhow::Result<()> 
 async fn signed_in_visitors_reach_the_providers_identity_api() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "inherit_or_override", false).await?;
-    let user = r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
+    let user =
+        r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
     let checks = [
-        ("crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+        (
+            "crisp",
+            json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
             r#"return JSON.stringify(window.$crisp);"#,
-            json!(r#"[["set","user:email",["hanako@example.jp"]],["set","user:nickname",["Hanako Yamada"]]]"#)),
-        ("tidio", json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
+            json!(
+                r#"[["set","user:email",["hanako@example.jp"]],["set","user:nickname",["Hanako Yamada"]]]"#
+            ),
+        ),
+        (
+            "tidio",
+            json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
             r#"return document.tidioIdentify;"#,
-            json!({"distinct_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"})),
-        ("tawkto", json!({"property_id": "5f8e1a2b3c4d5e6f7a8b9c0d", "widget_id": "default"}),
+            json!({"distinct_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"}),
+        ),
+        (
+            "tawkto",
+            json!({"property_id": "5f8e1a2b3c4d5e6f7a8b9c0d", "widget_id": "default"}),
             r#"return window.Tawk_API.visitor;"#,
-            json!({"name": "Hanako Yamada", "email": "hanako@example.jp"})),
-        ("intercom", json!({"app_id": "abc12def"}),
+            json!({"name": "Hanako Yamada", "email": "hanako@example.jp"}),
+        ),
+        (
+            "intercom",
+            json!({"app_id": "abc12def"}),
             r#"var s = window.intercomSettings; return [s.user_id, s.name, s.email, Array.from(window.Intercom.q[0])];"#,
-            json!(["u-42", "Hanako Yamada", "hanako@example.jp", ["update", {"user_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"}]])),
-        ("livechat", json!({"license": "12345678"}),
+            json!(["u-42", "Hanako Yamada", "hanako@example.jp", ["update", {"user_id": "u-42", "name": "Hanako Yamada", "email": "hanako@example.jp"}]]),
+        ),
+        (
+            "livechat",
+            json!({"license": "12345678"}),
             r#"return window.LiveChatWidget._q;"#,
-            json!([["call", ["set_customer_name", "Hanako Yamada"]], ["call", ["set_customer_email", "hanako@example.jp"]]])),
-        ("smartsupp", json!({"key": "0123456789abcdef0123456789abcdef01234567"}),
+            json!([
+                ["call", ["set_customer_name", "Hanako Yamada"]],
+                ["call", ["set_customer_email", "hanako@example.jp"]]
+            ]),
+        ),
+        (
+            "smartsupp",
+            json!({"key": "0123456789abcdef0123456789abcdef01234567"}),
             r#"return window.smartsupp._.map(function (a) { return Array.from(a); });"#,
-            json!([["name", "Hanako Yamada"], ["email", "hanako@example.jp"]])),
-        ("liveperson", json!({"site_id": "12345678"}),
+            json!([["name", "Hanako Yamada"], ["email", "hanako@example.jp"]]),
+        ),
+        (
+            "liveperson",
+            json!({"site_id": "12345678"}),
             r#"return window.lpTag.sdes;"#,
             json!([{"type": "ctmrinfo", "info": {"customerId": "u-42"}},
-                   {"type": "personal", "personal": {"firstname": "Hanako Yamada", "contacts": [{"email": "hanako@example.jp"}]}}])),
+                   {"type": "personal", "personal": {"firstname": "Hanako Yamada", "contacts": [{"email": "hanako@example.jp"}]}}]),
+        ),
     ];
     for (provider, account, script, expected) in checks {
         let site = format!("id-{provider}");
         // Chat only for signed-in visitors: the identity attributes make this one.
         world.site(&site, &[], provider, account, false).await?;
-        let state = world.visit(&site, &world.embed(&format!(r#"data-site="{site}" {user}"#))).await?;
+        let state = world
+            .visit(
+                &site,
+                &world.embed(&format!(r#"data-site="{site}" {user}"#)),
+            )
+            .await?;
         assert_eq!(state, "loaded", "{provider}");
         assert_eq!(world.browser.eval(script).await?, expected, "{provider}");
         world.host_unharmed().await?;
@@ -221,23 +292,54 @@ async fn signed_in_visitors_reach_the_providers_identity_api() -> anyhow::Result
 async fn guests_get_no_chat_when_guests_are_not_allowed_until_they_sign_in() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "inherit_or_override", false).await?;
-    world.site("members", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), false).await?;
-    let state = world.visit("members", &world.embed(r#"data-site="members""#)).await?;
+    world
+        .site(
+            "members",
+            &[],
+            "crisp",
+            json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            false,
+        )
+        .await?;
+    let state = world
+        .visit("members", &world.embed(r#"data-site="members""#))
+        .await?;
     assert_eq!(state, "guest");
-    assert!(world.injected_scripts().await?.is_empty(), "no provider script for a guest");
+    assert!(
+        world.injected_scripts().await?.is_empty(),
+        "no provider script for a guest"
+    );
     world.host_unharmed().await?;
 
     // The page signs the visitor in later through the JS API.
     world.browser.eval(r#"Switchboard.identify({id: 7, name: "Taro", email: "taro@example.jp"}); return true;"#).await?;
     world.browser.wait_for(r#"return document.querySelector('script[src$="/widget.js"]').getAttribute("data-switchboard-state") === "loaded";"#).await?;
-    assert_eq!(world.injected_scripts().await?, vec!["https://client.crisp.chat/l.js".to_string()]);
-    let queue = world.browser.eval("return JSON.stringify(window.$crisp);").await?;
-    assert_eq!(queue, json!(r#"[["set","user:email",["taro@example.jp"]],["set","user:nickname",["Taro"]]]"#));
+    assert_eq!(
+        world.injected_scripts().await?,
+        vec!["https://client.crisp.chat/l.js".to_string()]
+    );
+    let queue = world
+        .browser
+        .eval("return JSON.stringify(window.$crisp);")
+        .await?;
+    assert_eq!(
+        queue,
+        json!(r#"[["set","user:email",["taro@example.jp"]],["set","user:nickname",["Taro"]]]"#)
+    );
 
     // open() and reset() map to Crisp's own commands.
-    world.browser.eval("Switchboard.open(); Switchboard.reset(); return true;").await?;
-    let queue = world.browser.eval("return JSON.stringify(window.$crisp.slice(2));").await?;
-    assert_eq!(queue, json!(r#"[["do","chat:open"],["do","session:reset"]]"#));
+    world
+        .browser
+        .eval("Switchboard.open(); Switchboard.reset(); return true;")
+        .await?;
+    let queue = world
+        .browser
+        .eval("return JSON.stringify(window.$crisp.slice(2));")
+        .await?;
+    assert_eq!(
+        queue,
+        json!(r#"[["do","chat:open"],["do","session:reset"]]"#)
+    );
     world.browser.close().await
 }
 
@@ -245,24 +347,55 @@ async fn guests_get_no_chat_when_guests_are_not_allowed_until_they_sign_in() -> 
 async fn no_chat_when_the_site_or_instance_is_off_or_the_site_is_unknown() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "always_override", true).await?;
-    world.site("off", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+    world
+        .site(
+            "off",
+            &[],
+            "crisp",
+            json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            true,
+        )
+        .await?;
     world
         .api
         .put("/sites/off/click-to-chat", json!({"enabled": false, "provider": "crisp", "account": {}, "guest_users_allowed": true}))
         .await?;
-    world.site("on", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+    world
+        .site(
+            "on",
+            &[],
+            "crisp",
+            json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            true,
+        )
+        .await?;
 
-    assert_eq!(world.visit("site-off", &world.embed(r#"data-site="off""#)).await?, "off");
+    assert_eq!(
+        world
+            .visit("site-off", &world.embed(r#"data-site="off""#))
+            .await?,
+        "off"
+    );
     assert!(world.injected_scripts().await?.is_empty());
     world.host_unharmed().await?;
 
-    assert_eq!(world.visit("unknown", &world.embed(r#"data-site="nobody""#)).await?, "error");
+    assert_eq!(
+        world
+            .visit("unknown", &world.embed(r#"data-site="nobody""#))
+            .await?,
+        "error"
+    );
     assert!(world.injected_scripts().await?.is_empty());
     world.host_unharmed().await?;
 
     // The master switch turns off even a site with its own settings.
     world.instance(false, "always_override", true).await?;
-    assert_eq!(world.visit("instance-off", &world.embed(r#"data-site="on""#)).await?, "off");
+    assert_eq!(
+        world
+            .visit("instance-off", &world.embed(r#"data-site="on""#))
+            .await?,
+        "off"
+    );
     assert!(world.injected_scripts().await?.is_empty());
     world.host_unharmed().await?;
     world.browser.close().await
@@ -272,9 +405,23 @@ async fn no_chat_when_the_site_or_instance_is_off_or_the_site_is_unknown() -> an
 async fn without_data_site_the_site_is_found_by_host_name() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "inherit_or_override", true).await?;
-    world.site("by-host", &["localhost"], "tidio", json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}), true).await?;
-    assert_eq!(world.visit("no-data-site", &world.embed("")).await?, "loaded");
-    assert_eq!(world.injected_scripts().await?, vec!["https://code.tidio.co/abcdefghijklmnopqrstuvwxyz012345.js".to_string()]);
+    world
+        .site(
+            "by-host",
+            &["localhost"],
+            "tidio",
+            json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
+            true,
+        )
+        .await?;
+    assert_eq!(
+        world.visit("no-data-site", &world.embed("")).await?,
+        "loaded"
+    );
+    assert_eq!(
+        world.injected_scripts().await?,
+        vec!["https://code.tidio.co/abcdefghijklmnopqrstuvwxyz012345.js".to_string()]
+    );
     world.host_unharmed().await?;
     world.browser.close().await
 }
@@ -283,18 +430,34 @@ async fn without_data_site_the_site_is_found_by_host_name() -> anyhow::Result<()
 async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "inherit_or_override", true).await?;
-    world.site("twice", &[], "crisp", json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}), true).await?;
+    world
+        .site(
+            "twice",
+            &[],
+            "crisp",
+            json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}),
+            true,
+        )
+        .await?;
     let tag = world.embed(r#"data-site="twice""#);
-    assert_eq!(world.visit("twice", &format!("{tag}\n{tag}")).await?, "loaded");
+    assert_eq!(
+        world.visit("twice", &format!("{tag}\n{tag}")).await?,
+        "loaded"
+    );
     world.browser.wait_for(r#"return Array.from(document.querySelectorAll('script[src$="/widget.js"]')).map(function (s) { return s.getAttribute("data-switchboard-state"); }).sort().join() === "duplicate,loaded";"#).await?;
-    assert_eq!(world.injected_scripts().await?, vec!["https://client.crisp.chat/l.js".to_string()]);
+    assert_eq!(
+        world.injected_scripts().await?,
+        vec!["https://client.crisp.chat/l.js".to_string()]
+    );
     world.host_unharmed().await?;
     world.browser.close().await
 }
 
 /// The loader's warnings as the host page saw them.
 async fn warnings(world: &World) -> anyhow::Result<Vec<String>> {
-    Ok(serde_json::from_value(world.browser.eval("return window.hostWarnings;").await?)?)
+    Ok(serde_json::from_value(
+        world.browser.eval("return window.hostWarnings;").await?,
+    )?)
 }
 
 #[tokio::test]
@@ -302,15 +465,26 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Re
     let world = World::new().await?;
 
     // An unknown site (404).
-    assert_eq!(world.visit("unknown", &world.embed(r#"data-site="nobody""#)).await?, "error");
+    assert_eq!(
+        world
+            .visit("unknown", &world.embed(r#"data-site="nobody""#))
+            .await?,
+        "error"
+    );
     world.host_unharmed().await?;
     let seen = warnings(&world).await?;
     assert_eq!(seen.len(), 1, "{seen:?}");
-    assert!(seen[0].starts_with("Switchboard:") && seen[0].contains("not configured"), "{seen:?}");
+    assert!(
+        seen[0].starts_with("Switchboard:") && seen[0].contains("not configured"),
+        "{seen:?}"
+    );
 
     // A config answer that is not JSON, and a server that cannot be reached.
     for (mode, message) in [("not-json", "not JSON"), ("unreachable", "cannot reach")] {
-        let tag = format!(r#"<script async src="{}/broken/{mode}/widget.js" data-site="x"></script>"#, world.host.origin());
+        let tag = format!(
+            r#"<script async src="{}/broken/{mode}/widget.js" data-site="x"></script>"#,
+            world.host.origin()
+        );
         assert_eq!(world.visit(mode, &tag).await?, "error", "{mode}");
         world.host_unharmed().await?;
         let seen = warnings(&world).await?;
@@ -323,15 +497,29 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Re
         r#"<meta http-equiv="Content-Security-Policy" content="script-src 'unsafe-inline' {}">"#,
         world.app.url("")
     );
-    let url = world.host.page("no-wasm", &format!("{csp}\n{}", world.embed(r#"data-site="nobody""#)));
+    let url = world.host.page(
+        "no-wasm",
+        &format!("{csp}\n{}", world.embed(r#"data-site="nobody""#)),
+    );
     world.browser.client.goto(&url).await?;
-    world.browser.wait_for("return window.hostWarnings.length > 0;").await?;
+    world
+        .browser
+        .wait_for("return window.hostWarnings.length > 0;")
+        .await?;
     world.host_unharmed().await?;
     let seen = warnings(&world).await?;
     assert_eq!(seen.len(), 1, "{seen:?}");
-    assert!(seen[0].starts_with("Switchboard: the chat widget could not start."), "{seen:?}");
+    assert!(
+        seen[0].starts_with("Switchboard: the chat widget could not start."),
+        "{seen:?}"
+    );
     // The page's API exists and calling it does not throw either.
-    let calls = world.browser.eval("Switchboard.open(); Switchboard.identify({id: 1}); Switchboard.reset(); return 'ok';").await?;
+    let calls = world
+        .browser
+        .eval(
+            "Switchboard.open(); Switchboard.identify({id: 1}); Switchboard.reset(); return 'ok';",
+        )
+        .await?;
     assert_eq!(calls, json!("ok"));
     world.browser.close().await
 }
@@ -343,11 +531,17 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Re
 async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Result<()> {
     let world = World::new().await?;
     world.instance(true, "inherit_or_override", false).await?;
-    let user = r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
+    let user =
+        r#"data-user-id="u-42" data-user-name="Hanako Yamada" data-user-email="hanako@example.jp""#;
     let hanako = json!({"name": "Hanako Yamada", "email": "hanako@example.jp"});
 
     world.site("cw", &[], "chatwoot", json!({"website_token": "pX7kR2mQ9vW4tY6zB8nC3dF5", "base_url": "https://chat.example.com"}), false).await?;
-    assert_eq!(world.visit("cw", &world.embed(&format!(r#"data-site="cw" {user}"#))).await?, "loaded");
+    assert_eq!(
+        world
+            .visit("cw", &world.embed(&format!(r#"data-site="cw" {user}"#)))
+            .await?,
+        "loaded"
+    );
     let calls = world
         .browser
         .eval(
@@ -364,9 +558,28 @@ async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Resu
         json!([["run", {"websiteToken": "pX7kR2mQ9vW4tY6zB8nC3dF5", "baseUrl": "https://chat.example.com"}], ["setUser", "u-42", hanako]])
     );
 
-    world.site("jv", &[], "jivochat", json!({"widget_id": "aBcD3fGh1J"}), false).await?;
+    world
+        .site(
+            "jv",
+            &[],
+            "jivochat",
+            json!({"widget_id": "aBcD3fGh1J"}),
+            false,
+        )
+        .await?;
     let page_callback = "<script>window.pageCallbacks = 0; window.jivo_onLoadCallback = function () { pageCallbacks++; };</script>";
-    assert_eq!(world.visit("jv", &format!("{page_callback}\n{}", world.embed(&format!(r#"data-site="jv" {user}"#)))).await?, "loaded");
+    assert_eq!(
+        world
+            .visit(
+                "jv",
+                &format!(
+                    "{page_callback}\n{}",
+                    world.embed(&format!(r#"data-site="jv" {user}"#))
+                )
+            )
+            .await?,
+        "loaded"
+    );
     let calls = world
         .browser
         .eval(
@@ -376,10 +589,27 @@ async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Resu
                return [window.pageCallbacks, calls];"#,
         )
         .await?;
-    assert_eq!(calls, json!([1, [hanako]]), "the page's own callback still runs");
+    assert_eq!(
+        calls,
+        json!([1, [hanako]]),
+        "the page's own callback still runs"
+    );
 
-    world.site("zd", &[], "zendesk", json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "classic"}), false).await?;
-    assert_eq!(world.visit("zd", &world.embed(&format!(r#"data-site="zd" {user}"#))).await?, "loaded");
+    world
+        .site(
+            "zd",
+            &[],
+            "zendesk",
+            json!({"key": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "kind": "classic"}),
+            false,
+        )
+        .await?;
+    assert_eq!(
+        world
+            .visit("zd", &world.embed(&format!(r#"data-site="zd" {user}"#)))
+            .await?,
+        "loaded"
+    );
     let calls = world
         .browser
         .eval(
@@ -391,7 +621,14 @@ async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Resu
                return calls;"#,
         )
         .await?;
-    assert_eq!(calls, json!([["webWidget", "identify", hanako], ["webWidget", "open"], ["webWidget", "logout"]]));
+    assert_eq!(
+        calls,
+        json!([
+            ["webWidget", "identify", hanako],
+            ["webWidget", "open"],
+            ["webWidget", "logout"]
+        ])
+    );
     world.host_unharmed().await?;
     world.browser.close().await
 }

@@ -1,0 +1,110 @@
+//! The codes of every message the server sends outside field errors: the
+//! `code` of an API error, and the `code` of an audit entry's detail. The
+//! admin app words each in the admin's language from the code and its
+//! `params`; `message` stays English for API users. One list, so a test can
+//! prove every code has both texts.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == code)
+            }
+        }
+    };
+}
+
+codes! {
+    /// `error.code` of an API error.
+    ApiCode {
+        /// No credentials sent.
+        Unauthenticated = "unauthenticated",
+        /// The session cookie names a session that ended (idle, too old, signed out).
+        SessionEnded = "session_ended",
+        /// The API key is not (or no longer) valid.
+        InvalidApiKey = "invalid_api_key",
+        /// `Authorization` is not `Bearer <key>`.
+        MalformedAuthorization = "malformed_authorization",
+        /// Wrong user name or password.
+        WrongPassword = "wrong_password",
+        CsrfTokenMissing = "csrf_token_missing",
+        CrossOrigin = "cross_origin",
+        /// API keys cannot manage API keys.
+        ApiKeyNotAllowed = "api_key_not_allowed",
+        /// The change needs a signed-in admin (a key cannot make it); `params.fields`.
+        SignedInAdminRequired = "signed_in_admin_required",
+        NotASession = "not_a_session",
+        /// `params.retry_after` seconds.
+        TooManyAttempts = "too_many_attempts",
+        /// Too many password checks at once; `params.retry_after`.
+        ServerBusy = "server_busy",
+        /// `params.line`, `params.column`.
+        InvalidJson = "invalid_json",
+        UnsupportedMediaType = "unsupported_media_type",
+        /// `params.limit` bytes.
+        PayloadTooLarge = "payload_too_large",
+        BadRequest = "bad_request",
+        ValidationFailed = "validation_failed",
+        Conflict = "conflict",
+        /// `params.site`.
+        UnknownSite = "unknown_site",
+        UnknownApiKey = "unknown_api_key",
+        NotFound = "not_found",
+        PreconditionFailed = "precondition_failed",
+        MethodNotAllowed = "method_not_allowed",
+        AlreadySetUp = "already_set_up",
+        /// First-run setup from a host name that is not loopback, without `--public-url`.
+        SetupHostNotAllowed = "setup_host_not_allowed",
+        StorageError = "storage_error",
+        InternalError = "internal_error",
+    }
+}
+
+codes! {
+    /// `code` of an audit entry's detail.
+    AuditCode {
+        WrongPassword = "wrong_password",
+        /// A summary: `params.refused`, `params.failed`, `params.addresses`.
+        NotItemized = "not_itemized",
+        /// `params.name`: the deleted key's name.
+        KeyNamed = "key_named",
+        /// The change was refused; `params.fields`.
+        SignedInAdminRequired = "signed_in_admin_required",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_their_text_and_serde() {
+        for code in ApiCode::ALL {
+            assert_eq!(ApiCode::parse(code.as_str()), Some(*code));
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(code.as_str()))
+            );
+        }
+        for code in AuditCode::ALL {
+            assert_eq!(AuditCode::parse(code.as_str()), Some(*code));
+        }
+    }
+}
