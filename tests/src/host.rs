@@ -41,7 +41,8 @@ impl HostSite {
     /// Publishes a page whose `<head>` holds `embed`; returns its URL on
     /// `http://localhost:<port>/`. The page's own scripts record what they
     /// see: `window.hostErrors` (uncaught errors and rejections),
-    /// `window.hostWarnings` (console warnings) and
+    /// `window.hostWarnings` (console warnings), `window.hostStates` (every
+    /// `data-switchboard-state` the loader's tag went through, in order) and
     /// `data-ran="yes"` on `#host` once its later script ran.
     pub fn page(&self, name: &str, embed: &str) -> String {
         let html = format!(
@@ -50,7 +51,12 @@ impl HostSite {
 (function () {{ var warn = console.warn; console.warn = function () {{
   hostWarnings.push(Array.prototype.map.call(arguments, String).join(" ")); return warn.apply(console, arguments); }}; }})();
 window.addEventListener("error", function (e) {{ hostErrors.push(String(e.message)); }});
-window.addEventListener("unhandledrejection", function (e) {{ hostErrors.push("rejection: " + e.reason); }});</script>
+window.addEventListener("unhandledrejection", function (e) {{ hostErrors.push("rejection: " + e.reason); }});
+window.hostStates = [];
+new MutationObserver(function (records) {{ records.forEach(function (r) {{
+  var state = r.target.getAttribute("data-switchboard-state");
+  if (r.attributeName === "data-switchboard-state" && hostStates[hostStates.length - 1] !== state) hostStates.push(state); }}); }})
+  .observe(document, {{ subtree: true, attributes: true, attributeFilter: ["data-switchboard-state"] }});</script>
 {embed}
 </head><body><h1 id="host">A customer's page</h1>
 <script>setTimeout(function () {{ document.getElementById("host").setAttribute("data-ran", "yes"); }}, 100);</script>

@@ -112,6 +112,8 @@ async fn spawn(with_admin: bool) -> Result<TestApp> {
 pub struct AdminApi {
     base: String,
     key: String,
+    /// The signed-in session's cookie and CSRF token, for what a key may not do.
+    session: (String, String),
     agent: ureq::Agent,
 }
 
@@ -154,22 +156,51 @@ impl AdminApi {
             .send(r#"{"name":"end-to-end tests"}"#)?;
         let key: Value = serde_json::from_str(&created.body_mut().read_to_string()?)?;
         let key = key["key"].as_str().context("no API key")?.to_string();
-        Ok(Self { base, key, agent })
+        Ok(Self {
+            base,
+            key,
+            session: (cookie, csrf),
+            agent,
+        })
     }
 
-    /// Sends JSON; fails unless the answer is 2xx.
+    /// Sends JSON with the API key; fails unless the answer is 2xx.
     pub async fn send(&self, method: &str, path: &str, body: Value) -> Result<Value> {
+        self.send_with(method, path, body, false).await
+    }
+
+    /// `PUT` as the signed-in admin (cookie, CSRF token, same origin).
+    pub async fn put_as_admin(&self, path: &str, body: Value) -> Result<Value> {
+        self.send_with("PUT", path, body, true).await
+    }
+
+    async fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Value,
+        as_admin: bool,
+    ) -> Result<Value> {
         let url = format!("{}/api/v1{path}", self.base);
         let agent = self.agent.clone();
         let auth = format!("Bearer {}", self.key);
+        let (cookie, csrf) = self.session.clone();
+        let origin = self.base.trim_end_matches('/').to_string();
         let method = method.to_string();
         tokio::task::spawn_blocking(move || {
-            let request = ureq::http::Request::builder()
+            let builder = ureq::http::Request::builder()
                 .method(method.as_str())
                 .uri(&url)
-                .header("authorization", &auth)
-                .header("content-type", "application/json")
-                .body(body.to_string())?;
+                .header("content-type", "application/json");
+            let builder = if as_admin {
+                builder
+                    .header("cookie", &cookie)
+                    .header("x-csrf-token", &csrf)
+                    .header("origin", &origin)
+            } else {
+                builder.header("authorization", &auth)
+            };
+            let request = builder.body(body.to_string())?;
             let mut response = agent.run(request)?;
             let status = response.status();
             let text = response.body_mut().read_to_string()?;

@@ -13,6 +13,8 @@ use crate::visitor::Visitor;
 /// What `hook(n)` runs when a provider calls back.
 pub const HOOK_IDENTIFY: u32 = 0;
 pub const HOOK_ON_LOAD: u32 = 1;
+/// The provider's script fired `error`.
+pub const HOOK_SCRIPT_FAILED: u32 = 2;
 
 pub struct Cx<'a> {
     pub recipe: &'static Recipe,
@@ -323,7 +325,12 @@ impl Cx<'_> {
             return false;
         }
         set(&script, "async", &JsValue::TRUE);
-        set(&script, "src", src);
+        // Under Trusted Types a plain string is refused here; the loader's
+        // JS wraps it with its named policy when the page has one.
+        set(&script, "src", &call(self.helpers, "url", &[src.clone()]));
+        if non_empty(get(&script, "src")).is_none() {
+            return false;
+        }
         for attribute in attributes {
             let (name, value) = split(attribute, b'=', false).unwrap_or((attribute, ""));
             call(&script, "setAttribute", &[text(name), text(value)]);
@@ -335,13 +342,20 @@ impl Cx<'_> {
                 &[text("load"), self.hook(HOOK_ON_LOAD)],
             );
         }
+        call(
+            &script,
+            "addEventListener",
+            &[text("error"), self.hook(HOOK_SCRIPT_FAILED)],
+        );
         let head = get(&document, "head");
         let parent = if head.is_object() {
             head
         } else {
             get(&document, "documentElement")
         };
-        call(&parent, "appendChild", &[script]);
-        true
+        call(&parent, "appendChild", &[script.clone()]);
+        // A page that refuses new elements (or a throwing appendChild) must
+        // not leave the tag saying `loaded`.
+        get(&script, "isConnected") == JsValue::TRUE
     }
 }

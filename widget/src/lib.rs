@@ -23,7 +23,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use engine::{Cx, HOOK_IDENTIFY, HOOK_ON_LOAD};
+use engine::{Cx, HOOK_IDENTIFY, HOOK_ON_LOAD, HOOK_SCRIPT_FAILED};
 use js::{call, get, text};
 use visitor::{Visitor, GUEST};
 
@@ -99,6 +99,19 @@ fn warn(message: &str) {
     }
 }
 
+/// The tag says `error` and why (`data-switchboard-reason`), with one warning.
+fn fail(reason: &str, message: &str) {
+    if let Some(tag) = read(|s| Some(s.tag.clone())) {
+        call(
+            &tag,
+            "setAttribute",
+            &[text("data-switchboard-reason"), text(reason)],
+        );
+    }
+    warn(message);
+    mark("error");
+}
+
 /// Called once with the tag that loaded us and the wrapper's helpers.
 /// Returns the config URL to fetch, relative to the script's own URL (so a
 /// path prefix in front of Switchboard carries over).
@@ -128,16 +141,19 @@ pub fn start(tag: JsValue, helpers: JsValue) -> JsValue {
 pub fn configure(status: u32, body: JsValue) {
     let problem = match status {
         200 => None,
-        0 => Some("cannot reach the Switchboard server"),
-        1 => Some("the Switchboard server's answer is not JSON"),
-        404 => Some(
+        0 => Some(("unreachable", "cannot reach the Switchboard server")),
+        1 => Some(("not_json", "the Switchboard server's answer is not JSON")),
+        404 => Some((
+            "unknown_site",
             "this site is not configured in Switchboard (check data-site or the site's domains)",
-        ),
-        _ => Some("the Switchboard server answered with an error"),
+        )),
+        _ => Some((
+            "server_error",
+            "the Switchboard server answered with an error",
+        )),
     };
-    if let Some(problem) = problem {
-        warn(problem);
-        mark("error");
+    if let Some((reason, problem)) = problem {
+        fail(reason, problem);
         return;
     }
     if get(&body, "enabled") != JsValue::TRUE {
@@ -157,10 +173,10 @@ pub fn configure(status: u32, body: JsValue) {
             });
             decide();
         }
-        _ => {
-            warn("the Switchboard server's answer has no provider");
-            mark("error");
-        }
+        _ => fail(
+            "no_provider",
+            "the Switchboard server's answer has no provider",
+        ),
     }
 }
 
@@ -188,10 +204,10 @@ fn with_recipe(only_loaded: bool, f: impl FnOnce(&Cx, &JsValue, bool)) {
                 &provider,
                 guests_allowed,
             ),
-            None => {
-                warn("this version of the loader does not know the configured provider");
-                mark("error");
-            }
+            None => fail(
+                "unknown_provider",
+                "this version of the loader does not know the configured provider",
+            ),
         }
     }
 }
@@ -216,8 +232,10 @@ fn decide() {
             }
             mark("loaded");
         } else {
-            warn("could not add the chat provider's script");
-            mark("error");
+            fail(
+                "script_blocked",
+                "the page did not let the loader add the chat provider's script",
+            );
         }
     });
 }
@@ -225,6 +243,10 @@ fn decide() {
 /// A provider called back (its script loaded, it said it is ready).
 #[wasm_bindgen]
 pub fn hook(code: u32) {
+    if code == HOOK_SCRIPT_FAILED {
+        fail("script_failed", "the chat provider's script failed to load");
+        return;
+    }
     with_recipe(true, |cx, _, _| {
         cx.run(match code {
             HOOK_ON_LOAD => cx.recipe.on_load,

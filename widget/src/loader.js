@@ -17,12 +17,38 @@
   function warn(error) {
     if (!warned) {
       warned = true;
-      console.warn("Switchboard: the chat widget could not start.", error);
+      try {
+        console.warn("Switchboard: the chat widget could not start.", error);
+      } catch (ignored) {}
     }
   }
-  if (window.Switchboard && window.Switchboard.loader) {
+  // The tag ends in `error` with a reason the page (or the demo) can read.
+  function fail(reason, error) {
+    try {
+      if (script) {
+        script.setAttribute("data-switchboard-reason", reason);
+        script.setAttribute("data-switchboard-state", "error");
+      }
+    } catch (ignored) {}
+    warn(error);
+  }
+  // The page may have made window.Switchboard read-only or a throwing
+  // getter: nothing here may throw into it.
+  var existing;
+  try {
+    existing = window.Switchboard;
+  } catch (ignored) {}
+  var marker = "__switchboardLoader";
+  var duplicate = false;
+  try {
+    duplicate = !!(document[marker] || (existing && existing.loader));
+    document[marker] = 1;
+  } catch (ignored) {}
+  if (duplicate) {
     // The tag is on the page twice: the first one does the work.
-    if (script) script.setAttribute("data-switchboard-state", "duplicate");
+    try {
+      if (script) script.setAttribute("data-switchboard-state", "duplicate");
+    } catch (ignored) {}
     return;
   }
   var queue = [];
@@ -37,9 +63,14 @@
       }
     };
   }
-  window.Switchboard = { loader: 1, identify: api("identify"), open: api("open"), reset: api("reset") };
+  try {
+    window.Switchboard = { loader: 1, identify: api("identify"), open: api("open"), reset: api("reset") };
+  } catch (error) {
+    // The chat still loads; only the JS API is missing.
+    warn(error);
+  }
   if (!script || !script.src || typeof WebAssembly !== "object") {
-    warn("unsupported page or browser");
+    fail("unsupported", "unsupported page or browser");
     return;
   }
   function guarded(call) {
@@ -49,8 +80,22 @@
       warn(error);
     }
   }
+  // Pages that require Trusted Types for scripts allow our policy by name
+  // (`trusted-types switchboard`); the URLs it passes were built by the
+  // loader from validated account values.
+  var policy = null;
+  function trustedUrl(url) {
+    try {
+      if (!policy && window.trustedTypes && window.trustedTypes.createPolicy) {
+        policy = window.trustedTypes.createPolicy("switchboard", { createScriptURL: function (u) { return u; } });
+      }
+      if (policy) return policy.createScriptURL(url);
+    } catch (ignored) {}
+    return url;
+  }
   var helpers = {
     w: window,
+    url: trustedUrl,
     // A function a provider calls back (script load, ready event).
     hook: function (code) {
       return function () { guarded(function () { wasm.hook(code); }); };
@@ -90,27 +135,51 @@
     },
     warn: warn
   };
+  // The config request; whatever fetch or the body does (even throwing
+  // synchronously), the wasm hears a status and the tag ends in a true state.
+  function load(url) {
+    var request;
+    try {
+      request = fetch(url);
+    } catch (error) {
+      return wasm.configure(0, null);
+    }
+    return request.then(
+      function (response) {
+        if (!response.ok) return wasm.configure(response.status, null);
+        var body;
+        try {
+          body = response.json();
+        } catch (error) {
+          return wasm.configure(1, null);
+        }
+        return body.then(
+          function (value) { wasm.configure(200, value); },
+          function () { wasm.configure(1, null); }
+        );
+      },
+      function () { wasm.configure(0, null); }
+    );
+  }
+  var started = false;
   try {
     /*@GLUE@*/
     __switchboard_widget({ module_or_path: new URL("widget/@WASM_FILE@", script.src) })
       .then(function () {
         wasm = __switchboard_widget;
         var url = new URL(wasm.start(script, helpers), script.src);
+        started = true;
         for (var i = 0; i < queue.length; i++) wasm[queue[i][0]](queue[i][1]);
         queue = [];
-        return fetch(url).then(
-          function (response) {
-            if (!response.ok) return wasm.configure(response.status, null);
-            return response.json().then(
-              function (body) { wasm.configure(200, body); },
-              function () { wasm.configure(1, null); }
-            );
-          },
-          function () { wasm.configure(0, null); }
-        );
+        return load(url);
       })
-      .catch(warn);
+      .catch(function (error) {
+        // Before `start`: the wasm could not be fetched or compiled (a CSP
+        // without 'wasm-unsafe-eval' refuses to compile it).
+        if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
+        else warn(error);
+      });
   } catch (error) {
-    warn(error);
+    fail("unsupported", error);
   }
 })();

@@ -31,8 +31,18 @@ impl Server {
 
     /// Starts the server; everything it logs is collected into `log`.
     fn start_logging(data_dir: &Path, level: &str, log: Arc<Mutex<Vec<u8>>>) -> Server {
+        Self::start_with(data_dir, level, log, &[])
+    }
+
+    fn start_with(
+        data_dir: &Path,
+        level: &str,
+        log: Arc<Mutex<Vec<u8>>>,
+        extra: &[&str],
+    ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-server"))
             .args(["--listen", "127.0.0.1:0", "--assets-dir", "/nonexistent"])
+            .args(extra)
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", level)
@@ -128,6 +138,19 @@ fn run_once(data_dir: &Path) -> std::process::Output {
         .arg(data_dir)
         .output()
         .expect("run server")
+}
+
+/// Targets of the audit entries with `action`, from the log files on disk.
+fn audited_targets(data_dir: &Path, action: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(data_dir.join("audit.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|e| panic!("a torn audit line {line:?}: {e}"))
+        })
+        .filter(|entry| entry["action"] == action)
+        .filter_map(|entry| entry["target"].as_str().map(str::to_string))
+        .collect()
 }
 
 fn agent() -> ureq::Agent {
@@ -256,7 +279,16 @@ fn every_acknowledged_write_survives_a_kill() {
         );
     }
 
+    // Started at once after the kill (as a supervisor would): the lock of
+    // the killed process does not keep it out.
     let restarted = Server::start(data.path());
+    let audited = audited_targets(data.path(), "site.create");
+    for id in &acknowledged {
+        assert!(
+            audited.contains(id),
+            "acknowledged site {id} has no audit entry"
+        );
+    }
     let sites = get_json(
         &agent(),
         &restarted.url("/api/v1/sites"),
@@ -433,5 +465,198 @@ fn page_views_are_not_logged_at_info_but_admin_requests_are() {
     assert!(
         !text.contains("widget/config") && !text.contains("widget.js"),
         "{text}"
+    );
+}
+
+/// A mounted tmpfs of `size`, unmounted when dropped. The tests run as root
+/// (CI and these machines do); without root this test cannot do its job and fails.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Fills the disk with `filler` until a write fails; returns its size.
+fn fill(filler: &Path) -> u64 {
+    use std::io::Write;
+    let mut file = std::fs::File::create(filler).expect("filler");
+    let chunk = [0u8; 1024];
+    let mut written = 0;
+    while file
+        .write_all(&chunk)
+        .and_then(|()| file.sync_data())
+        .is_ok()
+    {
+        written += chunk.len() as u64;
+    }
+    let _ = file.set_len(written);
+    written
+}
+
+#[test]
+fn a_full_disk_loses_no_acknowledged_write_and_leaves_no_torn_audit_line() {
+    let disk = SmallDisk::mount("1m");
+    let data = disk.path().join("data");
+    let server = Server::start(&data);
+    let login = server.login();
+    let agent = agent();
+    let url = server.url("/api/v1/sites");
+    let body = |id: &str| format!(r#"{{"id":"{id}","name":"Site {id}","domains":[]}}"#);
+    assert_eq!(
+        post_json(&agent, &url, &login, &body("before")).expect("request"),
+        201
+    );
+
+    let filler = disk.path().join("filler");
+    let size = fill(&filler);
+    let mut acknowledged = vec!["before".to_string()];
+    let mut refused = 0;
+    // Free a little room at a time, so some writes fit whole, some only
+    // the store file, some nothing.
+    for step in 0..40u64 {
+        let id = format!("s{step}");
+        match post_json(&agent, &url, &login, &body(&id)).expect("request") {
+            201 => acknowledged.push(id),
+            500 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&filler)
+            .expect("filler");
+        file.set_len(size.saturating_sub(step * 512))
+            .expect("shrink filler");
+    }
+    assert!(refused > 0, "the disk never filled up");
+    std::fs::remove_file(&filler).expect("free the disk");
+    assert_eq!(
+        post_json(&agent, &url, &login, &body("after")).expect("request"),
+        201,
+        "writes work again once there is room"
+    );
+    acknowledged.push("after".into());
+    drop(server);
+
+    // A restart on the same (now roomy) disk: no refusal, no torn line,
+    // every acknowledged site with its entry.
+    let restarted = Server::start(&data);
+    let audited = audited_targets(&data, "site.create");
+    for id in &acknowledged {
+        assert!(
+            audited.contains(id),
+            "acknowledged site {id} has no audit entry ({audited:?})"
+        );
+    }
+    let sites = get_json(
+        &agent,
+        &restarted.url("/api/v1/sites"),
+        Some(&restarted.login()),
+    );
+    let listed: Vec<&str> = sites["sites"]
+        .as_array()
+        .expect("sites")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    for id in &acknowledged {
+        assert!(
+            listed.contains(&id.as_str()),
+            "acknowledged site {id} is missing"
+        );
+    }
+    for id in &audited {
+        assert!(
+            listed.contains(&id.as_str()),
+            "site {id} is audited as created but not stored"
+        );
+    }
+}
+
+/// Reads from `stream` until it is closed by the server (or `within` passes).
+fn closed_within(stream: &mut std::net::TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).expect("timeout");
+    let mut buffer = [0u8; 4096];
+    let started = Instant::now();
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return started.elapsed() < within,
+        }
+    }
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed_and_bounded() {
+    use std::io::Write;
+    use std::net::TcpStream;
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(
+        data.path(),
+        "info",
+        Arc::new(Mutex::new(Vec::new())),
+        &["--max-connections-per-address", "4"],
+    );
+    // Four clients that send half a request and stop.
+    let mut slow: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).expect("connect");
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .expect("half a request");
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A fifth from the same address is closed at once.
+    let mut fifth = TcpStream::connect(&server.addr).expect("connect");
+    let _ = fifth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        closed_within(&mut fifth, Duration::from_secs(3)),
+        "a connection over the limit is refused"
+    );
+    // The half-sent ones are timed out by the server.
+    let started = Instant::now();
+    for stream in &mut slow {
+        assert!(
+            closed_within(stream, Duration::from_secs(20)),
+            "a slow client was never timed out"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(15));
+    // An idle kept-alive connection is closed too, after its answer.
+    let mut idle = TcpStream::connect(&server.addr).expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("request");
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(20)),
+        "an idle connection was never closed"
+    );
+    // And the server answers as before.
+    assert_eq!(
+        get_json(&agent(), &server.url("/healthz"), None)["status"],
+        "ok"
     );
 }

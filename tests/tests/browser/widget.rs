@@ -55,25 +55,37 @@ impl World {
             .post("/sites", json!({"id": id, "name": id, "domains": domains}))
             .await?;
         let settings = json!({"enabled": true, "provider": provider, "account": account, "guest_users_allowed": guests});
+        // As a signed-in admin: only one may set a self-hosted base URL.
         self.api
-            .put(&format!("/sites/{id}/click-to-chat"), settings)
+            .put_as_admin(&format!("/sites/{id}/click-to-chat"), settings)
             .await
             .map(drop)
     }
 
-    /// Opens a host page and waits until the loader has decided.
+    /// Opens a host page and waits until the loader has decided; returns
+    /// what it decided first (offline, a provider's script then fails to
+    /// load and the tag moves on to `error`, see [`Self::final_state`]).
     async fn visit(&self, name: &str, embed: &str) -> anyhow::Result<String> {
         let url = self.host.page(name, embed);
         self.browser.client.goto(&url).await?;
         let state = self
             .browser
             .wait_for(
-                r#"var s = document.querySelector('script[src$="/widget.js"]');
-                   var state = s && s.getAttribute("data-switchboard-state");
-                   return state && state !== "loading" ? state : null;"#,
+                r#"var decided = window.hostStates.filter(function (s) { return s !== "loading" && s !== "duplicate"; });
+                   return decided.length ? decided[0] : null;"#,
             )
             .await?;
         Ok(state.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits for the tag's state to be `state` and returns its reason.
+    async fn final_state(&self, state: &str) -> anyhow::Result<String> {
+        let script = format!(
+            r#"var s = document.querySelector('script[src$="/widget.js"]');
+               return s && s.getAttribute("data-switchboard-state") === "{state}" ? (s.getAttribute("data-switchboard-reason") || "") : null;"#
+        );
+        let reason = self.browser.wait_for(&script).await?;
+        Ok(reason.as_str().unwrap_or_default().to_string())
     }
 
     /// Scripts on the page that are not the host's own or the loader.
@@ -313,7 +325,10 @@ async fn guests_get_no_chat_when_guests_are_not_allowed_until_they_sign_in() -> 
 
     // The page signs the visitor in later through the JS API.
     world.browser.eval(r#"Switchboard.identify({id: 7, name: "Taro", email: "taro@example.jp"}); return true;"#).await?;
-    world.browser.wait_for(r#"return document.querySelector('script[src$="/widget.js"]').getAttribute("data-switchboard-state") === "loaded";"#).await?;
+    world
+        .browser
+        .wait_for(r#"return window.hostStates.indexOf("loaded") >= 0;"#)
+        .await?;
     assert_eq!(
         world.injected_scripts().await?,
         vec!["https://client.crisp.chat/l.js".to_string()]
@@ -444,7 +459,7 @@ async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
         world.visit("twice", &format!("{tag}\n{tag}")).await?,
         "loaded"
     );
-    world.browser.wait_for(r#"return Array.from(document.querySelectorAll('script[src$="/widget.js"]')).map(function (s) { return s.getAttribute("data-switchboard-state"); }).sort().join() === "duplicate,loaded";"#).await?;
+    world.browser.wait_for(r#"return document.querySelectorAll('script[src$="/widget.js"]')[1].getAttribute("data-switchboard-state") === "duplicate";"#).await?;
     assert_eq!(
         world.injected_scripts().await?,
         vec!["https://client.crisp.chat/l.js".to_string()]
@@ -512,6 +527,11 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown() -> anyhow::Re
     assert!(
         seen[0].starts_with("Switchboard: the chat widget could not start."),
         "{seen:?}"
+    );
+    assert_eq!(
+        world.final_state("error").await?,
+        "blocked",
+        "the tag says why"
     );
     // The page's API exists and calling it does not throw either.
     let calls = world
@@ -629,6 +649,88 @@ async fn identity_waits_for_providers_that_must_be_ready_first() -> anyhow::Resu
             ["webWidget", "logout"]
         ])
     );
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
+
+/// A host page that sabotages what the loader uses: the loader must neither
+/// throw into it nor claim `loaded` when the provider's script is not there.
+#[tokio::test]
+async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", true).await?;
+    let crisp = json!({"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"});
+    world.site("strict", &[], "crisp", crisp, true).await?;
+    let tag = world.embed(r#"data-site="strict""#);
+    let crisp_src = "https://client.crisp.chat/l.js";
+
+    // window.Switchboard made read-only, or a getter that throws: the chat
+    // still loads, one warning, nothing thrown.
+    for (name, sabotage) in [
+        ("read-only", "Object.defineProperty(window, 'Switchboard', { value: Object.freeze({}), writable: false });"),
+        ("throwing-getter", "Object.defineProperty(window, 'Switchboard', { get: function () { throw new Error('no'); }, set: function () { throw new Error('no'); } });"),
+    ] {
+        let page = format!("<script>{sabotage}</script>\n{tag}");
+        assert_eq!(world.visit(name, &page).await?, "loaded", "{name}");
+        assert_eq!(world.injected_scripts().await?, vec![crisp_src.to_string()], "{name}");
+        world.host_unharmed().await?;
+        assert_eq!(warnings(&world).await?.len(), 1, "{name}");
+    }
+
+    // fetch or Response.json throwing synchronously: `error`, not `loading` forever.
+    for (name, sabotage, reason) in [
+        (
+            "fetch-throws",
+            "window.fetch = function () { throw new Error('no fetch'); };",
+            "unreachable",
+        ),
+        (
+            "json-throws",
+            "Response.prototype.json = function () { throw new Error('no json'); };",
+            "not_json",
+        ),
+    ] {
+        let page = format!("<script>{sabotage}</script>\n{tag}");
+        world.visit(name, &page).await?;
+        assert_eq!(world.final_state("error").await?, reason, "{name}");
+        world.host_unharmed().await?;
+        assert_eq!(warnings(&world).await?.len(), 1, "{name}");
+    }
+
+    // appendChild refused: `error`, no provider script.
+    let page = format!("<script>HTMLHeadElement.prototype.appendChild = function () {{ throw new Error('no'); }};</script>\n{tag}");
+    assert_eq!(world.visit("no-append", &page).await?, "error");
+    assert_eq!(world.final_state("error").await?, "script_blocked");
+    assert!(world.injected_scripts().await?.is_empty());
+    world.host_unharmed().await?;
+
+    // Trusted Types required, our policy allowed by name: loaded, with its src.
+    let trusted = r#"<meta http-equiv="Content-Security-Policy" content="require-trusted-types-for 'script'; trusted-types switchboard">"#;
+    assert_eq!(
+        world
+            .visit("trusted-types", &format!("{trusted}\n{tag}"))
+            .await?,
+        "loaded"
+    );
+    assert_eq!(world.injected_scripts().await?, vec![crisp_src.to_string()]);
+    world.host_unharmed().await?;
+    // Trusted Types required without our policy: a true `error`.
+    let refused = r#"<meta http-equiv="Content-Security-Policy" content="require-trusted-types-for 'script'; trusted-types other">"#;
+    assert_eq!(
+        world
+            .visit("trusted-types-refused", &format!("{refused}\n{tag}"))
+            .await?,
+        "error"
+    );
+    assert_eq!(world.final_state("error").await?, "script_blocked");
+    assert!(world.injected_scripts().await?.is_empty());
+
+    // The provider's script cannot load (offline here): `loaded` once it is
+    // in the page, then `error` when it fires `error`.
+    assert_eq!(world.visit("offline-provider", &tag).await?, "loaded");
+    assert_eq!(world.final_state("error").await?, "script_failed");
+    let states = world.browser.eval("return window.hostStates;").await?;
+    assert_eq!(states, json!(["loading", "loaded", "error"]));
     world.host_unharmed().await?;
     world.browser.close().await
 }
