@@ -502,6 +502,14 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub changed: Vec<String>,
     pub outcome: String,
+    /// Why (`wrong_password`, …), worded by the app; `detail` is the English.
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    /// The key's name for `api_key.*` entries (their target is the key's id).
+    pub name: Option<String>,
+    /// `(field, from, to)` of self-hosted script URLs that changed.
+    pub origins: Vec<(String, String, String)>,
+    pub params: Value,
 }
 
 fn decode_entry(v: &Value) -> Option<AuditEntry> {
@@ -524,6 +532,25 @@ fn decode_entry(v: &Value) -> Option<AuditEntry> {
             })
         })?,
         outcome: text(v, "outcome")?,
+        code: optional_text(v, "code"),
+        detail: optional_text(v, "detail"),
+        name: v.get("params").and_then(|p| optional_text(p, "name")),
+        origins: v
+            .get("origins")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|o| {
+                        (
+                            text(o, "field").unwrap_or_default(),
+                            optional_text(o, "from").unwrap_or_default(),
+                            optional_text(o, "to").unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        params: v.get("params").cloned().unwrap_or(Value::Null),
     })
 }
 

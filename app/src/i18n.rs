@@ -36,6 +36,35 @@ impl Lang {
     }
 }
 
+/// `text` with each `{name}` replaced by `params[name]` (numbers and text).
+pub fn fill(text: &str, params: &serde_json::Value) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match params.get(name) {
+                    Some(serde_json::Value::String(value)) => out.push_str(value),
+                    Some(value) if value.is_u64() => {
+                        out.push_str(&value.as_u64().unwrap_or_default().to_string())
+                    }
+                    _ => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 macro_rules! texts {
     ($($key:ident => $en:literal, $ja:literal;)*) => {
         /// A user-facing string of the admin app.
@@ -182,6 +211,24 @@ texts! {
     AuditOutcome => "Result", "結果";
     OutcomeSuccess => "Succeeded", "成功";
     OutcomeFailure => "Failed", "失敗";
+    AuditDetail => "Details", "詳細";
+    ActionSiteCreate => "Site created", "サイトを作成";
+    ActionSiteUpdate => "Site changed", "サイトを変更";
+    ActionSiteDelete => "Site deleted", "サイトを削除";
+    ActionSiteChat => "Site's Click to Chat changed", "サイトの Click to Chat を変更";
+    ActionInstanceChat => "Instance Click to Chat changed", "インスタンスの Click to Chat を変更";
+    ActionKeyCreate => "API key added", "API キーを追加";
+    ActionKeyRename => "API key renamed", "API キーの名前を変更";
+    ActionKeyRegenerate => "API key regenerated", "API キーを再生成";
+    ActionKeyDelete => "API key deleted", "API キーを削除";
+    ActionLogin => "Sign-in", "サインイン";
+    ActionLogout => "Sign-out", "サインアウト";
+    ActionSetup => "First admin created", "最初の管理者を作成";
+    ActionAdminCreate => "Admin created", "管理者を作成";
+    DetailWrongPassword => "Wrong user name or password.", "ユーザー名またはパスワードが違います。";
+    DetailNotItemized => "{refused} attempts refused while locked out and {failed} more wrong passwords in one minute, from {addresses} addresses (not listed one by one).", "1 分間にロック中のため拒否した試行 {refused} 件と、誤ったパスワード {failed} 件（{addresses} 件のアドレスから。個別には記録していません）。";
+    DetailSignedInAdminRequired => "Refused: an API key tried to set a self-hosted script URL.", "拒否: API キーでセルフホストのスクリプト URL を設定しようとしました。";
+    DetailKeyNamed => "Key named {name}.", "キー名: {name}";
     NoEntries => "Nothing recorded yet.", "まだ記録はありません。";
     Previous => "Previous", "前へ";
     Next => "Next", "次へ";

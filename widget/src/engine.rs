@@ -327,7 +327,11 @@ impl Cx<'_> {
         set(&script, "async", &JsValue::TRUE);
         // Under Trusted Types a plain string is refused here; the loader's
         // JS wraps it with its named policy when the page has one.
-        set(&script, "src", &call(self.helpers, "url", &[src.clone()]));
+        set(
+            &script,
+            "src",
+            &call(self.helpers, "url", core::slice::from_ref(src)),
+        );
         if non_empty(get(&script, "src")).is_none() {
             return false;
         }
@@ -353,7 +357,7 @@ impl Cx<'_> {
         } else {
             get(&document, "documentElement")
         };
-        call(&parent, "appendChild", &[script.clone()]);
+        call(&parent, "appendChild", core::slice::from_ref(&script));
         // A page that refuses new elements (or a throwing appendChild) must
         // not leave the tag saying `loaded`.
         get(&script, "isConnected") == JsValue::TRUE

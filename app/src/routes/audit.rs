@@ -3,9 +3,41 @@
 use leptos::prelude::*;
 
 use super::api_keys::when;
-use crate::api::{self, AuditPage};
-use crate::i18n::T;
+use crate::api::{self, AuditEntry, AuditPage};
+use crate::i18n::{fill, T};
 use crate::state::use_app;
+
+/// The action's name in the admin's language (unknown ones as they are).
+fn action_name(action: &str) -> Option<T> {
+    Some(match action {
+        "site.create" => T::ActionSiteCreate,
+        "site.update" => T::ActionSiteUpdate,
+        "site.delete" => T::ActionSiteDelete,
+        "site.click_to_chat.update" => T::ActionSiteChat,
+        "instance.click_to_chat.update" => T::ActionInstanceChat,
+        "api_key.create" => T::ActionKeyCreate,
+        "api_key.rename" => T::ActionKeyRename,
+        "api_key.regenerate" => T::ActionKeyRegenerate,
+        "api_key.delete" => T::ActionKeyDelete,
+        "session.login" => T::ActionLogin,
+        "session.logout" => T::ActionLogout,
+        "setup.create_admin" => T::ActionSetup,
+        "admin.create" => T::ActionAdminCreate,
+        _ => return None,
+    })
+}
+
+/// The entry's detail, worded from its code; the server's English otherwise.
+fn detail(app: crate::state::AppState, entry: &AuditEntry) -> String {
+    let template = match entry.code.as_deref() {
+        Some("wrong_password") => T::DetailWrongPassword,
+        Some("not_itemized") => T::DetailNotItemized,
+        Some("signed_in_admin_required") => T::DetailSignedInAdminRequired,
+        Some("key_named") => T::DetailKeyNamed,
+        _ => return entry.detail.clone().unwrap_or_default(),
+    };
+    fill(app.t(template)(), &entry.params)
+}
 
 #[component]
 pub fn Audit() -> impl IntoView {
@@ -16,7 +48,11 @@ pub fn Audit() -> impl IntoView {
     Effect::new(move |_| {
         let wanted = page.get();
         leptos::task::spawn_local(async move {
-            data.set(Some(api::audit(wanted).await.map_err(|e| e.message())));
+            let answer = api::audit(wanted).await.map_err(|e| e.message());
+            // A late answer for a page the admin already left is dropped.
+            if page.get_untracked() == wanted {
+                data.set(Some(answer));
+            }
         });
     });
     view! {
@@ -39,28 +75,44 @@ pub fn Audit() -> impl IntoView {
                                 <th scope="col">{app.t(T::AuditTarget)}</th>
                                 <th scope="col">{app.t(T::AuditChanged)}</th>
                                 <th scope="col">{app.t(T::AuditOutcome)}</th>
+                                <th scope="col">{app.t(T::AuditDetail)}</th>
                             </tr></thead>
                             <tbody>
-                                {log.entries.into_iter().map(|e| { let ok = e.outcome == "success"; view! {
+                                {log.entries.into_iter().map(|e| {
+                                    let ok = e.outcome == "success";
+                                    let name = action_name(&e.action);
+                                    let entry = e.clone();
+                                    let detail_text = move || detail(app, &entry);
+                                    // A key's entries name the key, not its id.
+                                    let target = if e.action.starts_with("api_key.") { e.name.clone().or(e.target.clone()) } else { e.target.clone() };
+                                    let mut changed = e.changed.join(", ");
+                                    for (field, from, to) in &e.origins {
+                                        for piece in ["; ", field, ": ", from, " → ", to] {
+                                            changed.push_str(piece);
+                                        }
+                                    }
+                                    view! {
                                     <tr data-entry=e.id>
                                         <td>{when(&e.at)}</td>
                                         <td>{e.actor.name}" "<span class="muted">"("{e.actor.kind}")"</span></td>
                                         <td>{e.ip.unwrap_or_default()}</td>
-                                        <td><code>{e.action}</code></td>
-                                        <td>{e.target.unwrap_or_default()}</td>
-                                        <td>{e.changed.join(", ")}</td>
+                                        <td>{name.map(|n| view! { <span class="action-name">{app.t(n)}</span>" " })}<code>{e.action}</code></td>
+                                        <td class="wrap">{target.unwrap_or_default()}</td>
+                                        <td class="wrap">{changed}</td>
                                         <td class=if ok { "ok" } else { "error" }>
                                             {move || if ok { app.t(T::OutcomeSuccess)() } else { app.t(T::OutcomeFailure)() }}
                                         </td>
+                                        <td class="wrap detail">{detail_text}</td>
                                     </tr>
                                 }}).collect_view()}
                             </tbody>
                         </table>
                     </div>
                     <nav class="pager" aria-label=app.t(T::PageOf)>
-                        <button type="button" disabled=current <= 1 on:click=move |_| page.set(current - 1)>{app.t(T::Previous)}</button>
+                        // Braces: the view macro would read `>=` as the end of the tag.
+                        <button type="button" class="previous" disabled={current <= 1} on:click=move |_| page.set(current - 1)>{app.t(T::Previous)}</button>
                         <span class="page-count">{app.t(T::PageOf)}" "{current}" / "{pages}</span>
-                        <button type="button" disabled=current >= pages on:click=move |_| page.set(current + 1)>{app.t(T::Next)}</button>
+                        <button type="button" class="next" disabled={current >= pages} on:click=move |_| page.set(current + 1)>{app.t(T::Next)}</button>
                     </nav>
                 }
                 .into_any()

@@ -109,10 +109,10 @@ pub async fn create(
                 regenerated_at: None,
             };
             document.api_keys.insert(id.clone(), record.clone());
-            Ok::<_, ApiError>((
-                record,
-                AuditRecord::success("api_key.create", Some(id)).changed(vec!["name".into()]),
-            ))
+            let audit = AuditRecord::success("api_key.create", Some(id))
+                .changed(vec!["name".into()])
+                .param("name", record.name.clone());
+            Ok::<_, ApiError>((record, audit))
         })
         .await?;
     let location = HeaderValue::from_str(&format!("/api/v1/api-keys/{}", record.id))
@@ -166,10 +166,10 @@ pub async fn update(
             } else {
                 "api_key.rename"
             };
-            Ok::<_, ApiError>((
-                record.clone(),
-                AuditRecord::success(action, Some(id.clone())).changed(changed),
-            ))
+            let audit = AuditRecord::success(action, Some(id.clone()))
+                .changed(changed)
+                .param("name", record.name.clone());
+            Ok::<_, ApiError>((record.clone(), audit))
         })
         .await?;
     let body = match &fresh {
@@ -197,7 +197,9 @@ pub async fn delete(
                 .api_keys
                 .remove(&id)
                 .ok_or_else(|| unknown_key(&id))?;
-            let mut audit = AuditRecord::success("api_key.delete", Some(id.clone()));
+            let mut audit = AuditRecord::success("api_key.delete", Some(id.clone()))
+                .param("name", record.name.clone());
+            audit.code = Some(switchboard_core::messages::AuditCode::KeyNamed);
             audit.detail = Some(format!("key named {:?}", record.name));
             Ok::<_, ApiError>(((), audit))
         })

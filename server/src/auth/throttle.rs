@@ -171,7 +171,7 @@ fn forget_if_stale(entry: &mut Entry, now: Instant) {
 }
 
 fn is_stale(entry: &Entry, now: Instant) -> bool {
-    !entry.locked_until.is_some_and(|until| until > now) && now.duration_since(entry.last) >= WINDOW
+    entry.locked_until.is_none_or(|until| until <= now) && now.duration_since(entry.last) >= WINDOW
 }
 
 /// Keeps the table under [`MAX_ENTRIES`] (two entries are about to be added).

@@ -571,3 +571,85 @@ async fn every_screen_fits_a_phone() -> anyhow::Result<()> {
     }
     browser.close().await
 }
+
+/// The audit log pages forward and back, names actions and keys readably,
+/// and shows why a sign-in failed, in both languages.
+#[tokio::test]
+async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    // 40 entries and a few more: two pages of 25.
+    for n in 0..40 {
+        api.post(
+            "/sites",
+            json!({"id": format!("s{n}"), "name": format!("Site {n}"), "domains": []}),
+        )
+        .await?;
+    }
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    expect_heading(&browser, "Sign in to Switchboard").await?;
+    browser.fill("#username", "admin").await?;
+    browser.fill("#password", "not the password").await?;
+    browser.click("button[type=submit]").await?;
+    browser
+        .wait_for(r#"return document.querySelector("[role=alert]") !== null;"#)
+        .await?;
+    sign_in(&browser).await?;
+    browser.click(r#"a[href="/admin/audit"]"#).await?;
+    expect_heading(&browser, "Audit log").await?;
+
+    let pager = r#"var n = document.querySelector(".pager .next"), p = document.querySelector(".pager .previous"), c = document.querySelector(".page-count");
+        return n && c ? [c.textContent, n.disabled, p.disabled] : null;"#;
+    let first = browser.wait_for(pager).await?;
+    assert_eq!(
+        first[0].as_str().map(|t| t.ends_with("1 / 2")),
+        Some(true),
+        "{first}"
+    );
+    assert_eq!(
+        (first[1].clone(), first[2].clone()),
+        (json!(false), json!(true)),
+        "Next works, Previous does not on page 1"
+    );
+    let newest = browser.text_of("table.audit tbody tr .action-name").await?;
+    assert_eq!(newest, "Sign-in");
+    let wrong = browser.eval(r#"return Array.from(document.querySelectorAll("table.audit td.detail")).map(function (d) { return d.textContent; });"#).await?;
+    assert!(
+        wrong
+            .as_array()
+            .is_some_and(|d| d.contains(&json!("Wrong user name or password."))),
+        "{wrong}"
+    );
+
+    browser.click(".pager .next").await?;
+    let second = browser.wait_for(r#"var c = document.querySelector(".page-count"); return c && c.textContent.endsWith("2 / 2") ? [document.querySelector(".pager .next").disabled, document.querySelector(".pager .previous").disabled] : null;"#).await?;
+    assert_eq!(second, json!([true, false]));
+    let oldest = browser.eval(r#"var rows = document.querySelectorAll("table.audit tbody tr .action-name"); return rows[rows.length - 1].textContent;"#).await?;
+    assert!(oldest.as_str().is_some_and(|t| !t.is_empty()), "{oldest}");
+    let key_entry = browser.eval(r#"var row = Array.from(document.querySelectorAll("table.audit tbody tr")).find(function (r) { return r.querySelector("code").textContent === "api_key.create"; }); return row ? row.children[4].textContent : null;"#).await?;
+    assert_eq!(
+        key_entry,
+        json!("end-to-end tests"),
+        "a key is named, not its id"
+    );
+
+    browser.click(".pager .previous").await?;
+    browser.wait_for(r#"var c = document.querySelector(".page-count"); return c && c.textContent.endsWith("1 / 2");"#).await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(".language select"))
+        .await?
+        .select_by_value("ja")
+        .await?;
+    browser.wait_for(r#"var a = document.querySelector("table.audit tbody tr .action-name"); return a && a.textContent === "サインイン";"#).await?;
+    let detail = browser.eval(r#"return Array.from(document.querySelectorAll("table.audit td.detail")).map(function (d) { return d.textContent; });"#).await?;
+    assert!(
+        detail
+            .as_array()
+            .is_some_and(|d| d.contains(&json!("ユーザー名またはパスワードが違います。"))),
+        "{detail}"
+    );
+    browser.screenshot("16-audit-log-paged-japanese").await?;
+    browser.close().await
+}
