@@ -335,7 +335,9 @@ mod tests {
         assert!(code.trim_end().ends_with("})();"));
         assert!(code.contains("let __switchboard_widget = 1;"));
         assert!(code.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
-        assert!(code.contains(".catch(warn)"));
+        // Every failure of the promise chain ends in a warning and a true state.
+        assert!(code.contains(".catch(function (error) {"));
+        assert!(code.contains(r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error)"#));
     }
 
     #[test]
