@@ -158,6 +158,14 @@ pub fn login_from_json(body: &Value) -> Result<(String, String), FieldErrors> {
             .with("max", MAX_LOGIN_NAME_CHARS),
         );
     }
+    // Such a name is no one's, and it must not reach the audit log as is.
+    if crate::text::has_hidden_characters(username) {
+        errors.push(
+            "username",
+            ErrorCode::InvisibleCharacters,
+            "user names have no control, invisible or text-direction characters",
+        );
+    }
     if password.chars().count() > MAX_PASSWORD_CHARS {
         errors.add(
             FieldError::new(

@@ -28,8 +28,11 @@ pub struct Limits {
     /// Time to send a request's headers, and to start the next request on a
     /// kept-alive connection.
     pub header_read: Duration,
-    /// Time for a whole request, body included.
+    /// Time for a whole request, body included, until its answer starts.
     pub request: Duration,
+    /// How long one connection may stay open at all: hyper has no write
+    /// timeout, so a client that reads an answer slowly (or never) is cut here.
+    pub connection: Duration,
     /// Connections open at once.
     pub max_connections: usize,
     /// Connections open at once from one peer address (`None` behind a
@@ -42,6 +45,7 @@ impl Limits {
         Self {
             header_read: Duration::from_secs(10),
             request: Duration::from_secs(30),
+            connection: Duration::from_secs(120),
             max_connections,
             max_per_address,
         }
@@ -155,9 +159,12 @@ pub async fn serve(
         let connection = graceful.watch(connection);
         let per_address = Arc::clone(&per_address);
         let counted = limits.max_per_address.is_some();
+        let lifetime = limits.connection;
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
+            match tokio::time::timeout(lifetime, connection).await {
+                Ok(Err(error)) => tracing::debug!(%error, "connection ended with an error"),
+                Ok(Ok(())) => {}
+                Err(_) => tracing::debug!("connection open too long; closed"),
             }
             if counted {
                 per_address.remove(peer.ip());

@@ -156,6 +156,13 @@ pub fn configure(status: u32, body: JsValue) {
         fail(reason, problem);
         return;
     }
+    if !body.is_object() {
+        fail(
+            "not_json",
+            "the Switchboard server's answer is not a JSON object",
+        );
+        return;
+    }
     if get(&body, "enabled") != JsValue::TRUE {
         mark("off");
         return;

@@ -135,31 +135,34 @@
     },
     warn: warn
   };
-  // The config request; whatever fetch or the body does (even throwing
-  // synchronously), the wasm hears a status and the tag ends in a true state.
+  // The config request; whatever fetch or the body does (throw at once,
+  // return something that is not a promise, resolve to nonsense), the wasm
+  // hears a status exactly once and the tag ends in a true state.
+  var configured = false;
+  function configure(status, body) {
+    if (configured) return;
+    configured = true;
+    wasm.configure(status, body);
+  }
   function load(url) {
-    var request;
-    try {
-      request = fetch(url);
-    } catch (error) {
-      return wasm.configure(0, null);
-    }
-    return request.then(
-      function (response) {
-        if (!response.ok) return wasm.configure(response.status, null);
-        var body;
-        try {
-          body = response.json();
-        } catch (error) {
-          return wasm.configure(1, null);
-        }
-        return body.then(
-          function (value) { wasm.configure(200, value); },
-          function () { wasm.configure(1, null); }
-        );
-      },
-      function () { wasm.configure(0, null); }
-    );
+    return Promise.resolve()
+      .then(function () { return fetch(url); })
+      .then(
+        function (response) {
+          if (!response.ok) return configure(response.status || 2, null);
+          return Promise.resolve()
+            .then(function () { return response.json(); })
+            .then(
+              function (value) { configure(200, value); },
+              function () { configure(1, null); }
+            );
+        },
+        function () { configure(0, null); }
+      )
+      .catch(function (error) {
+        warn(error);
+        configure(1, null);
+      });
   }
   var started = false;
   try {
@@ -169,7 +172,11 @@
         wasm = __switchboard_widget;
         var url = new URL(wasm.start(script, helpers), script.src);
         started = true;
-        for (var i = 0; i < queue.length; i++) wasm[queue[i][0]](queue[i][1]);
+        // Calls the page made before we were ready; one that fails must
+        // not stop the others or the config request.
+        queue.forEach(function (call) {
+          guarded(function () { wasm[call[0]](call[1]); });
+        });
         queue = [];
         return load(url);
       })

@@ -337,7 +337,9 @@ mod tests {
         assert!(code.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
         // Every failure of the promise chain ends in a warning and a true state.
         assert!(code.contains(".catch(function (error) {"));
-        assert!(code.contains(r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error)"#));
+        assert!(code.contains(
+            r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error)"#
+        ));
     }
 
     #[test]

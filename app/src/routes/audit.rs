@@ -61,7 +61,11 @@ pub fn Audit() -> impl IntoView {
         {move || match data.get() {
             None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
             Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-            Some(Ok(log)) if log.entries.is_empty() => view! { <p class="card empty">{app.t(T::NoEntries)}</p> }.into_any(),
+            // A page past the end (the log was rotated meanwhile) offers the way back.
+            Some(Ok(log)) if log.entries.is_empty() => view! {
+                <p class="card empty">{app.t(T::NoEntries)}</p>
+                {(log.page > 1).then(|| view! { <button type="button" class="previous" on:click=move |_| page.set(1)>{app.t(T::Previous)}</button> })}
+            }.into_any(),
             Some(Ok(log)) => {
                 let (current, pages) = (log.page, log.pages.max(1));
                 view! {

@@ -1,7 +1,9 @@
 //! `GET /setup` (is a first admin needed?) and `POST /setup` (create it, once).
 //! Both are reachable without signing in: on a fresh server nobody can.
 
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -23,11 +25,16 @@ pub async fn status(State(state): State<AppState>) -> Json<Value> {
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    peer: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     state.auth.check_same_origin(&headers, false)?;
-    check_setup_host(&state, &headers)?;
+    check_setup_host(
+        &state,
+        &headers,
+        peer.ok().map(|ConnectInfo(addr)| addr.ip()),
+    )?;
     if !state.store.snapshot().document.admins.is_empty() {
         return Err(already_set_up());
     }
@@ -71,7 +78,11 @@ pub async fn create(
 /// Without `--public-url`, the first admin can only be created through a
 /// loopback host name: otherwise a page on any site could DNS-rebind its own
 /// name to a fresh instance on the network and create the admin itself.
-fn check_setup_host(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_setup_host(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<(), ApiError> {
     if state.auth.config.public_origin.is_some() {
         return Ok(());
     }
@@ -79,12 +90,14 @@ fn check_setup_host(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErro
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if is_loopback_host(host) {
+    // The connection must come from this machine too: with --listen on a
+    // public address, anyone could send `Host: localhost` themselves.
+    if is_loopback_host(host) && peer.is_some_and(|ip| ip.is_loopback()) {
         return Ok(());
     }
     Err(ApiError::forbidden(
         ApiCode::SetupHostNotAllowed,
-        "first-run setup is only possible at http://localhost or http://127.0.0.1 unless the server is started with --public-url",
+        "first-run setup is only possible from this machine, at http://localhost or http://127.0.0.1, unless the server is started with --public-url (or SWITCHBOARD_ADMIN_PASSWORD creates the admin)",
     ))
 }
 

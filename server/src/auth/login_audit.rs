@@ -13,7 +13,7 @@ use switchboard_core::messages::AuditCode;
 
 use crate::store::AuditRecord;
 
-pub const ITEMIZED_PER_MINUTE: u32 = 30;
+pub const ITEMIZED_PER_MINUTE: u32 = 10;
 const PERIOD: Duration = Duration::from_secs(60);
 /// Distinct addresses remembered for a summary (the count stops growing there).
 const MAX_ADDRESSES: usize = 1000;
@@ -148,7 +148,10 @@ mod tests {
         );
         let period = audit.lock();
         let summary = period.summary().expect("something was counted");
-        assert_eq!(summary.params["failed"], 70);
+        assert_eq!(
+            summary.params["failed"],
+            100 - u64::from(ITEMIZED_PER_MINUTE)
+        );
         assert_eq!(summary.params["refused"], 1);
         assert_eq!(summary.params["addresses"], 7);
     }

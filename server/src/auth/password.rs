@@ -5,7 +5,7 @@
 //! [`HASH_WAIT`] for a turn and are otherwise refused ([`Busy`]). Memory stays
 //! bounded whatever arrives.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,22 +22,27 @@ pub const HASH_WAIT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
-fn turns() -> &'static Semaphore {
-    static TURNS: OnceLock<Semaphore> = OnceLock::new();
-    TURNS.get_or_init(|| Semaphore::new(MAX_CONCURRENT_HASHES))
+fn turns() -> Arc<Semaphore> {
+    static TURNS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    Arc::clone(TURNS.get_or_init(|| Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES))))
 }
 
-/// Runs `work` on a blocking thread once a hashing turn is free.
+/// Runs `work` on a blocking thread once a hashing turn is free. The turn
+/// goes with the work: a request cancelled meanwhile (client gone) does not
+/// free it while the hash still runs.
 async fn with_turn<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Busy> {
-    let permit = tokio::time::timeout(HASH_WAIT, turns().acquire())
+    let permit = tokio::time::timeout(HASH_WAIT, turns().acquire_owned())
         .await
         .map_err(|_| Busy)?
         .map_err(|_| Busy)?;
-    let result = tokio::task::spawn_blocking(work).await.map_err(|_| Busy);
-    drop(permit);
-    result
+    tokio::task::spawn_blocking(move || {
+        let _turn = permit;
+        work()
+    })
+    .await
+    .map_err(|_| Busy)
 }
 
 pub async fn hash(password: String) -> Result<Result<String, String>, Busy> {

@@ -47,6 +47,8 @@ struct Entry {
 pub struct Attempt {
     pair: String,
     address: String,
+    /// The locks before this attempt, restored if it is cancelled.
+    previous_locks: [Option<Instant>; 2],
 }
 
 /// Why an attempt was refused without checking its password.
@@ -84,6 +86,10 @@ impl LoginThrottle {
             return Err(Refused { retry_after: wait });
         }
         make_room(&mut map, now);
+        let previous_locks = [
+            map.get(&pair).and_then(|e| e.locked_until),
+            map.get(&address).and_then(|e| e.locked_until),
+        ];
         let pair_entry = map.entry(pair.clone()).or_insert(Entry {
             failures: 0,
             last: now,
@@ -106,7 +112,11 @@ impl LoginThrottle {
         if address_entry.failures >= ADDRESS_LIMIT {
             address_entry.locked_until = Some(now + WINDOW);
         }
-        Ok(Attempt { pair, address })
+        Ok(Attempt {
+            pair,
+            address,
+            previous_locks,
+        })
     }
 
     /// The password was right: the attempt was not a failure after all. The
@@ -124,17 +134,18 @@ impl LoginThrottle {
     }
 
     /// The password could not be checked (the server was busy): the attempt
-    /// does not count.
+    /// does not count, and imposes no wait.
     pub fn cancel(&self, attempt: Attempt) {
         let mut map = self.lock();
-        for (key, limit) in [
-            (&attempt.pair, PAIR_LIMIT),
-            (&attempt.address, ADDRESS_LIMIT),
+        for (key, previous) in [
+            (&attempt.pair, attempt.previous_locks[0]),
+            (&attempt.address, attempt.previous_locks[1]),
         ] {
             if let Some(entry) = map.get_mut(key.as_str()) {
                 entry.failures = entry.failures.saturating_sub(1);
-                if entry.failures < limit {
-                    entry.locked_until = None;
+                entry.locked_until = previous;
+                if entry.failures == 0 && previous.is_none() {
+                    map.remove(key.as_str());
                 }
             }
         }
@@ -158,20 +169,25 @@ impl LoginThrottle {
 }
 
 fn forget_if_stale(entry: &mut Entry, now: Instant) {
-    let locked = entry.locked_until.is_some_and(|until| until > now);
-    if !locked && now.duration_since(entry.last) >= WINDOW {
+    if is_stale(entry, now) {
         *entry = Entry {
             failures: 0,
             last: now,
             locked_until: None,
         };
-    } else if !locked {
+    } else if entry.locked_until.is_some_and(|until| until <= now) {
         entry.locked_until = None;
     }
 }
 
+/// Failures are forgotten [`WINDOW`] after the last attempt *or the end of
+/// the last wait*, whichever is later: otherwise a long wait would expire
+/// together with the failures that caused it, and the delays would never grow.
 fn is_stale(entry: &Entry, now: Instant) -> bool {
-    entry.locked_until.is_none_or(|until| until <= now) && now.duration_since(entry.last) >= WINDOW
+    let quiet_since = entry
+        .locked_until
+        .map_or(entry.last, |until| until.max(entry.last));
+    now >= quiet_since && now.duration_since(quiet_since) >= WINDOW
 }
 
 /// Keeps the table under [`MAX_ENTRIES`] (two entries are about to be added).
@@ -181,23 +197,46 @@ fn make_room(map: &mut HashMap<String, Entry>, now: Instant) {
     }
     map.retain(|_, entry| !is_stale(entry, now));
     while map.len() + 2 > MAX_ENTRIES {
-        let Some(oldest) = map
+        // Entries that are not waiting go first (idle longest first); a
+        // waiting one only when nothing else is left (soonest to end first),
+        // so a flood of new names cannot flush the guesser's own waits.
+        let victim = map
             .iter()
-            .min_by_key(|(_, entry)| entry.last)
-            .map(|(key, _)| key.clone())
-        else {
+            .filter(|(_, e)| e.locked_until.is_none_or(|until| until <= now))
+            .min_by_key(|(_, e)| e.last)
+            .or_else(|| map.iter().min_by_key(|(_, e)| e.locked_until))
+            .map(|(key, _)| key.clone());
+        let Some(victim) = victim else {
             break;
         };
-        map.remove(&oldest);
+        map.remove(&victim);
     }
 }
 
 fn pair_key(username: &str, address: &str) -> String {
-    format!("{}\u{0}{address}", username.to_lowercase())
+    format!("{}\u{0}{}", username.to_lowercase(), network(address))
 }
 
 fn address_key(address: &str) -> String {
-    format!("\u{0}{address}")
+    format!("\u{0}{}", network(address))
+}
+
+/// What one client controls: an IPv4 address, or an IPv6 /64 (one
+/// customer's network gets a whole /64, so single IPv6 addresses are free).
+fn network(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let segments = v6.segments();
+            format!(
+                "{:x}:{:x}:{:x}:{:x}::/64",
+                segments[0], segments[1], segments[2], segments[3]
+            )
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| address.to_string(), |v4| v4.to_string()),
+        _ => address.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -304,6 +343,87 @@ mod tests {
                 .begin_at("admin", "10.0.0.1", later)
                 .expect("forgotten");
         }
+    }
+
+    #[test]
+    fn waits_keep_growing_past_the_window() {
+        let throttle = LoginThrottle::default();
+        let mut now = Instant::now();
+        for _ in 0..PAIR_LIMIT {
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("counted");
+        }
+        let mut last = Duration::ZERO;
+        for _ in 0..8 {
+            let wait = throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect_err("locked")
+                .retry_after;
+            assert!(wait >= last, "{wait:?} after {last:?}");
+            last = wait;
+            now += wait;
+            throttle
+                .begin_at("admin", "10.0.0.1", now)
+                .expect("the wait is over");
+        }
+        assert_eq!(last, MAX_DELAY, "the doubling reaches the cap");
+    }
+
+    #[test]
+    fn one_ipv6_network_is_one_client_and_a_cancelled_attempt_leaves_no_wait() {
+        let throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for n in 0..PAIR_LIMIT {
+            throttle
+                .begin_at("admin", &format!("2001:db8:1:2::{n:x}"), now)
+                .expect("counted");
+        }
+        assert!(
+            throttle
+                .begin_at("admin", "2001:db8:1:2:ffff::1", now)
+                .is_err(),
+            "same /64"
+        );
+        assert!(
+            throttle.begin_at("admin", "2001:db8:1:3::1", now).is_ok(),
+            "another /64"
+        );
+
+        let fresh = LoginThrottle::default();
+        for _ in 0..PAIR_LIMIT - 1 {
+            fresh.begin_at("admin", "10.0.0.1", now).expect("counted");
+        }
+        let fifth = fresh
+            .begin_at("admin", "10.0.0.1", now)
+            .expect("counted, and it sets a wait");
+        fresh.cancel(fifth);
+        assert!(
+            fresh.begin_at("admin", "10.0.0.1", now).is_ok(),
+            "the cancelled attempt set no wait"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_new_names_does_not_flush_a_guessers_wait() {
+        let throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..PAIR_LIMIT {
+            throttle
+                .begin_at("admin", "10.9.9.9", now)
+                .expect("counted");
+        }
+        for n in 0..(MAX_ENTRIES + 100) {
+            let _ = throttle.begin_at(
+                &format!("name{n}"),
+                &format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255),
+                now,
+            );
+        }
+        assert!(
+            throttle.begin_at("admin", "10.9.9.9", now).is_err(),
+            "still waiting"
+        );
     }
 
     #[test]

@@ -118,7 +118,31 @@ pub fn router(assets: &AssetsDir) -> Router {
         .route_service("/widget.js", widget_loader)
         .nest_service("/widget", widget_files)
         .route_service("/demo", demo)
-        .fallback_service(public)
+        .fallback_service(
+            Router::new()
+                .fallback_service(public)
+                .layer(axum::middleware::from_fn(only_plain_public_files)),
+        )
+}
+
+/// The public folder serves its plain files only: never an HTML page (the
+/// demo page must only ever be served sandboxed, at `/demo`), never a name
+/// spelled with percent-escapes or dot segments that could reach one.
+async fn only_plain_public_files(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path().to_ascii_lowercase();
+    if path.contains('%')
+        || path.contains("/.")
+        || path.ends_with(".html")
+        || path.ends_with(".htm")
+        || path.contains(".html.")
+    {
+        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    next.run(request).await
 }
 
 type HeadersLayer<F> = ServiceBuilder<Stack<MapResponseLayer<F>, Identity>>;

@@ -51,6 +51,9 @@ pub struct AuditFile {
     current: Option<File>,
     last_id: u64,
     rotation: Rotation,
+    /// After a failed rotation, appends go on in the current file until
+    /// then: retrying at once would delete one more old file each time.
+    rotation_paused_until: Option<std::time::Instant>,
 }
 
 fn rotated_name(n: usize) -> String {
@@ -59,20 +62,13 @@ fn rotated_name(n: usize) -> String {
 
 impl AuditFile {
     pub fn open(dir: &Path, rotation: Rotation) -> Result<Self, StoreError> {
-        let mut segments = Vec::new();
-        for n in (1..=rotation.keep).rev() {
-            let path = dir.join(rotated_name(n));
-            if path.is_file() {
-                segments.push(read_segment(&path, false)?);
-            }
-        }
-        segments.push(read_segment(&dir.join(AUDIT_FILE), true)?);
         let mut log = Self {
             dir: dir.to_path_buf(),
-            segments,
+            segments: scan(dir, rotation.keep)?,
             current: None,
             last_id: 0,
             rotation,
+            rotation_paused_until: None,
         };
         log.last_id = log.newest_id()?;
         Ok(log)
@@ -109,10 +105,22 @@ impl AuditFile {
             bytes.push(b'\n');
             lengths.push(u32::try_from(bytes.len() - start).unwrap_or(u32::MAX));
         }
-        if self.current_segment().len > 0
+        let paused = self
+            .rotation_paused_until
+            .is_some_and(|until| std::time::Instant::now() < until);
+        if !paused
+            && self.current_segment().len > 0
             && self.current_segment().len + bytes.len() as u64 > self.rotation.bytes
         {
-            self.rotate()?;
+            // Whatever happened on disk, memory follows the files as they are.
+            let rotated = self.rotate();
+            self.current = None;
+            self.segments = scan(&self.dir, self.rotation.keep)?;
+            if let Err(error) = rotated {
+                tracing::error!(%error, "cannot rotate the audit log; appending to the current file for now");
+                self.rotation_paused_until =
+                    Some(std::time::Instant::now() + std::time::Duration::from_secs(600));
+            }
         }
         let path = self.current_segment().path.clone();
         let before = self.current_segment().len;
@@ -219,22 +227,22 @@ impl AuditFile {
             .map_err(|e| StoreError::io(&current, "rotate the audit log", e))?;
         File::open(&dir)
             .and_then(|d| d.sync_all())
-            .map_err(|e| StoreError::io(&dir, "sync the data directory", e))?;
-        // Paths in memory follow the renames.
-        if self.segments.len() > keep {
-            self.segments.remove(0);
-        }
-        let count = self.segments.len();
-        for (index, segment) in self.segments.iter_mut().enumerate() {
-            segment.path = dir.join(rotated_name(count - index));
-        }
-        self.segments.push(Segment {
-            path: current,
-            lines: Vec::new(),
-            len: 0,
-        });
-        Ok(())
+            .map_err(|e| StoreError::io(&dir, "sync the data directory", e))
     }
+}
+
+/// The log's files as they are on disk: rotated ones oldest first (gaps
+/// allowed), then the current one.
+fn scan(dir: &Path, keep: usize) -> Result<Vec<Segment>, StoreError> {
+    let mut segments = Vec::new();
+    for n in (1..=keep).rev() {
+        let path = dir.join(rotated_name(n));
+        if path.is_file() {
+            segments.push(read_segment(&path, false)?);
+        }
+    }
+    segments.push(read_segment(&dir.join(AUDIT_FILE), true)?);
+    Ok(segments)
 }
 
 /// Indexes one file. In the current file a torn last line is cut off; a line

@@ -88,7 +88,8 @@ impl Snapshot {
 
 /// What the writer lock guards besides the order of writes.
 struct Writer {
-    /// The id the next audit entry gets.
+    /// The id the next audit entry gets. Taken before anything is written,
+    /// so an id is never handed out twice (a failed write leaves a gap).
     next_audit_id: u64,
     /// Entries of committed changes whose append to the log failed. They
     /// are in the saved document's `audit_tail` too, and are appended before
@@ -96,11 +97,20 @@ struct Writer {
     unlogged: Vec<AuditEntry>,
 }
 
-pub struct Store {
+/// What a write needs on its blocking thread.
+#[derive(Clone)]
+struct Shared {
     backend: Arc<dyn Backend>,
-    current: RwLock<Arc<Snapshot>>,
-    /// Serializes writes to the document and the audit log.
-    writer: tokio::sync::Mutex<Writer>,
+    current: Arc<RwLock<Arc<Snapshot>>>,
+}
+
+pub struct Store {
+    shared: Shared,
+    /// Serializes writes to the document and the audit log. Each write's
+    /// critical section runs on a blocking thread that owns the guard, so a
+    /// request cancelled mid-write (client gone, timeout) cannot release the
+    /// lock while its save is still running, nor skip the bookkeeping after it.
+    writer: Arc<tokio::sync::Mutex<Writer>>,
 }
 
 /// Who acted and from where, for the audit log.
@@ -138,22 +148,19 @@ impl Store {
         .await?;
         let tail_id = document.audit_tail.iter().map(|e| e.id).max().unwrap_or(0);
         Ok(Self {
-            backend,
-            current: RwLock::new(Arc::new(Snapshot::new(document))),
-            writer: tokio::sync::Mutex::new(Writer {
+            shared: Shared {
+                backend,
+                current: Arc::new(RwLock::new(Arc::new(Snapshot::new(document)))),
+            },
+            writer: Arc::new(tokio::sync::Mutex::new(Writer {
                 next_audit_id: last_id.max(tail_id) + 1,
                 unlogged,
-            }),
+            })),
         })
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        // A poisoned lock only means a panic happened while swapping an Arc;
-        // the Arc inside is still whole.
-        match self.current.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.shared.snapshot()
     }
 
     /// Applies `change` to a copy of the document, persists it, then makes it
@@ -166,11 +173,17 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let _writer = self.writer.lock().await;
+        let writer = Arc::clone(&self.writer).lock_owned().await;
         let mut document = self.snapshot().document.clone();
         let output = change(&mut document)?;
-        let document = self.save(document).await?;
-        self.swap(document);
+        let shared = self.shared.clone();
+        blocking(move || {
+            let _writer = writer;
+            shared.backend.save(&document)?;
+            shared.swap(document);
+            Ok(())
+        })
+        .await?;
         Ok(output)
     }
 
@@ -186,34 +199,43 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut writer = self.writer.lock().await;
-        self.catch_up(&mut writer).await.map_err(E::from)?;
+        let mut writer = Arc::clone(&self.writer).lock_owned().await;
         let mut document = self.snapshot().document.clone();
         let (output, record) = change(&mut document)?;
         let entry = AuditEntry::new(writer.next_audit_id, now_rfc3339(), who, record);
-        document.audit_tail = vec![entry.clone()];
-        let document = self.save(document).await?;
         writer.next_audit_id += 1;
-        self.swap(document);
-        writer.unlogged.push(entry);
-        if let Err(error) = self.catch_up(&mut writer).await {
-            tracing::error!(%error, "a change was saved; its audit entry is kept in the store until the log can be written");
-        }
+        document.audit_tail = vec![entry.clone()];
+        let shared = self.shared.clone();
+        blocking(move || {
+            let mut writer = writer;
+            shared.catch_up(&mut writer)?;
+            shared.backend.save(&document)?;
+            shared.swap(document);
+            writer.unlogged.push(entry);
+            if let Err(error) = shared.catch_up(&mut writer) {
+                tracing::error!(%error, "a change was saved; its audit entry is kept in the store until the log can be written");
+            }
+            Ok(())
+        })
+        .await?;
         Ok(output)
     }
 
     /// Records an event that changes no settings (logins, logouts).
     pub async fn record(&self, who: &Who, record: AuditRecord) {
-        let mut writer = self.writer.lock().await;
+        let mut writer = Arc::clone(&self.writer).lock_owned().await;
         let action = record.action;
         let entry = AuditEntry::new(writer.next_audit_id, now_rfc3339(), who, record);
-        let result = match self.catch_up(&mut writer).await {
-            Ok(()) => self.append(vec![entry]).await,
-            Err(error) => Err(error),
-        };
-        match result {
-            Ok(()) => writer.next_audit_id += 1,
-            Err(error) => tracing::error!(%error, action, "could not write an audit entry"),
+        writer.next_audit_id += 1;
+        let shared = self.shared.clone();
+        let result = blocking(move || {
+            let mut writer = writer;
+            shared.catch_up(&mut writer)?;
+            shared.backend.append_audit(std::slice::from_ref(&entry))
+        })
+        .await;
+        if let Err(error) = result {
+            tracing::error!(%error, action, "could not write an audit entry");
         }
     }
 
@@ -223,34 +245,19 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<AuditEntry>, usize), StoreError> {
-        let backend = Arc::clone(&self.backend);
+        let backend = Arc::clone(&self.shared.backend);
         blocking(move || backend.audit_page(offset, limit)).await
     }
+}
 
-    /// Appends entries of saved changes whose append failed before.
-    async fn catch_up(&self, writer: &mut Writer) -> Result<(), StoreError> {
-        if writer.unlogged.is_empty() {
-            return Ok(());
+impl Shared {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        // A poisoned lock only means a panic happened while swapping an Arc;
+        // the Arc inside is still whole.
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
-        let entries = std::mem::take(&mut writer.unlogged);
-        match self.append(entries.clone()).await {
-            Ok(()) => Ok(()),
-            Err(error) => {
-                writer.unlogged = entries;
-                tracing::error!(%error, "audit entries of saved changes still cannot be written");
-                Err(StoreError::AuditBehind)
-            }
-        }
-    }
-
-    async fn append(&self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
-        let backend = Arc::clone(&self.backend);
-        blocking(move || backend.append_audit(&entries)).await
-    }
-
-    async fn save(&self, document: Document) -> Result<Document, StoreError> {
-        let backend = Arc::clone(&self.backend);
-        blocking(move || backend.save(&document).map(|()| document)).await
     }
 
     fn swap(&self, document: Document) {
@@ -258,6 +265,23 @@ impl Store {
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
+    }
+
+    /// Appends entries of saved changes whose append failed before.
+    fn catch_up(&self, writer: &mut Writer) -> Result<(), StoreError> {
+        if writer.unlogged.is_empty() {
+            return Ok(());
+        }
+        match self.backend.append_audit(&writer.unlogged) {
+            Ok(()) => {
+                writer.unlogged.clear();
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(%error, "audit entries of saved changes still cannot be written");
+                Err(StoreError::AuditBehind)
+            }
         }
     }
 }
@@ -292,6 +316,8 @@ mod tests {
         failing: Arc<AtomicBool>,
         audit_failing: Arc<AtomicBool>,
         saved: Arc<std::sync::Mutex<Option<Document>>>,
+        /// Each save takes this long (a slow disk).
+        save_delay: Arc<std::sync::atomic::AtomicU64>,
         log: Arc<std::sync::Mutex<Vec<AuditEntry>>>,
     }
 
@@ -308,6 +334,9 @@ mod tests {
             Ok(self.saved.lock().expect("lock").clone().unwrap_or_default())
         }
         fn save(&self, document: &Document) -> Result<(), StoreError> {
+            std::thread::sleep(std::time::Duration::from_millis(
+                self.save_delay.load(Ordering::SeqCst),
+            ));
             if self.failing.load(Ordering::SeqCst) {
                 return Err(disk_full());
             }
@@ -392,9 +421,47 @@ mod tests {
             .update_audited(&who, audited_site("three"))
             .await
             .expect("saved");
+        // The refused attempt used up id 3: ids are never handed out twice.
         assert_eq!(
             logged_targets(&backend),
-            [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+            [(1, "one".into()), (2, "two".into()), (4, "three".into())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_cancelled_during_its_save_still_finishes_it_whole() {
+        let backend = Flaky::default();
+        let who = Who {
+            actor: Actor::user("admin"),
+            ip: None,
+        };
+        let store = Arc::new(Store::open(backend.clone()).await.expect("open"));
+        backend.save_delay.store(300, Ordering::SeqCst);
+        let cancelled = {
+            let (store, who) = (Arc::clone(&store), who.clone());
+            tokio::spawn(async move { store.update_audited(&who, audited_site("slow")).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        cancelled.abort();
+        backend.save_delay.store(0, Ordering::SeqCst);
+        store
+            .record(&who, AuditRecord::success("session.logout", None))
+            .await;
+        assert!(
+            store.snapshot().document.sites.contains_key("slow"),
+            "the save ran to its end"
+        );
+        let ids: Vec<u64> = backend
+            .log
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(
+            ids,
+            [1, 2],
+            "the change's entry, then the next one: no id twice"
         );
     }
 

@@ -678,7 +678,7 @@ async fn the_audit_log_says_who_when_where_and_what_without_secrets() {
     assert_eq!(by_key["target"], "shop");
     let settings_change = &entries[3];
     assert_eq!(settings_change["actor"]["name"], "admin");
-    assert_eq!(settings_change["ip"], "192.0.2.10");
+    assert_eq!(settings_change["ip"], "127.0.0.1");
     assert_eq!(
         settings_change["changed"],
         json!([

@@ -30,7 +30,7 @@ pub struct TestApp {
 }
 
 /// The address every test request seems to come from.
-pub const CLIENT: [u8; 4] = [192, 0, 2, 10];
+pub const CLIENT: [u8; 4] = [127, 0, 0, 1];
 
 pub struct TestResponse {
     pub status: StatusCode,
@@ -84,6 +84,11 @@ impl TestApp {
     }
 
     pub async fn with_auth(config: AuthConfig) -> Self {
+        Self::with_auth_from(config, CLIENT).await
+    }
+
+    /// Requests come from the TCP peer `peer`.
+    pub async fn with_auth_from(config: AuthConfig, peer: [u8; 4]) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let assets_dir = tempfile::tempdir().expect("temp dir");
         write_assets(assets_dir.path());
@@ -115,7 +120,7 @@ impl TestApp {
             auth: Arc::new(Auth::new(config)),
         };
         let router = startup::router(&AssetsDir::new(assets_dir.path()), state)
-            .layer(MockConnectInfo(SocketAddr::from((CLIENT, 40000))));
+            .layer(MockConnectInfo(SocketAddr::from((peer, 40000))));
         Self {
             router,
             data_dir,

@@ -115,6 +115,23 @@ async fn demo_page_and_public_files_are_served() {
     let demo = app.get("/demo").await;
     assert_eq!(demo.status, StatusCode::OK);
     assert!(demo.text().contains("<title>demo</title>"));
+    // Sandboxed without allow-same-origin: the provider's script it runs
+    // gets an opaque origin, never the admin app's.
+    let csp = demo.header("content-security-policy").expect("a CSP");
+    assert!(csp.starts_with("sandbox allow-scripts"), "{csp}");
+    assert!(!csp.contains("allow-same-origin"), "{csp}");
+    // The same file is reachable by no other name.
+    for other in [
+        "/demo.html",
+        "/DEMO.HTML",
+        "/demo%2ehtml",
+        "/%64emo.html",
+        "/./demo.html",
+        "/demo.html.gz",
+    ] {
+        let response = app.get(other).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{other} is served");
+    }
 
     let icon = app.get("/favicon.svg").await;
     assert_eq!(icon.status, StatusCode::OK);

@@ -459,7 +459,7 @@ async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
         world.visit("twice", &format!("{tag}\n{tag}")).await?,
         "loaded"
     );
-    world.browser.wait_for(r#"return document.querySelectorAll('script[src$="/widget.js"]')[1].getAttribute("data-switchboard-state") === "duplicate";"#).await?;
+    world.browser.wait_for(r#"return Array.from(document.querySelectorAll('script[src$="/widget.js"]')).filter(function (s) { return s.getAttribute("data-switchboard-state") === "duplicate"; }).length === 1;"#).await?;
     assert_eq!(
         world.injected_scripts().await?,
         vec!["https://client.crisp.chat/l.js".to_string()]
@@ -681,7 +681,7 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> 
     for (name, sabotage, reason) in [
         (
             "fetch-throws",
-            "window.fetch = function () { throw new Error('no fetch'); };",
+            "var f = window.fetch; window.fetch = function (u) { if (String(u).indexOf('/widget/config') >= 0) throw new Error('no fetch'); return f.apply(this, arguments); };",
             "unreachable",
         ),
         (
@@ -689,6 +689,8 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> 
             "Response.prototype.json = function () { throw new Error('no json'); };",
             "not_json",
         ),
+        ("fetch-nonsense", "var f = window.fetch; window.fetch = function (u) { return String(u).indexOf('/widget/config') >= 0 ? 42 : f.apply(this, arguments); };", "server_error"),
+        ("json-nonsense", "Response.prototype.json = function () { return undefined; };", "not_json"),
     ] {
         let page = format!("<script>{sabotage}</script>\n{tag}");
         world.visit(name, &page).await?;
