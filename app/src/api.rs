@@ -4,7 +4,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::InstanceChatSettings;
@@ -16,6 +16,8 @@ pub struct FieldProblem {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// What the app's text for `code` needs (`{"max": 100}`).
+    pub params: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,7 @@ pub enum ApiError {
         status: u16,
         code: String,
         message: String,
+        params: Value,
         fields: Vec<FieldProblem>,
     },
 }
@@ -46,12 +49,38 @@ impl ApiError {
         }
     }
 
+    /// The machine code (`session_ended`, …; `network` when there was no answer).
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Network => "network",
+            Self::Server { code, .. } => code,
+        }
+    }
+
+    pub fn params(&self) -> &Value {
+        match self {
+            Self::Network => &Value::Null,
+            Self::Server { params, .. } => params,
+        }
+    }
+
+    /// The English message, for codes the app has no text for.
     pub fn message(&self) -> String {
         match self {
             Self::Network => "cannot reach the server".into(),
             Self::Server { message, .. } => message.clone(),
         }
     }
+
+    /// What to tell the admin, in their language.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::error_text(lang, self)
+    }
+}
+
+/// An answer the server sent that the app cannot read.
+fn bad_answer(status: u16, message: String) -> ApiError {
+    ApiError::Server { status, code: "bad_answer".into(), message, params: Value::Null, fields: Vec::new() }
 }
 
 async fn error_from(response: Response) -> ApiError {
@@ -64,12 +93,14 @@ async fn error_from(response: Response) -> ApiError {
                 field: text(f, "field")?,
                 code: text(f, "code")?,
                 message: text(f, "message")?,
+                params: f.get("params").cloned().unwrap_or(Value::Null),
             })
         };
         Some(ApiError::Server {
             status,
             code: text(error, "code")?,
             message: text(error, "message")?,
+            params: error.get("params").cloned().unwrap_or(Value::Null),
             fields: error
                 .get("fields")
                 .and_then(Value::as_array)
@@ -79,12 +110,7 @@ async fn error_from(response: Response) -> ApiError {
     };
     body.as_ref()
         .and_then(decode)
-        .unwrap_or_else(|| ApiError::Server {
-            status,
-            code: "http_error".into(),
-            message: format!("HTTP {status}"),
-            fields: Vec::new(),
-        })
+        .unwrap_or_else(|| bad_answer(status, format!("HTTP {status}")))
 }
 
 /// A successful answer: the body and the record's revision (ETag), if any.
@@ -101,12 +127,7 @@ async fn finish<T: DeserializeOwned>(
         return Err(error_from(response).await);
     }
     let etag = response.headers().get("etag");
-    let body = response.json::<T>().await.map_err(|e| ApiError::Server {
-        status: response.status(),
-        code: "bad_answer".into(),
-        message: e.to_string(),
-        fields: Vec::new(),
-    })?;
+    let body = response.json::<T>().await.map_err(|e| bad_answer(response.status(), e.to_string()))?;
     Ok(Answer { body, etag })
 }
 
@@ -134,12 +155,7 @@ fn decoded<T>(
             body,
             etag: answer.etag,
         }),
-        None => Err(ApiError::Server {
-            status: 200,
-            code: "bad_answer".into(),
-            message: "unexpected answer from the server".into(),
-            fields: Vec::new(),
-        }),
+        None => Err(bad_answer(200, "unexpected answer from the server".into())),
     }
 }
 
@@ -236,15 +252,22 @@ pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
     delete("/session", csrf).await
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InstanceSettings {
     pub settings: InstanceChatSettings,
-    #[serde(default)]
     pub warnings: Vec<FieldWarning>,
 }
 
+/// Stored settings read back with the same parser that checked them on the
+/// server (no derived `Deserialize`: see `get_decoded`); its warnings are the
+/// server's.
+fn decode_instance(v: &Value) -> Option<InstanceSettings> {
+    let parsed = InstanceChatSettings::from_json(v.get("settings")?).ok()?;
+    Some(InstanceSettings { settings: parsed.value, warnings: parsed.warnings })
+}
+
 pub async fn instance_settings() -> Result<Answer<InstanceSettings>, ApiError> {
-    get("/instance/click-to-chat").await
+    get_decoded("/instance/click-to-chat", decode_instance).await
 }
 
 pub async fn save_instance_settings(
@@ -252,13 +275,7 @@ pub async fn save_instance_settings(
     etag: Option<&str>,
     settings: &serde_json::Value,
 ) -> Result<Answer<InstanceSettings>, ApiError> {
-    send(
-        Request::put(&format!("{API}/instance/click-to-chat")),
-        csrf,
-        etag,
-        settings,
-    )
-    .await
+    decoded(send(Request::put(&format!("{API}/instance/click-to-chat")), csrf, etag, settings).await?, decode_instance)
 }
 
 // ---- Sites ----
@@ -327,16 +344,20 @@ async fn delete(path: &str, csrf: &str) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SiteSettings {
     pub settings: ChatSettings,
     pub saved: bool,
-    #[serde(default)]
     pub warnings: Vec<FieldWarning>,
 }
 
+fn decode_site_settings(v: &Value) -> Option<SiteSettings> {
+    let parsed = ChatSettings::from_json(v.get("settings")?).ok()?;
+    Some(SiteSettings { settings: parsed.value, saved: v.get("saved")?.as_bool()?, warnings: parsed.warnings })
+}
+
 pub async fn site_settings(id: &str) -> Result<Answer<SiteSettings>, ApiError> {
-    get(&format!("/sites/{}/click-to-chat", encode(id))).await
+    get_decoded(&format!("/sites/{}/click-to-chat", encode(id)), decode_site_settings).await
 }
 
 pub async fn save_site_settings(
@@ -345,13 +366,8 @@ pub async fn save_site_settings(
     etag: Option<&str>,
     settings: &serde_json::Value,
 ) -> Result<Answer<SiteSettings>, ApiError> {
-    send(
-        Request::put(&format!("{API}/sites/{}/click-to-chat", encode(id))),
-        csrf,
-        etag,
-        settings,
-    )
-    .await
+    let url = format!("{API}/sites/{}/click-to-chat", encode(id));
+    decoded(send(Request::put(&url), csrf, etag, settings).await?, decode_site_settings)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -406,6 +422,8 @@ pub async fn effective(id: &str) -> Result<Effective, ApiError> {
 pub struct Csp {
     pub policy: String,
     pub note: String,
+    /// `official` or `derived`, worded by the app.
+    pub note_code: String,
 }
 
 pub async fn csp(id: &str) -> Result<Csp, ApiError> {
@@ -413,6 +431,7 @@ pub async fn csp(id: &str) -> Result<Csp, ApiError> {
         Some(Csp {
             policy: text(v, "policy")?,
             note: text(v, "note")?,
+            note_code: text(v, "note_code").unwrap_or_default(),
         })
     })
     .await

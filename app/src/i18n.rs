@@ -135,7 +135,48 @@ texts! {
     ErrFormat => "This does not have the expected format.", "形式が正しくありません。";
     ErrNotHttps => "Must start with https://.", "https:// で始まる必要があります。";
     ErrTooLong => "Too long.", "長すぎます。";
+    ErrTooLongMax => "At most {max} characters.", "{max} 文字以内で入力してください。";
     ErrTooShort => "Too short.", "短すぎます。";
+    ErrTooShortMin => "At least {min} characters.", "{min} 文字以上にしてください。";
+    ErrWrongType => "This has the wrong kind of value.", "値の種類が正しくありません。";
+    ErrUnknownField => "Not a field of this form.", "このフォームにはない項目です。";
+    ErrUnknownProvider => "Not a provider Switchboard knows.", "Switchboard が対応していないプロバイダーです。";
+    ErrDuplicate => "{value} is listed twice.", "{value} が重複しています。";
+    ErrTakenBySite => "{value} already belongs to site {site}.", "{value} はすでにサイト {site} で使われています。";
+    ErrTaken => "{value} is already in use.", "{value} はすでに使われています。";
+    ErrImmutable => "This cannot be changed.", "この項目は変更できません。";
+    ErrTooMany => "At most {max}.", "{max} 件までです。";
+    ErrInvisible => "Must not contain invisible or text-direction characters.", "見えない文字や文字の向きを変える文字は使えません。";
+    ErrAdminOnly => "Only a signed-in admin may set this.", "この値を設定できるのはログインした管理者だけです。";
+    WarnUnusual => "Unusual: {label} is usually {usual}. Check that you copied the whole value.", "{label} は通常 {usual} です。値を最後までコピーしたか確認してください。";
+    CspOfficial => "From the provider's own CSP documentation.", "プロバイダー公式の CSP ドキュメントに基づいています。";
+    CspDerived => "The provider publishes no complete list; these origins come from its embed code and public configurations. After enabling the policy, check the browser console for blocked requests.", "プロバイダーは完全な一覧を公開していないため、埋め込みコードと公開設定から求めたオリジンです。ポリシーを有効にした後、ブラウザーのコンソールでブロックされた要求がないか確認してください。";
+    ApiUnauthenticated => "You are not signed in.", "ログインしていません。";
+    ApiSessionEnded => "Your session has ended. Sign in again.", "セッションが終了しました。もう一度ログインしてください。";
+    ApiInvalidKey => "This API key is not valid.", "この API キーは無効です。";
+    ApiBadAuthorization => "The Authorization header is not valid.", "Authorization ヘッダーが正しくありません。";
+    ApiCsrf => "The request was refused for your safety (its security token is missing). Reload the page.", "安全のため要求を拒否しました（セキュリティトークンがありません）。ページを再読み込みしてください。";
+    ApiCrossOrigin => "The request did not come from this admin app's own address.", "この管理画面のアドレス以外からの要求は受け付けません。";
+    ApiKeyNotAllowed => "API keys cannot do this; sign in to the admin app.", "API キーではこの操作はできません。管理画面にログインしてください。";
+    ApiAdminOnly => "Only a signed-in admin may point a chat at a self-hosted server.", "セルフホストのサーバーを指定できるのはログインした管理者だけです。";
+    ApiNotASession => "API keys have no session to end.", "API キーには終了するセッションがありません。";
+    ApiTooManyAttempts => "Too many failed sign-ins from here. Try again in {minutes} min.", "ここからのログイン失敗が多すぎます。{minutes} 分後にもう一度お試しください。";
+    ApiBusy => "The server is busy. Try again in a moment.", "サーバーが混み合っています。少し待ってからもう一度お試しください。";
+    ApiInvalidJson => "The request was not valid JSON (line {line}, column {column}).", "要求が正しい JSON ではありません（{line} 行 {column} 列）。";
+    ApiMediaType => "The request was not sent as JSON.", "要求が JSON として送信されていません。";
+    ApiTooLarge => "The request is larger than {limit} bytes.", "要求が {limit} バイトを超えています。";
+    ApiBadRequest => "The request is not valid.", "要求が正しくありません。";
+    ApiValidation => "Some fields are not valid; nothing was saved.", "正しくない項目があります。何も保存されていません。";
+    ApiConflict => "Some values are already in use; nothing was saved.", "すでに使われている値があります。何も保存されていません。";
+    ApiUnknownSite => "There is no site {site}.", "サイト {site} はありません。";
+    ApiUnknownKey => "This API key no longer exists.", "この API キーはもうありません。";
+    ApiNotFound => "Not found.", "見つかりません。";
+    ApiMethod => "This action is not possible here.", "ここではこの操作はできません。";
+    ApiSetUp => "An administrator already exists; sign in instead.", "管理者はすでに作成されています。ログインしてください。";
+    ApiSetupHost => "First-run setup is only possible on the server itself (http://localhost), unless it was started with --public-url.", "初期設定は、--public-url を指定して起動した場合を除き、サーバー自身（http://localhost）からのみ行えます。";
+    ApiStorage => "The change could not be stored; nothing was changed.", "変更を保存できませんでした。何も変更されていません。";
+    ApiInternal => "Something went wrong on the server; nothing was changed.", "サーバーでエラーが発生しました。何も変更されていません。";
+    ApiBadAnswer => "The server's answer was not understood.", "サーバーの応答を解釈できませんでした。";
     ErrTooCommon => "Too easy to guess; choose another.", "推測されやすいため使用できません。";
     ErrSameAsUser => "Must not contain the user name.", "ユーザー名を含めることはできません。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
@@ -255,19 +296,129 @@ impl T {
         })
     }
 
-    pub fn for_error_code(code: &str) -> Option<T> {
+    /// The text for a field-error code; some depend on which params came.
+    pub fn for_error_code(code: &str, params: &serde_json::Value) -> Option<T> {
+        let has = |name: &str| params.get(name).is_some_and(|v| !v.is_null());
         Some(match code {
             "required" => T::ErrRequired,
+            "wrong_type" => T::ErrWrongType,
+            "unknown_field" => T::ErrUnknownField,
             "unsafe_characters" => T::ErrUnsafe,
-            "invalid_format" | "wrong_type" => T::ErrFormat,
-            "not_https" => T::ErrNotHttps,
+            "invalid_format" => T::ErrFormat,
+            "invalid_choice" => T::ErrChoice,
+            "too_long" if has("max") => T::ErrTooLongMax,
             "too_long" => T::ErrTooLong,
+            "not_https" => T::ErrNotHttps,
+            "unknown_provider" => T::ErrUnknownProvider,
+            "duplicate" if has("value") => T::ErrDuplicate,
+            "duplicate" => T::ErrFormat,
+            "already_taken" if has("site") => T::ErrTakenBySite,
+            "already_taken" if has("value") => T::ErrTaken,
+            "already_taken" => T::ApiConflict,
+            "immutable" => T::ErrImmutable,
+            "too_many" if has("max") => T::ErrTooMany,
+            "too_many" => T::ErrTooLong,
+            "too_short" if has("min") => T::ErrTooShortMin,
             "too_short" => T::ErrTooShort,
             "too_common" => T::ErrTooCommon,
             "same_as_username" => T::ErrSameAsUser,
-            "invalid_choice" => T::ErrChoice,
+            "invisible_characters" => T::ErrInvisible,
+            "signed_in_admin_required" => T::ErrAdminOnly,
             _ => return None,
         })
+    }
+
+    /// The text for an API error code.
+    pub fn for_api_code(code: &str) -> Option<T> {
+        Some(match code {
+            "unauthenticated" => T::ApiUnauthenticated,
+            "session_ended" => T::ApiSessionEnded,
+            "invalid_api_key" => T::ApiInvalidKey,
+            "malformed_authorization" => T::ApiBadAuthorization,
+            "wrong_password" => T::WrongCredentials,
+            "csrf_token_missing" => T::ApiCsrf,
+            "cross_origin" => T::ApiCrossOrigin,
+            "api_key_not_allowed" => T::ApiKeyNotAllowed,
+            "signed_in_admin_required" => T::ApiAdminOnly,
+            "not_a_session" => T::ApiNotASession,
+            "too_many_attempts" => T::ApiTooManyAttempts,
+            "server_busy" => T::ApiBusy,
+            "invalid_json" => T::ApiInvalidJson,
+            "unsupported_media_type" => T::ApiMediaType,
+            "payload_too_large" => T::ApiTooLarge,
+            "bad_request" => T::ApiBadRequest,
+            "validation_failed" => T::ApiValidation,
+            "conflict" => T::ApiConflict,
+            "unknown_site" => T::ApiUnknownSite,
+            "unknown_api_key" => T::ApiUnknownKey,
+            "not_found" => T::ApiNotFound,
+            "precondition_failed" => T::StaleTitle,
+            "method_not_allowed" => T::ApiMethod,
+            "already_set_up" => T::ApiSetUp,
+            "setup_host_not_allowed" => T::ApiSetupHost,
+            "storage_error" => T::ApiStorage,
+            "internal_error" => T::ApiInternal,
+            "network" => T::ServerUnreachable,
+            "bad_answer" => T::ApiBadAnswer,
+            _ => return None,
+        })
+    }
+}
+
+/// A field error in `lang`, from its code and params (the server's English
+/// message only for a code this version of the app does not know).
+pub fn field_text(lang: Lang, problem: &crate::api::FieldProblem) -> String {
+    match T::for_error_code(&problem.code, &problem.params) {
+        Some(key) => fill(key.get(lang), &problem.params),
+        None => problem.message.clone(),
+    }
+}
+
+/// An API error in `lang`, from its code and params.
+pub fn error_text(lang: Lang, error: &crate::api::ApiError) -> String {
+    let Some(key) = T::for_api_code(error.code()) else {
+        return error.message();
+    };
+    let mut params = error.params().clone();
+    // A wait is worded in whole minutes.
+    if let Some(seconds) = params.get("retry_after").and_then(serde_json::Value::as_u64) {
+        if let Some(map) = params.as_object_mut() {
+            map.insert("minutes".into(), seconds.div_ceil(60).max(1).into());
+        }
+    }
+    fill(key.get(lang), &params)
+}
+
+/// A warning about an unusual value, worded from the catalog's description
+/// of the field's usual shape.
+pub fn warning_text(lang: Lang, warning: &switchboard_core::errors::FieldWarning) -> String {
+    use switchboard_core::catalog::{Format, ProviderId};
+    let field = warning
+        .params
+        .get("provider")
+        .and_then(serde_json::Value::as_str)
+        .and_then(ProviderId::parse)
+        .zip(warning.params.get("key").and_then(serde_json::Value::as_str))
+        .and_then(|(provider, key)| provider.provider().field(key));
+    let usual = field.and_then(|f| match &f.format {
+        Format::Digits { usual: Some(u) } | Format::Token { usual: Some(u) } => Some((f.label, u.description)),
+        _ => None,
+    });
+    match usual {
+        Some((label, usual)) => {
+            let params = serde_json::json!({ "label": lang.pick(label), "usual": lang.pick(usual) });
+            fill(T::WarnUnusual.get(lang), &params)
+        }
+        None => warning.message.clone(),
+    }
+}
+
+/// The CSP endpoint's note (`official` / `derived`).
+pub fn csp_note(lang: Lang, code: &str) -> Option<&'static str> {
+    match code {
+        "official" => Some(T::CspOfficial.get(lang)),
+        "derived" => Some(T::CspDerived.get(lang)),
+        _ => None,
     }
 }
 
@@ -294,6 +445,48 @@ mod tests {
         ] {
             assert!(T::for_reason(code).is_some(), "{code}");
         }
+    }
+
+    /// Every code the server can send has the app's own text in both
+    /// languages: the lists come from the core crate, the server's source.
+    #[test]
+    fn every_code_the_server_sends_has_both_texts() {
+        use switchboard_core::errors::ErrorCode;
+        use switchboard_core::messages::ApiCode;
+        let all_params = serde_json::json!({"max": 1, "min": 1, "value": "x", "site": "y"});
+        for code in ErrorCode::ALL {
+            assert!(T::for_error_code(code.as_str(), &serde_json::Value::Null).is_some(), "{code:?} without params");
+            assert!(T::for_error_code(code.as_str(), &all_params).is_some(), "{code:?} with params");
+        }
+        for code in ApiCode::ALL {
+            assert!(T::for_api_code(code.as_str()).is_some(), "{code:?}");
+        }
+        for code in ["official", "derived"] {
+            assert!(csp_note(Lang::Ja, code).is_some_and(|t| !t.is_ascii()), "{code}");
+        }
+    }
+
+    #[test]
+    fn params_fill_the_texts() {
+        let problem = crate::api::FieldProblem {
+            field: "domains[0]".into(),
+            code: "already_taken".into(),
+            message: "English".into(),
+            params: serde_json::json!({"value": "www.example.com", "site": "shop"}),
+        };
+        assert_eq!(field_text(Lang::Ja, &problem), "www.example.com はすでにサイト shop で使われています。");
+        assert_eq!(field_text(Lang::En, &problem), "www.example.com already belongs to site shop.");
+        let long = crate::api::FieldProblem { code: "too_long".into(), params: serde_json::json!({"max": 100}), ..problem };
+        assert_eq!(field_text(Lang::En, &long), "At most 100 characters.");
+        let locked = crate::api::ApiError::Server {
+            status: 429,
+            code: "too_many_attempts".into(),
+            message: "English".into(),
+            params: serde_json::json!({"retry_after": 61}),
+            fields: vec![],
+        };
+        assert_eq!(error_text(Lang::En, &locked), "Too many failed sign-ins from here. Try again in 2 min.");
+        assert_eq!(fill("{a} and {b}", &serde_json::json!({"a": 1})), "1 and {b}");
     }
 
     #[test]

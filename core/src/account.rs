@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::{Field, Format, Provider, MAX_URL_LEN, MAX_VALUE_LEN};
-use crate::errors::{ErrorCode, FieldErrors, FieldWarning};
+use crate::errors::{ErrorCode, FieldError, FieldErrors, FieldWarning};
 
 /// Validated, normalized account values by field key. Only keys of the
 /// provider's catalog entry, only non-empty values.
@@ -134,7 +134,16 @@ pub fn validate_account(
                 }
                 values.insert(field.key.to_string(), value);
             }
-            Err((code, message)) => errors.push(path, code, message),
+            Err((code, message)) => {
+                let error = FieldError::new(path, code, message);
+                // The app words "too long" with the limit.
+                let error = if code == ErrorCode::TooLong {
+                    error.with("max", if matches!(field.format, Format::HttpsUrl) { MAX_URL_LEN } else { MAX_VALUE_LEN })
+                } else {
+                    error
+                };
+                errors.add(error);
+            }
         }
     }
     Account(values)

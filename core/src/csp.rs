@@ -42,6 +42,18 @@ impl Policy {
 }
 
 const OFFICIAL: &str = "From the provider's own CSP documentation.";
+
+impl Policy {
+    /// `official` (from the provider's CSP documentation) or `derived` (from
+    /// its embed code): what the admin app words in the admin's language.
+    pub fn note_code(&self) -> &'static str {
+        if self.note == OFFICIAL {
+            "official"
+        } else {
+            "derived"
+        }
+    }
+}
 const DERIVED: &str = "The provider publishes no complete list; these origins come from its embed code and public configurations. Check the browser console for blocked requests after enabling the policy.";
 
 /// The policy for a page of a site whose effective provider is `provider`

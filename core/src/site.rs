@@ -91,18 +91,21 @@ impl Site {
         let mut errors = FieldErrors::default();
         for other in others {
             if is_new && other.id == self.id {
-                errors.push(
-                    "id",
-                    ErrorCode::AlreadyTaken,
-                    format!("a site with id {:?} already exists", self.id),
+                errors.add(
+                    FieldError::new("id", ErrorCode::AlreadyTaken, format!("a site with id {:?} already exists", self.id))
+                        .with("value", self.id.clone()),
                 );
             }
             for (index, domain) in self.domains.iter().enumerate() {
                 if other.domains.contains(domain) {
-                    errors.push(
-                        format!("domains[{index}]"),
-                        ErrorCode::AlreadyTaken,
-                        format!("{domain} already belongs to site {:?}", other.id),
+                    errors.add(
+                        FieldError::new(
+                            format!("domains[{index}]"),
+                            ErrorCode::AlreadyTaken,
+                            format!("{domain} already belongs to site {:?}", other.id),
+                        )
+                        .with("value", domain.clone())
+                        .with("site", other.id.clone()),
                     );
                 }
             }
@@ -154,10 +157,9 @@ fn read_name_and_domains(
     match reader.get("domains") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) if items.len() > MAX_DOMAINS => {
-            errors.push(
-                "domains",
-                ErrorCode::TooMany,
-                format!("a site may have at most {MAX_DOMAINS} domains"),
+            errors.add(
+                FieldError::new("domains", ErrorCode::TooMany, format!("a site may have at most {MAX_DOMAINS} domains"))
+                    .with("max", MAX_DOMAINS),
             );
         }
         Some(Value::Array(items)) => {
@@ -169,7 +171,7 @@ fn read_name_and_domains(
                 };
                 match normalize_domain(raw) {
                     Some(domain) if domains.contains(&domain) => {
-                        errors.push(field, ErrorCode::Duplicate, format!("{domain} is listed twice"));
+                        errors.add(FieldError::new(field, ErrorCode::Duplicate, format!("{domain} is listed twice")).with("value", domain.clone()));
                     }
                     Some(domain) => domains.push(domain),
                     None => errors.push(

@@ -68,7 +68,7 @@ pub enum Notice {
     Saved,
     Invalid,
     Stale,
-    Failed(String),
+    Failed(crate::api::ApiError),
 }
 
 /// Switches, provider cards and account fields for `form`. With `readonly`,
@@ -177,7 +177,7 @@ impl SaveState {
             self.errors.set(error.fields().to_vec());
             self.notice.set(Some(Notice::Invalid));
         } else {
-            self.notice.set(Some(Notice::Failed(error.message())));
+            self.notice.set(Some(Notice::Failed(error.clone())));
         }
     }
 }
@@ -208,7 +208,7 @@ pub fn SaveBar(
                     </div>
                 }
                 .into_any(),
-                Some(Notice::Failed(message)) => view! { <p class="notice error" role="alert">{message}</p> }.into_any(),
+                Some(Notice::Failed(error)) => view! { <p class="notice error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
                 None => ().into_any(),
             }}
         </div>
@@ -308,7 +308,7 @@ fn AccountField(
         warnings.with(|w| {
             w.iter()
                 .find(|w| w.field == warning_path)
-                .map(|w| w.message.clone())
+                .map(|w| crate::i18n::warning_text(app.lang.get(), w))
         })
     });
     let described = format!("{id}-help {id}-error {id}-warning");

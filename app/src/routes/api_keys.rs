@@ -32,7 +32,7 @@ pub fn ApiKeys() -> impl IntoView {
     let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
-            keys.set(Some(api::api_keys().await.map_err(|e| e.message())));
+            keys.set(Some(api::api_keys().await.map_err(|e| e.text(app.lang.get_untracked()))));
         });
     };
     reload();
@@ -62,7 +62,7 @@ pub fn ApiKeys() -> impl IntoView {
                 }
                 Pending::Delete => api::delete_api_key(&session.csrf_token, &id).await,
             };
-            error.set(result.err().map(|e| e.message()));
+            error.set(result.err().map(|e| e.text(app.lang.get_untracked())));
             reload();
         });
     };
@@ -78,7 +78,7 @@ pub fn ApiKeys() -> impl IntoView {
                 Err(e) => error.set(Some(
                     e.fields()
                         .first()
-                        .map_or_else(|| e.message(), |f| f.message.clone()),
+                        .map_or_else(|| e.text(app.lang.get_untracked()), |f| crate::i18n::field_text(app.lang.get_untracked(), f)),
                 )),
             }
             reload();

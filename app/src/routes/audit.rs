@@ -48,7 +48,7 @@ pub fn Audit() -> impl IntoView {
     Effect::new(move |_| {
         let wanted = page.get();
         leptos::task::spawn_local(async move {
-            let answer = api::audit(wanted).await.map_err(|e| e.message());
+            let answer = api::audit(wanted).await.map_err(|e| e.text(app.lang.get_untracked()));
             // A late answer for a page the admin already left is dropped.
             if page.get_untracked() == wanted {
                 data.set(Some(answer));

@@ -42,7 +42,7 @@ pub fn ClickToChat() -> impl IntoView {
                     errors.set(Vec::new());
                     load_error.set(None);
                 }
-                Err(error) => load_error.set(Some(error.message())),
+                Err(error) => load_error.set(Some(error.text(app.lang.get_untracked()))),
             }
         });
     };

@@ -14,10 +14,7 @@ pub fn field_message(
     lang: crate::i18n::Lang,
 ) -> Option<String> {
     let problem = problems.iter().find(|p| p.field == field)?;
-    Some(match T::for_error_code(&problem.code) {
-        Some(key) => key.get(lang).to_string(),
-        None => problem.message.clone(),
-    })
+    Some(crate::i18n::field_text(lang, problem))
 }
 
 /// User name and password, with field errors from the server.
@@ -44,12 +41,7 @@ pub fn CredentialsForm(
     };
     let general = move || {
         error.with(|e| match e {
-            Some(e) if e.fields().is_empty() => Some(match e.status() {
-                401 => T::WrongCredentials.get(app.lang.get()).to_string(),
-                429 => T::TooManyAttempts.get(app.lang.get()).to_string(),
-                0 => T::ServerUnreachable.get(app.lang.get()).to_string(),
-                _ => e.message(),
-            }),
+            Some(e) if e.fields().is_empty() => Some(e.text(app.lang.get())),
             _ => None,
         })
     };

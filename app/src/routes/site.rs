@@ -64,7 +64,7 @@ pub fn SitePage() -> impl IntoView {
                     site_etag.set(answer.etag);
                     site.set(Some(Ok(answer.body)));
                 }
-                Err(error) => site.set(Some(Err(error.message()))),
+                Err(error) => site.set(Some(Err(error.text(app.lang.get_untracked())))),
             }
         });
     };
@@ -128,7 +128,7 @@ pub fn SitePage() -> impl IntoView {
                     detail_errors.set(error.fields().to_vec());
                     detail_notice.set(Some(Notice::Invalid));
                 }
-                Err(error) => detail_notice.set(Some(Notice::Failed(error.message()))),
+                Err(error) => detail_notice.set(Some(Notice::Failed(error))),
             }
             detail_pending.set(false);
         });
@@ -186,7 +186,7 @@ pub fn SitePage() -> impl IntoView {
                     // The router adds its base (/admin) itself.
                     navigate("/sites", Default::default());
                 }
-                Err(error) => detail_notice.set(Some(Notice::Failed(error.message()))),
+                Err(error) => detail_notice.set(Some(Notice::Failed(error))),
             }
         });
     });
@@ -253,7 +253,7 @@ pub fn SitePage() -> impl IntoView {
         <section class="card" aria-labelledby="csp-title">
             <h2 id="csp-title">{app.t(T::CspTitle)}</h2>
             <p class="help">{app.t(T::CspHelp)}</p>
-            {move || csp.get().map(|c| view! { <pre class="code"><code id="csp-policy">{c.policy}</code></pre><p class="help">{c.note}</p> })}
+            {move || csp.get().map(|c| view! { <pre class="code"><code id="csp-policy">{c.policy}</code></pre><p class="help">{move || crate::i18n::csp_note(app.lang.get(), &c.note_code).map_or_else(|| c.note.clone(), str::to_string)}</p> })}
         </section>
 
         <h2 class="section-title">{app.t(T::SiteC2cTitle)}</h2>

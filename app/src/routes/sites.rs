@@ -27,11 +27,7 @@ pub fn domains_error(problems: &[FieldProblem], lang: crate::i18n::Lang) -> Opti
     let problem = problems
         .iter()
         .find(|p| p.field == "domains" || p.field.starts_with("domains["))?;
-    Some(match problem.code.as_str() {
-        "already_taken" | "duplicate" => problem.message.clone(),
-        code => T::for_error_code(code)
-            .map_or_else(|| problem.message.clone(), |t| t.get(lang).to_string()),
-    })
+    Some(crate::i18n::field_text(lang, problem))
 }
 
 #[component]
@@ -41,7 +37,7 @@ pub fn Sites() -> impl IntoView {
     let sites = RwSignal::new(None::<Result<Vec<Site>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
-            sites.set(Some(api::sites().await.map_err(|e| e.message())));
+            sites.set(Some(api::sites().await.map_err(|e| e.text(app.lang.get_untracked()))));
         });
     };
     reload();
@@ -55,7 +51,7 @@ pub fn Sites() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::delete_site(&session.csrf_token, &id).await {
                 Ok(()) => delete_error.set(None),
-                Err(error) => delete_error.set(Some(error.message())),
+                Err(error) => delete_error.set(Some(error.text(app.lang.get_untracked()))),
             }
             reload();
         });
@@ -147,7 +143,8 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                     vec![FieldProblem {
                         field: "id".into(),
                         code: "other".into(),
-                        message: error.message(),
+                        message: error.text(app.lang.get_untracked()),
+                        params: serde_json::Value::Null,
                     }]
                 } else {
                     error.fields().to_vec()

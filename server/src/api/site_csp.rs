@@ -29,6 +29,7 @@ pub async fn get(
         "directives": policy.directives,
         "policy": policy.header_value(),
         "note": policy.note,
+        "note_code": policy.note_code(),
     })))
 }
 
