@@ -198,6 +198,8 @@ texts! {
     DeletePermanently => "Delete permanently", "完全に削除";
     Cancel => "Cancel", "キャンセル";
     BackToSites => "All sites", "サイト一覧";
+    SiteNotFoundTitle => "Site not found", "サイトが見つかりません";
+    SiteNotFoundLead => "There is no site {site}. It may have been deleted.", "サイト {site} はありません。削除された可能性があります。";
     SiteDetails => "Site details", "サイトの詳細";
     SiteC2cTitle => "Click to Chat for this site", "このサイトの Click to Chat";
     ReadOnlyAlwaysInherit => "These settings are not used: the instance strategy is Always Inherit, so every site uses the instance settings. Change the strategy under Click to Chat to edit them.", "このサイトの設定は使われません。インスタンスの戦略が「常に継承」のため、すべてのサイトでインスタンス設定が使われます。編集するには Click to Chat で戦略を変更してください。";

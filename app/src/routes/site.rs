@@ -35,6 +35,8 @@ pub fn SitePage() -> impl IntoView {
     let detail_errors = RwSignal::new(Vec::<FieldProblem>::new());
     let detail_notice = RwSignal::new(None::<Notice>);
     let detail_pending = RwSignal::new(false);
+    // The site does not exist (a typed address, or Back after deleting it).
+    let missing = RwSignal::new(false);
 
     // Click to Chat
     let form = RwSignal::new(None::<ChatForm>);
@@ -62,8 +64,10 @@ pub fn SitePage() -> impl IntoView {
                     name.set(answer.body.name.clone());
                     domains.set(answer.body.domains.join("\n"));
                     site_etag.set(answer.etag);
+                    missing.set(false);
                     site.set(Some(Ok(answer.body)));
                 }
+                Err(error) if error.status() == 404 => missing.set(true),
                 Err(error) => site.set(Some(Err(error.text(app.lang.get_untracked())))),
             }
         });
@@ -89,7 +93,14 @@ pub fn SitePage() -> impl IntoView {
     });
 
     let dirty = Signal::derive(move || form.get() != saved.get());
-    guard_unsaved(dirty);
+    // Name and domains typed but not saved count too.
+    let details_dirty = Signal::derive(move || {
+        site.with(|s| match s {
+            Some(Ok(site)) => name.with(|n| n.trim() != site.name) || domains.with(|d| parse_domains(d) != site.domains),
+            _ => false,
+        })
+    });
+    guard_unsaved(Signal::derive(move || dirty.get() || details_dirty.get()));
     let readonly = Signal::derive(move || {
         effective
             .get()
@@ -183,6 +194,8 @@ pub fn SitePage() -> impl IntoView {
             match api::delete_site(&session.csrf_token, &id).await {
                 Ok(()) => {
                     saved.set(form.get_untracked());
+                    // Nothing of a deleted site is "unsaved".
+                    site.set(None);
                     // The router adds its base (/admin) itself.
                     navigate("/sites", Default::default());
                 }
@@ -210,8 +223,17 @@ pub fn SitePage() -> impl IntoView {
         copied.set(true);
     };
 
+    let site_name = Signal::derive(move || site.with(|s| s.as_ref().and_then(|s| s.as_ref().ok()).map_or_else(|| id.get(), |s| s.name.clone())));
+    let not_found = move || {
+        view! {
+            <h1 class="page-title">{app.t(T::SiteNotFoundTitle)}</h1>
+            <p role="alert">{move || crate::i18n::fill(app.t(T::SiteNotFoundLead)(), &json!({"site": id.get()}))}</p>
+            <p><A href="/admin/sites">{app.t(T::BackToSites)}</A></p>
+        }
+    };
     view! {
         <p class="breadcrumb"><A href="/admin/sites">"← "{app.t(T::BackToSites)}</A></p>
+        <Show when=move || !missing.get() fallback=not_found>
         {move || match site.get() {
             None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
             Some(Err(message)) => view! { <h1 class="page-title">{id.get()}</h1><p class="error" role="alert">{message}</p> }.into_any(),
@@ -276,15 +298,17 @@ pub fn SitePage() -> impl IntoView {
             <div class="field">
                 <label for="site-domains">{app.t(T::SiteDomains)}</label>
                 <textarea id="site-domains" rows="3" spellcheck="false" prop:value=domains
-                    on:input:target=move |ev| domains.set(ev.target().value()) aria-describedby="site-domains-help site-domains-error"></textarea>
+                    on:input:target=move |ev| domains.set(ev.target().value()) aria-describedby="site-domains-help site-domains-error"
+                    aria-invalid=move || detail_errors.with(|e| domains_error(e, app.lang.get()).is_some()).to_string()></textarea>
                 <p id="site-domains-help" class="help">{app.t(T::SiteDomainsHelp)}</p>
                 <p id="site-domains-error" class="field-error" role="alert">{move || detail_errors.with(|e| domains_error(e, app.lang.get()))}</p>
             </div>
-            <SaveBar pending=detail_pending dirty=false notice=detail_notice on_reload=Callback::new(move |()| load_details())/>
+            <SaveBar pending=detail_pending dirty=details_dirty notice=detail_notice on_reload=Callback::new(move |()| load_details())/>
             <p>
                 <button type="button" class="danger-outline" on:click=move |_| confirm_open.set(true)>{app.t(T::Delete)}</button>
             </p>
         </form>
-        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=Signal::derive(move || id.get()) on_confirm=delete/>
+        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=site_name on_confirm=delete/>
+        </Show>
     }
 }

@@ -653,3 +653,41 @@ async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyh
     browser.screenshot("16-audit-log-paged-japanese").await?;
     browser.close().await
 }
+
+/// An unknown or deleted site is a not-found page, not a site screen; a
+/// site's name typed but not saved is not lost without a question; the
+/// delete dialog names the site.
+#[tokio::test]
+async fn unknown_sites_are_not_found_and_unsaved_site_details_are_kept() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": []})).await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/sites/xyz")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Site not found").await?;
+    let page = browser.eval(r#"return [document.getElementById("embed-code") === null, document.querySelector("button.danger-outline") === null, document.getElementById("site-settings") === null];"#).await?;
+    assert_eq!(page, json!([true, true, true]), "no embed code, Delete or settings for a site that does not exist");
+
+    // Unsaved name: the app's own navigation asks, and staying keeps it.
+    browser.click(r#"nav a[href="/admin/sites"]"#).await?;
+    expect_heading(&browser, "Sites").await?;
+    browser.click(r#"a[href="/admin/sites/shop"]"#).await?;
+    expect_heading(&browser, "Shop").await?;
+    browser.fill("#site-name", "Shop (renamed)").await?;
+    browser.click(r#"nav a[href="/admin/audit"]"#).await?;
+    let question = browser.client.get_alert_text().await?;
+    assert!(question.contains("unsaved changes"), "{question}");
+    browser.client.dismiss_alert().await?;
+    assert_eq!(browser.eval("return document.getElementById('site-name').value;").await?, json!("Shop (renamed)"));
+
+    // The delete dialog names the site; after deleting, Back is not found.
+    browser.click("button.danger-outline").await?;
+    let dialog = browser.wait_for(r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#).await?;
+    assert!(dialog.as_str().is_some_and(|t| t.contains("Shop")), "{dialog}");
+    browser.click("dialog.confirm button.danger").await?;
+    browser.wait_for(r#"return location.pathname === "/admin/sites";"#).await?;
+    browser.client.back().await?;
+    expect_heading(&browser, "Site not found").await?;
+    browser.close().await
+}
