@@ -80,7 +80,30 @@ impl ApiError {
 
 /// An answer the server sent that the app cannot read.
 fn bad_answer(status: u16, message: String) -> ApiError {
-    ApiError::Server { status, code: "bad_answer".into(), message, params: Value::Null, fields: Vec::new() }
+    ApiError::Server {
+        status,
+        code: "bad_answer".into(),
+        message,
+        params: Value::Null,
+        fields: Vec::new(),
+    }
+}
+
+thread_local! {
+    /// Told when the server says the session is gone (idle, too old, or the
+    /// server restarted), so the app can offer to sign in again in place.
+    static SESSION_LOST: std::cell::RefCell<Option<std::rc::Rc<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets what runs when an answer says the session has ended.
+pub fn on_session_lost(hook: impl Fn() + 'static) {
+    SESSION_LOST.with(|slot| *slot.borrow_mut() = Some(std::rc::Rc::new(hook)));
+}
+
+fn session_lost() {
+    if let Some(hook) = SESSION_LOST.with(|slot| slot.borrow().clone()) {
+        hook();
+    }
 }
 
 async fn error_from(response: Response) -> ApiError {
@@ -108,9 +131,14 @@ async fn error_from(response: Response) -> ApiError {
                 .unwrap_or_default(),
         })
     };
-    body.as_ref()
+    let error = body
+        .as_ref()
         .and_then(decode)
-        .unwrap_or_else(|| bad_answer(status, format!("HTTP {status}")))
+        .unwrap_or_else(|| bad_answer(status, format!("HTTP {status}")));
+    if status == 401 && matches!(error.code(), "session_ended" | "unauthenticated") {
+        session_lost();
+    }
+    error
 }
 
 /// A successful answer: the body and the record's revision (ETag), if any.
@@ -127,7 +155,10 @@ async fn finish<T: DeserializeOwned>(
         return Err(error_from(response).await);
     }
     let etag = response.headers().get("etag");
-    let body = response.json::<T>().await.map_err(|e| bad_answer(response.status(), e.to_string()))?;
+    let body = response
+        .json::<T>()
+        .await
+        .map_err(|e| bad_answer(response.status(), e.to_string()))?;
     Ok(Answer { body, etag })
 }
 
@@ -263,7 +294,10 @@ pub struct InstanceSettings {
 /// server's.
 fn decode_instance(v: &Value) -> Option<InstanceSettings> {
     let parsed = InstanceChatSettings::from_json(v.get("settings")?).ok()?;
-    Some(InstanceSettings { settings: parsed.value, warnings: parsed.warnings })
+    Some(InstanceSettings {
+        settings: parsed.value,
+        warnings: parsed.warnings,
+    })
 }
 
 pub async fn instance_settings() -> Result<Answer<InstanceSettings>, ApiError> {
@@ -275,7 +309,16 @@ pub async fn save_instance_settings(
     etag: Option<&str>,
     settings: &serde_json::Value,
 ) -> Result<Answer<InstanceSettings>, ApiError> {
-    decoded(send(Request::put(&format!("{API}/instance/click-to-chat")), csrf, etag, settings).await?, decode_instance)
+    decoded(
+        send(
+            Request::put(&format!("{API}/instance/click-to-chat")),
+            csrf,
+            etag,
+            settings,
+        )
+        .await?,
+        decode_instance,
+    )
 }
 
 // ---- Sites ----
@@ -353,11 +396,19 @@ pub struct SiteSettings {
 
 fn decode_site_settings(v: &Value) -> Option<SiteSettings> {
     let parsed = ChatSettings::from_json(v.get("settings")?).ok()?;
-    Some(SiteSettings { settings: parsed.value, saved: v.get("saved")?.as_bool()?, warnings: parsed.warnings })
+    Some(SiteSettings {
+        settings: parsed.value,
+        saved: v.get("saved")?.as_bool()?,
+        warnings: parsed.warnings,
+    })
 }
 
 pub async fn site_settings(id: &str) -> Result<Answer<SiteSettings>, ApiError> {
-    get_decoded(&format!("/sites/{}/click-to-chat", encode(id)), decode_site_settings).await
+    get_decoded(
+        &format!("/sites/{}/click-to-chat", encode(id)),
+        decode_site_settings,
+    )
+    .await
 }
 
 pub async fn save_site_settings(
@@ -367,7 +418,10 @@ pub async fn save_site_settings(
     settings: &serde_json::Value,
 ) -> Result<Answer<SiteSettings>, ApiError> {
     let url = format!("{API}/sites/{}/click-to-chat", encode(id));
-    decoded(send(Request::put(&url), csrf, etag, settings).await?, decode_site_settings)
+    decoded(
+        send(Request::put(&url), csrf, etag, settings).await?,
+        decode_site_settings,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -93,6 +93,9 @@ texts! {
     Language => "Language", "言語";
     SignedInAs => "Signed in as", "ログイン中:";
     SignOut => "Sign out", "ログアウト";
+    SessionEndedShort => "Session ended", "セッション終了";
+    SessionEndedTitle => "Your session has ended", "セッションが終了しました";
+    SessionEndedLead => "Sign in again to continue. What you entered on this page is kept; save it again afterwards.", "続けるにはもう一度ログインしてください。このページに入力した内容はそのまま残ります。ログイン後にもう一度保存してください。";
     Loading => "Loading…", "読み込み中…";
     ServerUnreachable => "Cannot reach the Switchboard server. Check your connection and reload.", "Switchboard サーバーに接続できません。接続を確認して再読み込みしてください。";
     Reload => "Reload", "再読み込み";
@@ -383,7 +386,10 @@ pub fn error_text(lang: Lang, error: &crate::api::ApiError) -> String {
     };
     let mut params = error.params().clone();
     // A wait is worded in whole minutes.
-    if let Some(seconds) = params.get("retry_after").and_then(serde_json::Value::as_u64) {
+    if let Some(seconds) = params
+        .get("retry_after")
+        .and_then(serde_json::Value::as_u64)
+    {
         if let Some(map) = params.as_object_mut() {
             map.insert("minutes".into(), seconds.div_ceil(60).max(1).into());
         }
@@ -400,15 +406,23 @@ pub fn warning_text(lang: Lang, warning: &switchboard_core::errors::FieldWarning
         .get("provider")
         .and_then(serde_json::Value::as_str)
         .and_then(ProviderId::parse)
-        .zip(warning.params.get("key").and_then(serde_json::Value::as_str))
+        .zip(
+            warning
+                .params
+                .get("key")
+                .and_then(serde_json::Value::as_str),
+        )
         .and_then(|(provider, key)| provider.provider().field(key));
     let usual = field.and_then(|f| match &f.format {
-        Format::Digits { usual: Some(u) } | Format::Token { usual: Some(u) } => Some((f.label, u.description)),
+        Format::Digits { usual: Some(u) } | Format::Token { usual: Some(u) } => {
+            Some((f.label, u.description))
+        }
         _ => None,
     });
     match usual {
         Some((label, usual)) => {
-            let params = serde_json::json!({ "label": lang.pick(label), "usual": lang.pick(usual) });
+            let params =
+                serde_json::json!({ "label": lang.pick(label), "usual": lang.pick(usual) });
             fill(T::WarnUnusual.get(lang), &params)
         }
         None => warning.message.clone(),
@@ -457,14 +471,23 @@ mod tests {
         use switchboard_core::messages::ApiCode;
         let all_params = serde_json::json!({"max": 1, "min": 1, "value": "x", "site": "y"});
         for code in ErrorCode::ALL {
-            assert!(T::for_error_code(code.as_str(), &serde_json::Value::Null).is_some(), "{code:?} without params");
-            assert!(T::for_error_code(code.as_str(), &all_params).is_some(), "{code:?} with params");
+            assert!(
+                T::for_error_code(code.as_str(), &serde_json::Value::Null).is_some(),
+                "{code:?} without params"
+            );
+            assert!(
+                T::for_error_code(code.as_str(), &all_params).is_some(),
+                "{code:?} with params"
+            );
         }
         for code in ApiCode::ALL {
             assert!(T::for_api_code(code.as_str()).is_some(), "{code:?}");
         }
         for code in ["official", "derived"] {
-            assert!(csp_note(Lang::Ja, code).is_some_and(|t| !t.is_ascii()), "{code}");
+            assert!(
+                csp_note(Lang::Ja, code).is_some_and(|t| !t.is_ascii()),
+                "{code}"
+            );
         }
     }
 
@@ -476,9 +499,19 @@ mod tests {
             message: "English".into(),
             params: serde_json::json!({"value": "www.example.com", "site": "shop"}),
         };
-        assert_eq!(field_text(Lang::Ja, &problem), "www.example.com はすでにサイト shop で使われています。");
-        assert_eq!(field_text(Lang::En, &problem), "www.example.com already belongs to site shop.");
-        let long = crate::api::FieldProblem { code: "too_long".into(), params: serde_json::json!({"max": 100}), ..problem };
+        assert_eq!(
+            field_text(Lang::Ja, &problem),
+            "www.example.com はすでにサイト shop で使われています。"
+        );
+        assert_eq!(
+            field_text(Lang::En, &problem),
+            "www.example.com already belongs to site shop."
+        );
+        let long = crate::api::FieldProblem {
+            code: "too_long".into(),
+            params: serde_json::json!({"max": 100}),
+            ..problem
+        };
         assert_eq!(field_text(Lang::En, &long), "At most 100 characters.");
         let locked = crate::api::ApiError::Server {
             status: 429,
@@ -487,8 +520,14 @@ mod tests {
             params: serde_json::json!({"retry_after": 61}),
             fields: vec![],
         };
-        assert_eq!(error_text(Lang::En, &locked), "Too many failed sign-ins from here. Try again in 2 min.");
-        assert_eq!(fill("{a} and {b}", &serde_json::json!({"a": 1})), "1 and {b}");
+        assert_eq!(
+            error_text(Lang::En, &locked),
+            "Too many failed sign-ins from here. Try again in 2 min."
+        );
+        assert_eq!(
+            fill("{a} and {b}", &serde_json::json!({"a": 1})),
+            "1 and {b}"
+        );
     }
 
     #[test]

@@ -13,7 +13,16 @@ use crate::state::{use_app, Gate};
 pub fn Guarded(children: ChildrenFn) -> impl IntoView {
     let app = use_app();
     let children = StoredValue::new(children);
-    move || match app.gate.get() {
+    // Only a change of phase re-renders: a new session after signing in
+    // again keeps the screen and whatever the admin typed.
+    let phase = Memo::new(move |_| match app.gate.get() {
+        Gate::SignedIn(_) => Gate::SignedIn(api::Session {
+            username: String::new(),
+            csrf_token: String::new(),
+        }),
+        other => other,
+    });
+    move || match phase.get() {
         Gate::Checking => {
             view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any()
         }
@@ -67,6 +76,10 @@ fn Shell(children: Children) -> impl IntoView {
         }
     });
     let sign_out = move |_| {
+        let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
+        if app.unsaved.get_untracked() && !window().confirm_with_message(leave).unwrap_or(true) {
+            return;
+        }
         if let Some(session) = app.session() {
             leptos::task::spawn_local(async move {
                 let _ = api::sign_out(&session.csrf_token).await;
@@ -97,12 +110,75 @@ fn Shell(children: Children) -> impl IntoView {
             <div class="header-tools">
                 <LanguageSwitch/>
                 <span class="user">
-                    <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span>
-                    <strong class="username">{username}</strong>
+                    {move || if app.expired.get() {
+                        view! { <strong class="session-ended">{app.t(T::SessionEndedShort)}</strong> }.into_any()
+                    } else {
+                        view! { <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span><strong class="username">{username}</strong> }.into_any()
+                    }}
                 </span>
                 <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
             </div>
         </header>
         <main id="main" class="app-main" tabindex="-1" node_ref=main>{children()}</main>
+        <SignInAgain/>
+    }
+}
+
+/// Shown when the server ended the session: sign in again without leaving
+/// the screen, so nothing typed is lost; then save again.
+#[component]
+fn SignInAgain() -> impl IntoView {
+    let app = use_app();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let username = RwSignal::new(app.session().map(|s| s.username).unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<api::ApiError>);
+    let pending = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            if app.expired.get() && !dialog.open() {
+                let _ = dialog.show_modal();
+            } else if !app.expired.get() && dialog.open() {
+                dialog.close();
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match api::sign_in(&username.get_untracked(), &password.get_untracked()).await {
+                Ok(session) => {
+                    password.set(String::new());
+                    error.set(None);
+                    app.resume(session);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        // Escape must not dismiss it: without a session nothing works.
+        <dialog node_ref=dialog class="confirm sign-in-again" aria-labelledby="sign-in-again-title"
+            on:cancel=move |ev: leptos::ev::Event| ev.prevent_default()>
+            <h2 id="sign-in-again-title">{app.t(T::SessionEndedTitle)}</h2>
+            <p>{app.t(T::SessionEndedLead)}</p>
+            <form novalidate on:submit=submit>
+                <div class="field">
+                    <label for="again-username">{app.t(T::Username)}</label>
+                    <input id="again-username" autocomplete="username" prop:value=username
+                        on:input:target=move |ev| username.set(ev.target().value())/>
+                </div>
+                <div class="field">
+                    <label for="again-password">{app.t(T::Password)}</label>
+                    <input id="again-password" type="password" autocomplete="current-password" autofocus
+                        prop:value=password on:input:target=move |ev| password.set(ev.target().value())
+                        aria-describedby="again-error"/>
+                </div>
+                <p id="again-error" class="form-error" role="alert">{move || error.get().map(|e| e.text(app.lang.get()))}</p>
+                <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::SignIn)}</button>
+            </form>
+        </dialog>
     }
 }

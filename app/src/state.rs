@@ -26,6 +26,12 @@ pub struct AppState {
     pub shown_before: StoredValue<bool>,
     /// The current screen has changes that are not saved.
     pub unsaved: RwSignal<bool>,
+    /// The server ended the session while the app was open: the screen stays
+    /// (with its edits) under a dialog to sign in again.
+    pub expired: RwSignal<bool>,
+    /// Bumped after signing in again: screens whose data failed to load
+    /// meanwhile load it now.
+    pub epoch: RwSignal<u32>,
 }
 
 impl AppState {
@@ -33,6 +39,13 @@ impl AppState {
     pub fn t(self, key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         let lang = self.lang;
         move || key.get(lang.get())
+    }
+
+    /// Signed in again after the session ended: same screen, new session.
+    pub fn resume(self, session: Session) {
+        self.gate.set(Gate::SignedIn(session));
+        self.expired.set(false);
+        self.epoch.update(|n| *n += 1);
     }
 
     pub fn session(self) -> Option<Session> {
@@ -84,7 +97,14 @@ pub fn provide() {
         gate: RwSignal::new(Gate::Checking),
         shown_before: StoredValue::new(false),
         unsaved: RwSignal::new(false),
+        expired: RwSignal::new(false),
+        epoch: RwSignal::new(0),
     };
+    api::on_session_lost(move || {
+        if matches!(state.gate.get_untracked(), Gate::SignedIn(_)) {
+            state.expired.set(true);
+        }
+    });
     Effect::new(move |_| {
         let lang = state.lang.get();
         if let Some(root) = document().document_element() {

@@ -138,7 +138,14 @@ pub fn validate_account(
                 let error = FieldError::new(path, code, message);
                 // The app words "too long" with the limit.
                 let error = if code == ErrorCode::TooLong {
-                    error.with("max", if matches!(field.format, Format::HttpsUrl) { MAX_URL_LEN } else { MAX_VALUE_LEN })
+                    error.with(
+                        "max",
+                        if matches!(field.format, Format::HttpsUrl) {
+                            MAX_URL_LEN
+                        } else {
+                            MAX_VALUE_LEN
+                        },
+                    )
                 } else {
                     error
                 };

@@ -92,8 +92,12 @@ impl Site {
         for other in others {
             if is_new && other.id == self.id {
                 errors.add(
-                    FieldError::new("id", ErrorCode::AlreadyTaken, format!("a site with id {:?} already exists", self.id))
-                        .with("value", self.id.clone()),
+                    FieldError::new(
+                        "id",
+                        ErrorCode::AlreadyTaken,
+                        format!("a site with id {:?} already exists", self.id),
+                    )
+                    .with("value", self.id.clone()),
                 );
             }
             for (index, domain) in self.domains.iter().enumerate() {
@@ -158,8 +162,12 @@ fn read_name_and_domains(
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) if items.len() > MAX_DOMAINS => {
             errors.add(
-                FieldError::new("domains", ErrorCode::TooMany, format!("a site may have at most {MAX_DOMAINS} domains"))
-                    .with("max", MAX_DOMAINS),
+                FieldError::new(
+                    "domains",
+                    ErrorCode::TooMany,
+                    format!("a site may have at most {MAX_DOMAINS} domains"),
+                )
+                .with("max", MAX_DOMAINS),
             );
         }
         Some(Value::Array(items)) => {

@@ -34,9 +34,12 @@ pub fn ConfirmDelete(
             }
         }
     });
+    // One id per dialog: a screen may hold several (the key screen has two).
+    let title_id = format!("confirm-title-{title:?}");
+    let labelled_by = title_id.clone();
     view! {
-        <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-title" on:close=move |_| open.set(false)>
-            <h2 id="confirm-title">{app.t(title)}</h2>
+        <dialog node_ref=dialog class="confirm" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
+            <h2 id=title_id>{app.t(title)}</h2>
             <p class="confirm-subject"><strong>{move || subject.get()}</strong></p>
             <p>{app.t(warning)}</p>
             <div class="confirm-actions">

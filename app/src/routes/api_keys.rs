@@ -32,10 +32,18 @@ pub fn ApiKeys() -> impl IntoView {
     let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
-            keys.set(Some(api::api_keys().await.map_err(|e| e.text(app.lang.get_untracked()))));
+            keys.set(Some(
+                api::api_keys()
+                    .await
+                    .map_err(|e| e.text(app.lang.get_untracked())),
+            ));
         });
     };
-    reload();
+    // Again after signing in again, if the session had ended.
+    Effect::new(move |_| {
+        app.epoch.track();
+        reload();
+    });
 
     // The whole key, right after creating or regenerating it.
     let revealed = RwSignal::new(None::<(String, String)>);
@@ -75,11 +83,10 @@ pub fn ApiKeys() -> impl IntoView {
                     renaming.set(None);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(
-                    e.fields()
-                        .first()
-                        .map_or_else(|| e.text(app.lang.get_untracked()), |f| crate::i18n::field_text(app.lang.get_untracked(), f)),
-                )),
+                Err(e) => error.set(Some(e.fields().first().map_or_else(
+                    || e.text(app.lang.get_untracked()),
+                    |f| crate::i18n::field_text(app.lang.get_untracked(), f),
+                ))),
             }
             reload();
         });

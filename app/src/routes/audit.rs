@@ -47,8 +47,11 @@ pub fn Audit() -> impl IntoView {
     let data = RwSignal::new(None::<Result<AuditPage, String>>);
     Effect::new(move |_| {
         let wanted = page.get();
+        app.epoch.track();
         leptos::task::spawn_local(async move {
-            let answer = api::audit(wanted).await.map_err(|e| e.text(app.lang.get_untracked()));
+            let answer = api::audit(wanted)
+                .await
+                .map_err(|e| e.text(app.lang.get_untracked()));
             // A late answer for a page the admin already left is dropped.
             if page.get_untracked() == wanted {
                 data.set(Some(answer));

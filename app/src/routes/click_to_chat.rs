@@ -46,7 +46,13 @@ pub fn ClickToChat() -> impl IntoView {
             }
         });
     };
-    load();
+    // Also after signing in again, if the settings could not be loaded.
+    Effect::new(move |_| {
+        app.epoch.track();
+        if form.get_untracked().is_none() {
+            load();
+        }
+    });
     let dirty = Signal::derive(move || current() != saved.get());
     guard_unsaved(dirty);
     let on_edit = Callback::new(move |()| {

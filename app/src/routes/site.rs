@@ -91,12 +91,28 @@ pub fn SitePage() -> impl IntoView {
         load_settings();
         refresh_effective();
     });
+    // After signing in again: load what failed, keep what the admin edits.
+    Effect::new(move |first_done: Option<()>| {
+        app.epoch.track();
+        if first_done.is_some() {
+            if !matches!(site.get_untracked(), Some(Ok(_))) {
+                load_details();
+            }
+            if form.get_untracked().is_none() {
+                load_settings();
+            }
+            refresh_effective();
+        }
+    });
 
     let dirty = Signal::derive(move || form.get() != saved.get());
     // Name and domains typed but not saved count too.
     let details_dirty = Signal::derive(move || {
         site.with(|s| match s {
-            Some(Ok(site)) => name.with(|n| n.trim() != site.name) || domains.with(|d| parse_domains(d) != site.domains),
+            Some(Ok(site)) => {
+                name.with(|n| n.trim() != site.name)
+                    || domains.with(|d| parse_domains(d) != site.domains)
+            }
             _ => false,
         })
     });
@@ -223,7 +239,13 @@ pub fn SitePage() -> impl IntoView {
         copied.set(true);
     };
 
-    let site_name = Signal::derive(move || site.with(|s| s.as_ref().and_then(|s| s.as_ref().ok()).map_or_else(|| id.get(), |s| s.name.clone())));
+    let site_name = Signal::derive(move || {
+        site.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.as_ref().ok())
+                .map_or_else(|| id.get(), |s| s.name.clone())
+        })
+    });
     let not_found = move || {
         view! {
             <h1 class="page-title">{app.t(T::SiteNotFoundTitle)}</h1>

@@ -37,10 +37,17 @@ pub fn Sites() -> impl IntoView {
     let sites = RwSignal::new(None::<Result<Vec<Site>, String>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
-            sites.set(Some(api::sites().await.map_err(|e| e.text(app.lang.get_untracked()))));
+            sites.set(Some(
+                api::sites()
+                    .await
+                    .map_err(|e| e.text(app.lang.get_untracked())),
+            ));
         });
     };
-    reload();
+    Effect::new(move |_| {
+        app.epoch.track();
+        reload();
+    });
 
     let to_delete = RwSignal::new(String::new());
     let confirm_open = RwSignal::new(false);

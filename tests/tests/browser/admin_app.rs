@@ -39,7 +39,11 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     let error = browser
         .wait_for(r#"return document.getElementById("password-error").textContent;"#)
         .await?;
-    assert_eq!(error, json!("At least 10 characters."), "the limit comes from the server's params");
+    assert_eq!(
+        error,
+        json!("At least 10 characters."),
+        "the limit comes from the server's params"
+    );
     assert_eq!(
         browser
             .eval(r#"return document.getElementById("password").getAttribute("aria-invalid");"#)
@@ -661,13 +665,21 @@ async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyh
 async fn unknown_sites_are_not_found_and_unsaved_site_details_are_kept() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let api = AdminApi::new(&app).await?;
-    api.post("/sites", json!({"id": "shop", "name": "Shop", "domains": []})).await?;
+    api.post(
+        "/sites",
+        json!({"id": "shop", "name": "Shop", "domains": []}),
+    )
+    .await?;
     let browser = Browser::start().await?;
     browser.client.goto(&app.url("/admin/sites/xyz")).await?;
     sign_in(&browser).await?;
     expect_heading(&browser, "Site not found").await?;
     let page = browser.eval(r#"return [document.getElementById("embed-code") === null, document.querySelector("button.danger-outline") === null, document.getElementById("site-settings") === null];"#).await?;
-    assert_eq!(page, json!([true, true, true]), "no embed code, Delete or settings for a site that does not exist");
+    assert_eq!(
+        page,
+        json!([true, true, true]),
+        "no embed code, Delete or settings for a site that does not exist"
+    );
 
     // Unsaved name: the app's own navigation asks, and staying keeps it.
     browser.click(r#"nav a[href="/admin/sites"]"#).await?;
@@ -679,15 +691,106 @@ async fn unknown_sites_are_not_found_and_unsaved_site_details_are_kept() -> anyh
     let question = browser.client.get_alert_text().await?;
     assert!(question.contains("unsaved changes"), "{question}");
     browser.client.dismiss_alert().await?;
-    assert_eq!(browser.eval("return document.getElementById('site-name').value;").await?, json!("Shop (renamed)"));
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('site-name').value;")
+            .await?,
+        json!("Shop (renamed)")
+    );
 
     // The delete dialog names the site; after deleting, Back is not found.
     browser.click("button.danger-outline").await?;
-    let dialog = browser.wait_for(r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#).await?;
-    assert!(dialog.as_str().is_some_and(|t| t.contains("Shop")), "{dialog}");
+    let dialog = browser
+        .wait_for(
+            r#"var d = document.querySelector("dialog.confirm"); return d.open && d.textContent;"#,
+        )
+        .await?;
+    assert!(
+        dialog.as_str().is_some_and(|t| t.contains("Shop")),
+        "{dialog}"
+    );
     browser.click("dialog.confirm button.danger").await?;
-    browser.wait_for(r#"return location.pathname === "/admin/sites";"#).await?;
+    browser
+        .wait_for(r#"return location.pathname === "/admin/sites";"#)
+        .await?;
     browser.client.back().await?;
     expect_heading(&browser, "Site not found").await?;
+    browser.close().await
+}
+
+/// The server ends the session while the admin edits: saving says so in the
+/// admin's language, offers to sign in again in place, keeps the edits, and
+/// the next Save goes through.
+#[tokio::test]
+async fn an_ended_session_signs_in_again_in_place_keeping_the_edits() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(".language select"))
+        .await?
+        .select_by_value("ja")
+        .await?;
+    sign_in(&browser).await?;
+    browser.click("#enabled").await?;
+    browser
+        .click(r#"label.provider-option:has(input[value=crisp])"#)
+        .await?;
+    browser
+        .fill(
+            "#account-website_id",
+            "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c",
+        )
+        .await?;
+
+    // The session ends on the server (as after a restart or the idle timeout).
+    browser
+        .eval(r#"fetch("/api/v1/session").then(function (r) { return r.json(); }).then(function (s) {
+            return fetch("/api/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": s.csrf_token } }); });
+            return true;"#)
+        .await?;
+    browser
+        .wait_for(
+            r#"return fetch("/api/v1/session").then(function (r) { return r.status === 401; });"#,
+        )
+        .await?;
+
+    browser.click("button.primary").await?;
+    let title = browser.wait_for(r#"var d = document.querySelector("dialog.sign-in-again"); return d && d.open ? d.querySelector("h2").textContent : null;"#).await?;
+    assert_eq!(title, json!("セッションが終了しました"));
+    assert_eq!(
+        browser.text_of(".session-ended").await?,
+        "セッション終了",
+        "the header no longer says who is signed in"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.username');")
+            .await?,
+        json!(null)
+    );
+
+    browser.fill("#again-password", ADMIN_PASSWORD).await?;
+    browser.click("dialog.sign-in-again button.primary").await?;
+    browser
+        .wait_for(r#"return !document.querySelector("dialog.sign-in-again").open;"#)
+        .await?;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('account-website_id').value;")
+            .await?,
+        json!("1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"),
+        "the edit is kept"
+    );
+    browser.click("button.primary").await?;
+    browser.wait_for(r#"var n = document.querySelector(".notice.ok"); return n && n.textContent === "保存しました。";"#).await?;
+    let saved = api.get("/instance/click-to-chat").await?;
+    assert_eq!(saved["settings"]["provider"], "crisp");
+    assert_eq!(browser.text_of(".username").await?, "admin");
     browser.close().await
 }
