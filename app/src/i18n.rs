@@ -118,6 +118,7 @@ texts! {
     C2cLead => "Choose the live chat that your sites load, and for whom. These are the instance settings; sites can have their own.", "サイトで読み込むライブチャットと、その対象を選びます。これはインスタンス設定で、サイトごとの設定も可能です。";
     EnableC2c => "Enable Click to Chat", "Click to Chat を有効にする";
     EnableC2cHelp => "Turned off, no site shows a chat, whatever its own settings say.", "オフにすると、サイト側の設定にかかわらず、どのサイトにもチャットは表示されません。";
+    EnableSiteC2cHelp => "Turned off, this site shows no chat whenever its own settings apply.", "オフにすると、このサイト自身の設定が適用されるとき、このサイトにはチャットを表示しません。";
     Strategy => "Site settings strategy", "サイト設定戦略";
     Provider => "Chat provider", "チャットプロバイダー";
     NoProvider => "None", "なし";
@@ -151,6 +152,7 @@ texts! {
     ErrTooMany => "At most {max}.", "{max} 件までです。";
     ErrInvisible => "Must not contain invisible or text-direction characters.", "見えない文字や文字の向きを変える文字は使えません。";
     ErrAdminOnly => "Only a signed-in admin may set this.", "この値を設定できるのはログインした管理者だけです。";
+    WarnNoProvider => "Click to Chat is on, but no provider is chosen: these settings load no chat.", "Click to Chat はオンですが、プロバイダーが選ばれていないため、この設定ではチャットを表示しません。";
     WarnUnusual => "Unusual: {label} is usually {usual}. Check that you copied the whole value.", "{label} は通常 {usual} です。値を最後までコピーしたか確認してください。";
     CspOfficial => "From the provider's own CSP documentation.", "プロバイダー公式の CSP ドキュメントに基づいています。";
     CspDerived => "The provider publishes no complete list; these origins come from its embed code and public configurations. After enabling the policy, check the browser console for blocked requests.", "プロバイダーは完全な一覧を公開していないため、埋め込みコードと公開設定から求めたオリジンです。ポリシーを有効にした後、ブラウザーのコンソールでブロックされた要求がないか確認してください。";
@@ -218,6 +220,7 @@ texts! {
     ReasonOverrideNoSettings => "Every site must bring its own settings (strategy: Always Override), and this site has none saved.", "各サイトが独自の設定を持つ必要があります（戦略: 常に上書き）が、このサイトには保存された設定がありません。";
     ReasonSiteConfigured => "This site has its own provider and account, which override the instance settings (strategy: Inherit or Override).", "このサイトには独自のプロバイダーとアカウントがあり、インスタンス設定より優先されます（戦略: 継承または上書き）。";
     ReasonSiteNotConfigured => "This site has no provider and account of its own, so it inherits the instance settings (strategy: Inherit or Override).", "このサイトには独自のプロバイダーとアカウントがないため、インスタンス設定を継承します（戦略: 継承または上書き）。";
+    ReasonSiteIncomplete => "This site names a provider, but its account details are incomplete, so it inherits the instance settings (strategy: Inherit or Override).", "このサイトはプロバイダーを指定していますが、アカウント情報が不完全なため、インスタンス設定を継承します（戦略: 継承または上書き）。";
     InactiveDisabled => "Click to Chat is turned off in these settings.", "この設定では Click to Chat がオフになっています。";
     InactiveNoProvider => "No chat provider is chosen in these settings.", "この設定ではチャットプロバイダーが選ばれていません。";
     InactiveIncomplete => "The provider's account details are incomplete.", "プロバイダーのアカウント情報が不足しています。";
@@ -294,6 +297,7 @@ impl T {
             "always_override_without_site_settings" => T::ReasonOverrideNoSettings,
             "site_configured" => T::ReasonSiteConfigured,
             "site_not_configured" => T::ReasonSiteNotConfigured,
+            "site_incomplete" => T::ReasonSiteIncomplete,
             "disabled" => T::InactiveDisabled,
             "no_provider" => T::InactiveNoProvider,
             "incomplete_account" => T::InactiveIncomplete,
@@ -401,6 +405,9 @@ pub fn error_text(lang: Lang, error: &crate::api::ApiError) -> String {
 /// of the field's usual shape.
 pub fn warning_text(lang: Lang, warning: &switchboard_core::errors::FieldWarning) -> String {
     use switchboard_core::catalog::{Format, ProviderId};
+    if warning.code == "no_provider" {
+        return T::WarnNoProvider.get(lang).to_string();
+    }
     let field = warning
         .params
         .get("provider")
@@ -448,23 +455,23 @@ mod tests {
 
     #[test]
     fn every_reason_code_the_server_sends_is_translated() {
-        for code in [
-            "instance_disabled",
-            "always_inherit",
-            "always_override",
-            "always_override_without_site_settings",
-            "site_configured",
-            "site_not_configured",
-            "disabled",
-            "no_provider",
-            "incomplete_account",
-        ] {
-            assert!(T::for_reason(code).is_some(), "{code}");
+        use switchboard_core::resolution::{Inactive, Reason};
+        for reason in Reason::ALL {
+            let code = serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            assert!(T::for_reason(&code).is_some(), "{code}");
+        }
+        for inactive in Inactive::ALL {
+            let code = serde_json::to_value(inactive)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            assert!(T::for_reason(&code).is_some(), "{code}");
         }
     }
 
-    /// Every code the server can send has the app's own text in both
-    /// languages: the lists come from the core crate, the server's source.
     #[test]
     fn every_code_the_server_sends_has_both_texts() {
         use switchboard_core::errors::ErrorCode;

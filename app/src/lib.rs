@@ -32,7 +32,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router base=BASE_PATH>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
+                <Route path=path!("/") view=Home/>
                 <Route path=path!("/click-to-chat") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
                 <Route path=path!("/sites") view=|| view! { <Guarded><Sites/></Guarded> }/>
                 <Route path=path!("/sites/:id") view=|| view! { <Guarded><SitePage/></Guarded> }/>
@@ -41,6 +41,22 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// `/admin/` is the Click to Chat screen under its own address, so the menu
+/// marks it as the current one.
+#[component]
+fn Home() -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        navigate(
+            "/click-to-chat",
+            leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        )
+    });
 }
 
 #[wasm_bindgen(start)]

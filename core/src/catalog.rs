@@ -379,7 +379,7 @@ static CATALOG: [Provider; 11] = [
             },
             Field {
                 key: "group",
-                label: l("Group (optional)", "グループ（任意）"),
+                label: l("Group", "グループ"),
                 help: l(
                     "The number of the agent group that should take these chats; leave empty for the default group.",
                     "このサイトのチャットを担当するグループの番号です。空欄なら既定のグループになります。",

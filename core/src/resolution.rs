@@ -32,6 +32,29 @@ pub enum Reason {
     AlwaysOverrideWithoutSiteSettings,
     SiteConfigured,
     SiteNotConfigured,
+    /// Inherit or Override: the site names a provider, but its account is
+    /// incomplete, so it inherits.
+    SiteIncomplete,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 7] = [
+        Self::InstanceDisabled,
+        Self::AlwaysInherit,
+        Self::AlwaysOverride,
+        Self::AlwaysOverrideWithoutSiteSettings,
+        Self::SiteConfigured,
+        Self::SiteNotConfigured,
+        Self::SiteIncomplete,
+    ];
+
+    /// The reason itself says no chat loads: nothing else needs saying.
+    pub fn rules_out_chat(self) -> bool {
+        matches!(
+            self,
+            Self::InstanceDisabled | Self::AlwaysOverrideWithoutSiteSettings
+        )
+    }
 }
 
 /// Why the chosen settings load no chat, when they do not.
@@ -41,6 +64,10 @@ pub enum Inactive {
     Disabled,
     NoProvider,
     IncompleteAccount,
+}
+
+impl Inactive {
+    pub const ALL: [Inactive; 3] = [Self::Disabled, Self::NoProvider, Self::IncompleteAccount];
 }
 
 impl Reason {
@@ -54,6 +81,9 @@ impl Reason {
             }
             Self::SiteConfigured => {
                 "This site has its own provider and account, which override the instance settings (strategy: Inherit or Override)."
+            }
+            Self::SiteIncomplete => {
+                "This site names a provider, but its account details are incomplete, so it inherits the instance settings (strategy: Inherit or Override)."
             }
             Self::SiteNotConfigured => {
                 "This site has no provider and account of its own, so it inherits the instance settings (strategy: Inherit or Override)."
@@ -88,7 +118,7 @@ pub struct Effective {
 impl Effective {
     /// A chat loads for permitted visitors.
     pub fn enabled(&self) -> bool {
-        self.inactive.is_none()
+        !self.reason.rules_out_chat() && self.inactive.is_none()
     }
 }
 
@@ -118,12 +148,19 @@ pub fn resolve(instance: &InstanceChatSettings, site: Option<&ChatSettings>) -> 
             (Strategy::InheritOrOverride, Some(site)) if has_own_provider(site) => {
                 (Source::Site, Reason::SiteConfigured, site.clone())
             }
+            (Strategy::InheritOrOverride, Some(site)) if site.provider.is_some() => {
+                (Source::Instance, Reason::SiteIncomplete, inherited)
+            }
             (Strategy::InheritOrOverride, _) => {
                 (Source::Instance, Reason::SiteNotConfigured, inherited)
             }
         }
     };
-    let inactive = if !chosen.enabled {
+    // A reason that already says why there is no chat is not contradicted
+    // by a second one about settings that do not exist or do not count.
+    let inactive = if reason.rules_out_chat() {
+        None
+    } else if !chosen.enabled {
         Some(Inactive::Disabled)
     } else {
         match chosen.provider {
@@ -212,7 +249,7 @@ mod tests {
             (Strategy::AlwaysOverride, NoneSaved) => (
                 Source::Site,
                 Reason::AlwaysOverrideWithoutSiteSettings,
-                Some(Inactive::Disabled),
+                None,
                 None,
             ),
             (Strategy::AlwaysOverride, Disabled) => (
@@ -244,12 +281,9 @@ mod tests {
                 Some(Inactive::Disabled),
                 Some(Tawkto),
             ),
-            (Strategy::InheritOrOverride, ProviderWithoutAccount) => (
-                Source::Instance,
-                Reason::SiteNotConfigured,
-                None,
-                Some(Crisp),
-            ),
+            (Strategy::InheritOrOverride, ProviderWithoutAccount) => {
+                (Source::Instance, Reason::SiteIncomplete, None, Some(Crisp))
+            }
             (Strategy::InheritOrOverride, FullyConfigured) => {
                 (Source::Site, Reason::SiteConfigured, None, Some(Tawkto))
             }
@@ -276,7 +310,11 @@ mod tests {
                 assert_eq!(effective.reason, reason, "{case}");
                 assert_eq!(effective.inactive, inactive, "{case}");
                 assert_eq!(effective.provider, provider, "{case}");
-                assert_eq!(effective.enabled(), inactive.is_none(), "{case}");
+                assert_eq!(
+                    effective.enabled(),
+                    inactive.is_none() && !reason.rules_out_chat(),
+                    "{case}"
+                );
                 // The chosen object is used whole: guest access comes with it.
                 let guests = match source {
                     Source::Instance => true,
@@ -310,6 +348,10 @@ mod tests {
                     "{strategy:?} / {kind:?}"
                 );
                 assert!(!effective.enabled(), "{strategy:?} / {kind:?}");
+                assert_eq!(
+                    effective.inactive, None,
+                    "the reason says it all: {strategy:?} / {kind:?}"
+                );
             }
         }
     }
@@ -330,14 +372,7 @@ mod tests {
 
     #[test]
     fn every_reason_has_a_message() {
-        for reason in [
-            Reason::InstanceDisabled,
-            Reason::AlwaysInherit,
-            Reason::AlwaysOverride,
-            Reason::AlwaysOverrideWithoutSiteSettings,
-            Reason::SiteConfigured,
-            Reason::SiteNotConfigured,
-        ] {
+        for reason in Reason::ALL {
             assert!(reason.message().ends_with('.'));
         }
         for inactive in [

@@ -104,9 +104,26 @@ impl InstanceChatSettings {
 impl ChatSettings {
     /// Warnings about unusual values in these (already valid) settings.
     pub fn warnings(&self) -> Vec<FieldWarning> {
-        self.provider
+        let mut warnings: Vec<FieldWarning> = self
+            .provider
             .map(|id| account_warnings(id.provider(), &self.account, "account"))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if self.enabled && self.provider.is_none() {
+            warnings.push(no_provider_warning());
+        }
+        warnings
+    }
+}
+
+/// Switched on without a provider: saved (sites may bring their own), but
+/// these settings load no chat, and the admin is told.
+fn no_provider_warning() -> FieldWarning {
+    FieldWarning {
+        field: "provider".into(),
+        code: "no_provider".into(),
+        message: "Click to Chat is on, but no provider is chosen: these settings load no chat"
+            .into(),
+        params: Default::default(),
     }
 }
 
@@ -254,6 +271,9 @@ fn read_chat(
             Account::default()
         }
     };
+    if enabled && provider.is_none() && !errors.has("provider") {
+        warnings.push(no_provider_warning());
+    }
     ChatSettings {
         enabled,
         provider,
@@ -265,6 +285,30 @@ fn read_chat(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switched_on_without_a_provider_is_saved_with_a_warning() {
+        let body = serde_json::json!({"enabled": true, "provider": null, "account": {}, "guest_users_allowed": true});
+        let parsed = ChatSettings::from_json(&body).expect("accepted");
+        assert_eq!(parsed.warnings.len(), 1);
+        assert_eq!(
+            (
+                parsed.warnings[0].field.as_str(),
+                parsed.warnings[0].code.as_str()
+            ),
+            ("provider", "no_provider")
+        );
+        assert_eq!(
+            parsed.value.warnings(),
+            parsed.warnings,
+            "the stored settings say the same"
+        );
+        let off = serde_json::json!({"enabled": false, "provider": null, "account": {}, "guest_users_allowed": true});
+        assert!(ChatSettings::from_json(&off)
+            .expect("accepted")
+            .warnings
+            .is_empty());
+    }
     use serde_json::json;
 
     fn codes(result: Result<Parsed<ChatSettings>, FieldErrors>) -> Vec<(String, ErrorCode)> {

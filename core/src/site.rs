@@ -43,6 +43,14 @@ impl Site {
         reader.reject_unknown(&["id", "name", "domains"], &mut errors);
         let id = match reader.string("id", true, &mut errors) {
             Some(id) if is_site_id(id) => id.to_string(),
+            Some(id) if id.trim().is_empty() => {
+                errors.push(
+                    "id",
+                    ErrorCode::Required,
+                    "give the site an id (e.g. marketing-jp)",
+                );
+                String::new()
+            }
             Some(_) => {
                 errors.push(
                     "id",

@@ -80,6 +80,9 @@ pub fn ChatFields(
     warnings: RwSignal<Vec<FieldWarning>>,
     #[prop(into)] readonly: Signal<bool>,
     on_edit: Callback<()>,
+    /// The enable switch's help (the instance's by default).
+    #[prop(optional)]
+    enable_help: Option<T>,
     /// Shown between the enable switch and the provider (the instance's strategy).
     #[prop(optional)]
     children: Option<Children>,
@@ -98,7 +101,7 @@ pub fn ChatFields(
     let provider = Memo::new(move |_| form.with(|f| f.as_ref().and_then(|f| f.provider)));
     view! {
         <fieldset class="plain" disabled=move || readonly.get()>
-            <Switch id="enabled" label=T::EnableC2c help=T::EnableC2cHelp checked=enabled
+            <Switch id="enabled" label=T::EnableC2c help=enable_help.unwrap_or(T::EnableC2cHelp) checked=enabled
                 on_change=Callback::new(move |on: bool| edit(&move |f| f.enabled = on))/>
             {children.map(|children| children())}
             <fieldset class="card" id="provider">
@@ -108,6 +111,7 @@ pub fn ChatFields(
                     {catalog().iter().map(|p| view! { <ProviderOption id=Some(p.id) form edit/> }).collect_view()}
                 </div>
                 <p class="field-error" role="alert">{move || errors.with(|e| field_message(e, "provider", app.lang.get()))}</p>
+                <p class="field-warning" role="status">{move || warnings.with(|w| w.iter().find(|w| w.field == "provider").map(|w| crate::i18n::warning_text(app.lang.get(), w)))}</p>
                 {move || provider.get().map(|id| view! { <AccountFields provider=id.provider() form edit errors warnings/> })}
             </fieldset>
 

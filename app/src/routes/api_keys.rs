@@ -8,16 +8,9 @@ use serde_json::json;
 use super::login::field_message;
 use crate::api::{self, ApiKey, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
+use crate::components::{flash, when};
 use crate::i18n::T;
 use crate::state::use_app;
-
-/// `2026-11-22T16:44:32Z` → `2026-11-22 16:44 UTC`.
-pub fn when(stamp: &str) -> String {
-    match (stamp.get(..10), stamp.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => stamp.to_string(),
-    }
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Pending {
@@ -46,7 +39,8 @@ pub fn ApiKeys() -> impl IntoView {
     });
 
     // The whole key, right after creating or regenerating it.
-    let revealed = RwSignal::new(None::<(String, String)>);
+    // (id, name, key)
+    let revealed = RwSignal::new(None::<(String, String, String)>);
     let copied = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let chosen = RwSignal::new((String::new(), String::new()));
@@ -64,11 +58,20 @@ pub fn ApiKeys() -> impl IntoView {
                     api::change_api_key(&session.csrf_token, &id, &json!({"regenerate": true}))
                         .await
                         .map(|k| {
-                            revealed.set(k.key.map(|key| (name, key)));
+                            revealed.set(k.key.map(|key| (k.id, name, key)));
                             copied.set(false);
                         })
                 }
-                Pending::Delete => api::delete_api_key(&session.csrf_token, &id).await,
+                Pending::Delete => api::delete_api_key(&session.csrf_token, &id)
+                    .await
+                    .map(|()| {
+                        // A deleted key is not shown as the new one any longer.
+                        if revealed.with_untracked(|r| {
+                            r.as_ref().is_some_and(|(shown, _, _)| *shown == id)
+                        }) {
+                            revealed.set(None);
+                        }
+                    }),
             };
             error.set(result.err().map(|e| e.text(app.lang.get_untracked())));
             reload();
@@ -95,12 +98,12 @@ pub fn ApiKeys() -> impl IntoView {
     view! {
         <h1 class="page-title">{app.t(T::KeysTitle)}</h1>
         <p class="lead">{app.t(T::KeysLead)}</p>
-        {move || revealed.get().map(|(name, key)| view! {
+        {move || revealed.get().map(|(_, name, key)| view! {
             <section class="card new-key" role="alert" aria-labelledby="new-key-title">
                 <h2 id="new-key-title">{app.t(T::NewKeyTitle)}": "{name}</h2>
                 <p class="warning-text">{app.t(T::NewKeyWarning)}</p>
                 <pre class="code"><code id="new-key">{key.clone()}</code></pre>
-                <button type="button" on:click=move |_| { let _ = window().navigator().clipboard().write_text(&key); copied.set(true); }>{app.t(T::Copy)}</button>
+                <button type="button" on:click=move |_| { let _ = window().navigator().clipboard().write_text(&key); flash(copied); }>{app.t(T::Copy)}</button>
                 " " <button type="button" on:click=move |_| revealed.set(None)>{app.t(T::Done)}</button>
                 " " <span class="notice ok" role="status">{move || copied.get().then(|| app.t(T::Copied)())}</span>
             </section>
@@ -129,10 +132,19 @@ pub fn ApiKeys() -> impl IntoView {
                                     <tr data-key=id.clone()>
                                         <td>{move || if renaming.get().as_deref() == Some(rename_id.as_str()) {
                                             let id = rename_id.clone();
+                                            // The field gets the focus; Escape leaves it unchanged.
+                                            let field = NodeRef::<leptos::html::Input>::new();
+                                            Effect::new(move |_| {
+                                                if let Some(input) = field.get() {
+                                                    let _ = input.focus();
+                                                    input.select();
+                                                }
+                                            });
                                             view! {
                                                 <form class="inline" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); rename(id.clone()); }>
                                                     <label class="visually-hidden" for="rename">{app.t(T::KeyName)}</label>
-                                                    <input id="rename" prop:value=rename_to on:input:target=move |ev| rename_to.set(ev.target().value())/>
+                                                    <input id="rename" node_ref=field prop:value=rename_to on:input:target=move |ev| rename_to.set(ev.target().value())
+                                                        on:keydown=move |ev| if ev.key() == "Escape" { renaming.set(None); }/>
                                                     <button type="submit" class="primary">{app.t(T::Save)}</button>
                                                     <button type="button" on:click=move |_| renaming.set(None)>{app.t(T::Cancel)}</button>
                                                 </form>
@@ -157,7 +169,7 @@ pub fn ApiKeys() -> impl IntoView {
             }.into_any(),
         }}
         <AddKey on_created=Callback::new(move |key: ApiKey| {
-            revealed.set(key.key.map(|k| (key.name, k)));
+            revealed.set(key.key.map(|k| (key.id, key.name, k)));
             copied.set(false);
             reload();
         })/>

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::api_keys::when;
 use crate::api::{self, AuditEntry, AuditPage};
+use crate::components::when;
 use crate::i18n::{fill, T};
 use crate::state::use_app;
 
@@ -72,7 +72,8 @@ pub fn Audit() -> impl IntoView {
             Some(Ok(log)) => {
                 let (current, pages) = (log.page, log.pages.max(1));
                 view! {
-                    <div class="table-wrap card">
+                    // Focusable, so the keyboard can scroll it on a phone.
+                    <div class="table-wrap card" tabindex="0" role="region" aria-label=app.t(T::AuditTitle)>
                         <table class="audit">
                             <thead><tr>
                                 <th scope="col">{app.t(T::AuditWhen)}</th>

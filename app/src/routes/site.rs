@@ -236,7 +236,7 @@ pub fn SitePage() -> impl IntoView {
             .navigator()
             .clipboard()
             .write_text(&embed.get_untracked());
-        copied.set(true);
+        crate::components::flash(copied);
     };
 
     let site_name = Signal::derive(move || {
@@ -304,7 +304,7 @@ pub fn SitePage() -> impl IntoView {
         <p class="notice readonly" role="note" hidden=move || !readonly.get()>{app.t(T::ReadOnlyAlwaysInherit)}</p>
         <Show when=move || form.with(Option::is_some)>
             <form class="settings-form" id="site-settings" novalidate on:submit=save_settings>
-                <ChatFields form errors warnings readonly on_edit/>
+                <ChatFields form errors warnings readonly on_edit enable_help=T::EnableSiteC2cHelp/>
                 <SaveBar pending dirty notice on_reload=Callback::new(move |()| load_settings()) disabled=readonly/>
             </form>
         </Show>
