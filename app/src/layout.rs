@@ -84,11 +84,18 @@ fn Shell(children: Children) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let _ = api::sign_out(&session.csrf_token).await;
                 app.gate.set(Gate::SignedOut);
+                crate::components::focus_later("#username");
             });
         }
     };
     view! {
-        <a class="skip-link" href="#main">{app.t(T::SkipToContent)}</a>
+        // The router would only change the address: the focus must move too.
+        <a class="skip-link" href="#main" on:click=move |ev| {
+            ev.prevent_default();
+            if let Some(main) = main.get() {
+                let _ = main.focus();
+            }
+        }>{app.t(T::SkipToContent)}</a>
         <header class="app-header">
             <span class="brand">{switchboard_core::version::PRODUCT_NAME}</span>
             <nav
@@ -145,6 +152,11 @@ fn SignInAgain() -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         leptos::task::spawn_local(async move {
             match api::sign_in(&username.get_untracked(), &password.get_untracked()).await {
@@ -177,7 +189,7 @@ fn SignInAgain() -> impl IntoView {
                         aria-describedby="again-error"/>
                 </div>
                 <p id="again-error" class="form-error" role="alert">{move || error.get().map(|e| e.text(app.lang.get()))}</p>
-                <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::SignIn)}</button>
+                <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(T::SignIn)}</button>
             </form>
         </dialog>
     }

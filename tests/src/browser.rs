@@ -226,3 +226,48 @@ impl Browser {
         }
     }
 }
+
+/// axe-core's browser bundle (from npm, installed by `cargo xtask setup`).
+fn axe_source() -> Result<String> {
+    let path = std::env::var_os("SWITCHBOARD_AXE_JS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../xtask/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read axe-core at {} (run `cargo xtask setup`)",
+            path.display()
+        )
+    })
+}
+
+impl Browser {
+    /// Runs axe-core (WCAG 2.1 A and AA, and its best practices) on the page
+    /// as it is now; fails listing every violation, named by `what`.
+    pub async fn assert_accessible(&self, what: &str) -> Result<()> {
+        if self.eval("return typeof window.axe === 'object';").await? != Value::Bool(true) {
+            let source = axe_source()?;
+            self.client
+                .execute(&format!("{source}\nreturn true;"), vec![])
+                .await?;
+        }
+        let report = self
+            .eval(
+                r#"return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })
+                     .then(function (r) { return r.violations.map(function (v) {
+                         return v.id + ": " + v.help + " — " + v.nodes.slice(0, 5).map(function (n) { return n.target.join(" "); }).join(" | ");
+                     }); });"#,
+            )
+            .await?;
+        let violations: Vec<String> = serde_json::from_value(report)?;
+        anyhow::ensure!(
+            violations.is_empty(),
+            "{what}: {} accessibility violations:\n  {}",
+            violations.len(),
+            violations.join("\n  ")
+        );
+        Ok(())
+    }
+}

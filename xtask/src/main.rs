@@ -85,6 +85,7 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .args(["test", "--workspace", "--exclude", "switchboard-widget"])
         .args(cargo_test_args)
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
+        .env("SWITCHBOARD_AXE_JS", &tools.axe)
         .env("CHROMEDRIVER", &browser.chromedriver);
     run_command(&mut cargo)
 }

@@ -17,6 +17,8 @@ pub struct BuildTools {
     pub wasm_opt: PathBuf,
     /// terser's command-line script, run with `node`.
     pub terser: PathBuf,
+    /// axe-core's browser bundle, injected by the browser tests.
+    pub axe: PathBuf,
 }
 
 pub struct Browser {
@@ -32,6 +34,7 @@ pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
         wasm_bindgen,
         wasm_opt: node_modules.join(".bin").join("wasm-opt"),
         terser: node_modules.join("terser").join("bin").join("terser"),
+        axe: node_modules.join("axe-core").join("axe.min.js"),
     })
 }
 
@@ -121,9 +124,10 @@ fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
     let installed = std::fs::read_to_string(&stamp_path)
         .map(|s| s == stamp)
         .unwrap_or(false)
-        && node_modules.join(".bin").join("wasm-opt").exists();
+        && node_modules.join(".bin").join("wasm-opt").exists()
+        && node_modules.join("axe-core").join("axe.min.js").exists();
     if !installed {
-        eprintln!("xtask: installing wasm-opt and terser from npm");
+        eprintln!("xtask: installing wasm-opt, terser and axe-core from npm");
         run_command(Command::new("npm").current_dir(&dir).args([
             "ci",
             "--no-audit",

@@ -180,6 +180,7 @@ impl SaveState {
         } else if !error.fields().is_empty() {
             self.errors.set(error.fields().to_vec());
             self.notice.set(Some(Notice::Invalid));
+            crate::components::focus_first_invalid();
         } else {
             self.notice.set(Some(Notice::Failed(error.clone())));
         }
@@ -198,7 +199,7 @@ pub fn SaveBar(
     let app = use_app();
     view! {
         <div class="form-actions">
-            <button type="submit" class="primary" disabled=move || pending.get() || disabled.get()>
+            <button type="submit" class="primary" disabled=move || disabled.get() aria-disabled=move || pending.get().to_string()>
                 {move || if pending.get() { app.t(T::Working)() } else { app.t(T::Save)() }}
             </button>
             <span class="unsaved" hidden=move || !dirty.get()>{app.t(T::UnsavedChanges)}</span>

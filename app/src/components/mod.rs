@@ -18,3 +18,23 @@ pub fn flash(shown: RwSignal<bool>) {
     shown.set(true);
     set_timeout(move || shown.set(false), std::time::Duration::from_secs(3));
 }
+
+/// Moves the keyboard focus to the first element matching `css`, once the
+/// screen has rendered what the last change showed.
+pub fn focus_later(css: &'static str) {
+    use wasm_bindgen::JsCast;
+    set_timeout(
+        move || {
+            let target = document().query_selector(css).ok().flatten();
+            if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = element.focus();
+            }
+        },
+        std::time::Duration::from_millis(20),
+    );
+}
+
+/// After a refused save: the first field the server named.
+pub fn focus_first_invalid() {
+    focus_later(r#"main [aria-invalid="true"]"#);
+}

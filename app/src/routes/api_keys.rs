@@ -65,6 +65,8 @@ pub fn ApiKeys() -> impl IntoView {
                 Pending::Delete => api::delete_api_key(&session.csrf_token, &id)
                     .await
                     .map(|()| {
+                        // Its row is gone: the screen, not another row's button, gets the focus.
+                        crate::components::focus_later("#main");
                         // A deleted key is not shown as the new one any longer.
                         if revealed.with_untracked(|r| {
                             r.as_ref().is_some_and(|(shown, _, _)| *shown == id)
@@ -104,7 +106,7 @@ pub fn ApiKeys() -> impl IntoView {
                 <p class="warning-text">{app.t(T::NewKeyWarning)}</p>
                 <pre class="code"><code id="new-key">{key.clone()}</code></pre>
                 <button type="button" on:click=move |_| { let _ = window().navigator().clipboard().write_text(&key); flash(copied); }>{app.t(T::Copy)}</button>
-                " " <button type="button" on:click=move |_| revealed.set(None)>{app.t(T::Done)}</button>
+                " " <button type="button" on:click=move |_| { revealed.set(None); crate::components::focus_later("#new-key-name"); }>{app.t(T::Done)}</button>
                 " " <span class="notice ok" role="status">{move || copied.get().then(|| app.t(T::Copied)())}</span>
             </section>
         })}
@@ -191,6 +193,11 @@ fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
         ev.prevent_default();
         let Some(session) = app.session() else { return };
         let wanted = name.get_untracked();
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         leptos::task::spawn_local(async move {
             match api::create_api_key(&session.csrf_token, &wanted).await {
@@ -199,7 +206,10 @@ fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
                     name.set(String::new());
                     on_created.run(key);
                 }
-                Err(error) => errors.set(error.fields().to_vec()),
+                Err(error) => {
+                    errors.set(error.fields().to_vec());
+                    crate::components::focus_first_invalid();
+                }
             }
             pending.set(false);
         });
@@ -214,7 +224,7 @@ fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
                 <p id="new-key-name-help" class="help">{app.t(T::KeyNameHelp)}</p>
                 <p id="new-key-name-error" class="field-error" role="alert">{problem}</p>
             </div>
-            <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::AddKey)}</button>
+            <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(T::AddKey)}</button>
         </form>
     }
 }

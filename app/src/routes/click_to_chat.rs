@@ -71,6 +71,11 @@ pub fn ClickToChat() -> impl IntoView {
             "site_settings_strategy".into(),
             json!(strategy.get_untracked().as_str()),
         );
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {

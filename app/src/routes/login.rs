@@ -52,7 +52,7 @@ pub fn CredentialsForm(
     };
     view! {
         <div class="auth-page">
-            <div class="auth-tools"><LanguageSwitch/></div>
+            <header class="auth-tools"><LanguageSwitch/></header>
             <main id="main" class="auth-card">
                 <p class="brand">{switchboard_core::version::PRODUCT_NAME}</p>
                 <h1 class="page-title">{app.t(title)}</h1>
@@ -96,7 +96,7 @@ pub fn CredentialsForm(
                         <p id="password-error" class="field-error" role="alert">{problem("password")}</p>
                     </div>
                     <p class="form-error" role="alert">{general}</p>
-                    <button type="submit" class="primary" disabled=move || pending.get()>
+                    <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>
                         {move || if pending.get() { app.t(T::Working)() } else { app.t(submit)() }}
                     </button>
                 </form>
@@ -117,11 +117,20 @@ where
 {
     let app = use_app();
     Callback::new(move |(username, password): (String, String)| {
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
             match call(username, password).await {
-                Ok(session) => app.gate.set(Gate::SignedIn(session)),
+                Ok(session) => {
+                    // The screen that opens gets the focus, as after in-app navigation.
+                    app.shown_before.set_value(true);
+                    app.gate.set(Gate::SignedIn(session));
+                }
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);

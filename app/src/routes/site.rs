@@ -133,6 +133,11 @@ pub fn SitePage() -> impl IntoView {
         let Some(session) = app.session() else { return };
         let body = json!({"name": name.get_untracked(), "domains": parse_domains(&domains.get_untracked())});
         let id = id.get_untracked();
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if detail_pending.get_untracked() {
+            return;
+        }
         detail_pending.set(true);
         leptos::task::spawn_local(async move {
             match api::update_site(
@@ -154,6 +159,7 @@ pub fn SitePage() -> impl IntoView {
                 Err(error) if !error.fields().is_empty() => {
                     detail_errors.set(error.fields().to_vec());
                     detail_notice.set(Some(Notice::Invalid));
+                    crate::components::focus_first_invalid();
                 }
                 Err(error) => detail_notice.set(Some(Notice::Failed(error))),
             }
@@ -167,6 +173,11 @@ pub fn SitePage() -> impl IntoView {
             return;
         };
         let id = id.get_untracked();
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         notice.set(None);
         leptos::task::spawn_local(async move {

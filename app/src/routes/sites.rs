@@ -50,6 +50,8 @@ pub fn Sites() -> impl IntoView {
     });
 
     let to_delete = RwSignal::new(String::new());
+    // The dialog names the site as the admin knows it.
+    let to_delete_name = RwSignal::new(String::new());
     let confirm_open = RwSignal::new(false);
     let delete_error = RwSignal::new(None::<String>);
     let delete = Callback::new(move |()| {
@@ -57,7 +59,11 @@ pub fn Sites() -> impl IntoView {
         let id = to_delete.get_untracked();
         leptos::task::spawn_local(async move {
             match api::delete_site(&session.csrf_token, &id).await {
-                Ok(()) => delete_error.set(None),
+                Ok(()) => {
+                    delete_error.set(None);
+                    // Its row is gone: the screen, not another row's button, gets the focus.
+                    crate::components::focus_later("#main");
+                }
                 Err(error) => delete_error.set(Some(error.text(app.lang.get_untracked()))),
             }
             reload();
@@ -89,6 +95,7 @@ pub fn Sites() -> impl IntoView {
                                 .map(|site| {
                                     let id = site.id.clone();
                                     let name = site.name.clone();
+                                    let shown = site.name.clone();
                                     view! {
                                         <tr data-site=site.id.clone()>
                                             <td><A href=format!("/admin/sites/{}", site.id)>{site.name.clone()}</A></td>
@@ -98,7 +105,7 @@ pub fn Sites() -> impl IntoView {
                                                 <button
                                                     type="button"
                                                     class="danger-outline"
-                                                    on:click=move |_| { to_delete.set(id.clone()); confirm_open.set(true); }
+                                                    on:click=move |_| { to_delete.set(id.clone()); to_delete_name.set(shown.clone()); confirm_open.set(true); }
                                                 >
                                                     {app.t(T::Delete)}
                                                     <span class="visually-hidden">" "{name}</span>
@@ -115,7 +122,7 @@ pub fn Sites() -> impl IntoView {
             .into_any(),
         }}
         <AddSite on_added=Callback::new(move |()| reload())/>
-        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=to_delete on_confirm=delete/>
+        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=to_delete_name on_confirm=delete/>
     }
 }
 
@@ -134,6 +141,11 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
         ev.prevent_default();
         let Some(session) = app.session() else { return };
         let body = json!({"id": id.get_untracked().trim(), "name": name.get_untracked(), "domains": parse_domains(&domains.get_untracked())});
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         added.set(false);
         leptos::task::spawn_local(async move {
@@ -146,16 +158,19 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                     added.set(true);
                     on_added.run(());
                 }
-                Err(error) => errors.set(if error.fields().is_empty() {
-                    vec![FieldProblem {
-                        field: "id".into(),
-                        code: "other".into(),
-                        message: error.text(app.lang.get_untracked()),
-                        params: serde_json::Value::Null,
-                    }]
-                } else {
-                    error.fields().to_vec()
-                }),
+                Err(error) => {
+                    errors.set(if error.fields().is_empty() {
+                        vec![FieldProblem {
+                            field: "id".into(),
+                            code: "other".into(),
+                            message: error.text(app.lang.get_untracked()),
+                            params: serde_json::Value::Null,
+                        }]
+                    } else {
+                        error.fields().to_vec()
+                    });
+                    crate::components::focus_first_invalid();
+                }
             }
             pending.set(false);
         });
@@ -186,7 +201,7 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                 <p id="new-site-domains-error" class="field-error" role="alert">{move || errors.with(|e| domains_error(e, app.lang.get()))}</p>
             </div>
             <div class="form-actions">
-                <button type="submit" class="primary" disabled=move || pending.get()>{app.t(T::AddSite)}</button>
+                <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(T::AddSite)}</button>
                 <p class="notice ok" role="status">{move || added.get().then(|| app.t(T::SiteAdded)())}</p>
             </div>
         </form>

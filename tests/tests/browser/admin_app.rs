@@ -730,6 +730,7 @@ async fn an_ended_session_signs_in_again_in_place_keeping_the_edits() -> anyhow:
         .client
         .goto(&app.url("/admin/click-to-chat"))
         .await?;
+    expect_heading(&browser, "Sign in to Switchboard").await?;
     browser
         .client
         .find(fantoccini::Locator::Css(".language select"))

@@ -1,6 +1,7 @@
 //! End-to-end tests in headless Chromium against the real server. One test
 //! binary (zero2prod's layout) so the crate links once.
 
+mod accessibility;
 mod admin_app;
 mod demo;
 mod widget;
