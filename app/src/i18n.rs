@@ -226,6 +226,7 @@ texts! {
     InactiveIncomplete => "The provider's account details are incomplete.", "プロバイダーのアカウント情報が不足しています。";
     EmbedTitle => "Embed code", "埋め込みコード";
     EmbedHelp => "Paste this into every page of the site, e.g. before </head>. Add data-user-id, data-user-name and data-user-email for signed-in visitors.", "サイトのすべてのページ（例: </head> の直前）に貼り付けます。ログイン中の訪問者には data-user-id、data-user-name、data-user-email を追加します。";
+    TryOnDemo => "Try it on the demo page (opens a new tab)", "デモページで試す（新しいタブで開きます）";
     Copy => "Copy", "コピー";
     Copied => "Copied.", "コピーしました。";
     CspTitle => "Content-Security-Policy", "Content-Security-Policy（CSP）";

@@ -303,6 +303,11 @@ pub fn SitePage() -> impl IntoView {
             <pre class="code"><code id="embed-code">{move || embed.get()}</code></pre>
             <button type="button" on:click=copy>{app.t(T::Copy)}</button>
             <span class="notice ok" role="status">{move || copied.get().then(|| app.t(T::Copied)())}</span>
+            <p>
+                <a href=move || format!("/demo?site={}&lang={}", id.get(), app.lang.get().code()) target="_blank" rel="noopener">
+                    {app.t(T::TryOnDemo)}
+                </a>
+            </p>
         </section>
 
         <section class="card" aria-labelledby="csp-title">
