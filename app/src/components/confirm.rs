@@ -35,7 +35,12 @@ pub fn ConfirmDelete(
         }
     });
     // One id per dialog: a screen may hold several (the key screen has two).
-    let title_id = format!("confirm-title-{title:?}");
+    // (Numbered by the title's place in the text table: formatting `T` with
+    // Debug would put every variant's name into the wasm.)
+    let title_id = format!(
+        "confirm-title-{}",
+        T::ALL.iter().position(|t| *t == title).unwrap_or_default()
+    );
     let labelled_by = title_id.clone();
     view! {
         <dialog node_ref=dialog class="confirm" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
