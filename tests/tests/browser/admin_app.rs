@@ -795,3 +795,121 @@ async fn an_ended_session_signs_in_again_in_place_keeping_the_edits() -> anyhow:
     assert_eq!(browser.text_of(".username").await?, "admin");
     browser.close().await
 }
+
+/// The smaller things a new admin tripped over, each checked once.
+#[tokio::test]
+async fn the_smaller_things_a_new_admin_noticed_hold() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = AdminApi::new(&app).await?;
+    let long_name = "A".repeat(100);
+    api.post(
+        "/sites",
+        json!({"id": "long", "name": long_name, "domains": []}),
+    )
+    .await?;
+    let browser = Browser::start().await?;
+    browser.client.set_window_size(1280, 900).await?;
+
+    // /admin/ is the Click to Chat screen under its own address, marked in the menu.
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    browser
+        .wait_for(r#"return location.pathname === "/admin/click-to-chat";"#)
+        .await?;
+    let current = browser.eval(r#"var a = document.querySelector('nav a[aria-current="page"]'); return a && a.getAttribute("href");"#).await?;
+    assert_eq!(current, json!("/admin/click-to-chat"));
+
+    // Switched on with provider "None": saved, with a warning next to the provider.
+    browser.click("#enabled").await?;
+    browser.click("button.primary").await?;
+    let warning = browser.wait_for(r##"var w = document.querySelector("#provider .field-warning"); return w && w.textContent;"##).await?;
+    assert!(
+        warning
+            .as_str()
+            .is_some_and(|w| w.contains("no provider is chosen")),
+        "{warning}"
+    );
+    let instance_help = browser.text_of("#enabled-help").await.unwrap_or_default();
+
+    // Signing out with unsaved changes asks first.
+    browser.click("#guests").await?;
+    browser.click(".sign-out").await?;
+    let question = browser.client.get_alert_text().await?;
+    assert!(question.contains("unsaved changes"), "{question}");
+    browser.client.dismiss_alert().await?;
+    browser.click("#guests").await?;
+
+    // A long name without spaces wraps inside the table.
+    browser.click(r#"nav a[href="/admin/sites"]"#).await?;
+    browser
+        .wait_for(r#"return document.querySelector('tr[data-site="long"]') !== null;"#)
+        .await?;
+    let fits = browser.eval(r#"var w = document.querySelector(".table-wrap"); return w.scrollWidth <= w.clientWidth;"#).await?;
+    assert_eq!(fits, json!(true), "the sites table is wider than its box");
+    // The site's own switch has its own help.
+    browser.click(r#"a[href="/admin/sites/long"]"#).await?;
+    let site_help = browser.text_of("#enabled-help").await?;
+    assert_ne!(
+        site_help, instance_help,
+        "the site's Enable help repeats the instance's"
+    );
+
+    // LiveChat's group is labelled once as optional.
+    browser
+        .client
+        .goto(&app.url("/admin/click-to-chat"))
+        .await?;
+    browser
+        .click(r#"label.provider-option:has(input[value=livechat])"#)
+        .await?;
+    let label = browser.text_of(r#"label[for="account-group"]"#).await?;
+    assert_eq!(label.matches("optional").count(), 1, "{label}");
+
+    // Keys: rename takes the focus and Escape cancels; Copied. fades; a deleted
+    // key leaves the new-key banner.
+    browser.client.goto(&app.url("/admin/api-keys")).await?;
+    browser.fill("#new-key-name", "deploy").await?;
+    browser.click("form.add-key button.primary").await?;
+    browser
+        .wait_for(r#"return document.getElementById("new-key") !== null;"#)
+        .await?;
+    browser.click("section.new-key button").await?;
+    browser.wait_for(r#"var n = document.querySelector("section.new-key .notice.ok"); return n && n.textContent === "Copied.";"#).await?;
+    browser.wait_for(r#"var n = document.querySelector("section.new-key .notice.ok"); return n && n.textContent === "";"#).await?;
+    // The new key's row (beside the tests' own key).
+    browser.eval(r#"Array.from(document.querySelectorAll("tr[data-key]")).find(function (r) { return r.querySelector(".key-name").textContent === "deploy"; }).setAttribute("data-test", "deploy"); return true;"#).await?;
+    browser.click("tr[data-test=deploy] button.rename").await?;
+    browser
+        .wait_for(r#"return document.activeElement && document.activeElement.id === "rename";"#)
+        .await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#rename"))
+        .await?
+        .send_keys("x\u{E00C}")
+        .await?;
+    browser
+        .wait_for(r#"return document.getElementById("rename") === null;"#)
+        .await?;
+    assert_eq!(
+        browser.text_of("tr[data-test=deploy] .key-name").await?,
+        "deploy",
+        "Escape left the name as it was"
+    );
+    browser.click("tr[data-test=deploy] button.delete").await?;
+    browser
+        .wait_for(r#"return document.querySelector("dialog.confirm[open]") !== null;"#)
+        .await?;
+    browser.click("dialog.confirm[open] button.danger").await?;
+    browser
+        .wait_for(r#"return document.querySelectorAll("tr[data-key]").length === 1;"#)
+        .await?;
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector("section.new-key") === null;"#)
+            .await?,
+        json!(true),
+        "the deleted key is still shown as new"
+    );
+    browser.close().await
+}
