@@ -210,10 +210,19 @@ impl Browser {
     }
 
     /// Waits until `script` returns a truthy value; returns that value.
+    /// A script that throws (an element not rendered yet) counts as "not yet";
+    /// the last error is reported if the time runs out.
     pub async fn wait_for(&self, script: &str) -> Result<Value> {
         let deadline = Instant::now() + PAGE_TIMEOUT;
         loop {
-            let value = self.eval(script).await?;
+            let value = match self.eval(script).await {
+                Ok(value) => value,
+                Err(_) if Instant::now() <= deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+                Err(error) => return Err(error.context(format!("waiting for: {script}"))),
+            };
             let truthy = !matches!(&value, Value::Null | Value::Bool(false))
                 && value != Value::String(String::new());
             if truthy {

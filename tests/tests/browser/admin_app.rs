@@ -63,7 +63,7 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.fill("#password", "not the password").await?;
     browser.click("button[type=submit]").await?;
     let error = browser
-        .wait_for(r#"return document.querySelector(".form-error").textContent;"#)
+        .wait_for(r#"var e = document.querySelector(".form-error"); return e && e.textContent;"#)
         .await?;
     assert_eq!(error, json!("Wrong user name or password."));
     browser.fill("#password", ADMIN_PASSWORD).await?;
@@ -203,7 +203,7 @@ async fn switching_to_japanese_translates_the_app_and_is_remembered() -> anyhow:
         .await?;
     expect_heading(&browser, "Switchboard にログイン").await?;
     sign_in(&browser).await?;
-    browser.wait_for(r#"return document.querySelector(".switch-label").textContent === "Click to Chat を有効にする";"#).await?;
+    browser.wait_for(r#"var l = document.querySelector(".switch-label"); return l && l.textContent === "Click to Chat を有効にする";"#).await?;
     assert_eq!(
         browser
             .eval("return document.documentElement.lang;")
@@ -523,7 +523,7 @@ async fn a_sites_name_and_domains_can_be_edited_and_conflicts_are_shown() -> any
         .click("form[aria-labelledby=details-title] button.primary")
         .await?;
     browser
-        .wait_for(r#"return document.querySelector("h1.page-title").textContent === "Web shop";"#)
+        .wait_for(r#"var h = document.querySelector("h1.page-title"); return h && h.textContent === "Web shop";"#)
         .await?;
     let stored = api.get("/sites/shop").await?;
     assert_eq!(
