@@ -289,14 +289,61 @@ pub struct InstanceSettings {
     pub warnings: Vec<FieldWarning>,
 }
 
-/// Stored settings read back with the same parser that checked them on the
-/// server (no derived `Deserialize`: see `get_decoded`); its warnings are the
-/// server's.
+/// Stored settings as the server sends them (already checked there). Read
+/// by hand: a derived `Deserialize`, or the core's validating parser, would
+/// each cost the wasm several KB (see `get_decoded`).
+fn decode_chat(v: &Value) -> Option<ChatSettings> {
+    let account = v.get("account")?.as_object()?;
+    Some(ChatSettings {
+        enabled: v.get("enabled")?.as_bool()?,
+        provider: v
+            .get("provider")
+            .and_then(Value::as_str)
+            .and_then(switchboard_core::catalog::ProviderId::parse),
+        account: switchboard_core::account::Account::from_pairs(
+            account
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+        ),
+        guest_users_allowed: v.get("guest_users_allowed")?.as_bool()?,
+    })
+}
+
+fn decode_warnings(v: &Value) -> Vec<FieldWarning> {
+    let warning = |w: &Value| {
+        Some(FieldWarning {
+            field: text(w, "field")?,
+            code: text(w, "code")?,
+            message: text(w, "message")?,
+            params: w
+                .get("params")
+                .and_then(Value::as_object)
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        })
+    };
+    v.get("warnings")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(warning).collect())
+        .unwrap_or_default()
+}
+
 fn decode_instance(v: &Value) -> Option<InstanceSettings> {
-    let parsed = InstanceChatSettings::from_json(v.get("settings")?).ok()?;
+    let settings = v.get("settings")?;
+    let chat = decode_chat(settings)?;
+    let strategy = switchboard_core::settings::Strategy::parse(
+        settings.get("site_settings_strategy")?.as_str()?,
+    )?;
+    let settings = InstanceChatSettings {
+        enabled: chat.enabled,
+        site_settings_strategy: strategy,
+        provider: chat.provider,
+        account: chat.account,
+        guest_users_allowed: chat.guest_users_allowed,
+    };
     Some(InstanceSettings {
-        settings: parsed.value,
-        warnings: parsed.warnings,
+        settings,
+        warnings: decode_warnings(v),
     })
 }
 
@@ -395,11 +442,10 @@ pub struct SiteSettings {
 }
 
 fn decode_site_settings(v: &Value) -> Option<SiteSettings> {
-    let parsed = ChatSettings::from_json(v.get("settings")?).ok()?;
     Some(SiteSettings {
-        settings: parsed.value,
+        settings: decode_chat(v.get("settings")?)?,
         saved: v.get("saved")?.as_bool()?,
-        warnings: parsed.warnings,
+        warnings: decode_warnings(v),
     })
 }
 

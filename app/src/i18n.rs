@@ -139,6 +139,7 @@ texts! {
     ErrFormat => "This does not have the expected format.", "形式が正しくありません。";
     ErrNotHttps => "Must start with https://.", "https:// で始まる必要があります。";
     ErrTooLong => "Too long.", "長すぎます。";
+    ErrNotHostName => "{value} is not a host name: enter it like www.example.com, without https:// or a path.", "{value} はホスト名ではありません。https:// やパスを付けずに www.example.com のように入力してください。";
     ErrTooLongMax => "At most {max} characters.", "{max} 文字以内で入力してください。";
     ErrTooShort => "Too short.", "短すぎます。";
     ErrTooShortMin => "At least {min} characters.", "{min} 文字以上にしてください。";
@@ -262,6 +263,10 @@ texts! {
     OutcomeSuccess => "Succeeded", "成功";
     OutcomeFailure => "Failed", "失敗";
     AuditDetail => "Details", "詳細";
+    ActorUser => "admin", "管理者";
+    ActorApiKey => "API key", "API キー";
+    ActorSystem => "system", "システム";
+    ActorAnonymous => "not signed in", "未ログイン";
     ActionSiteCreate => "Site created", "サイトを作成";
     ActionSiteUpdate => "Site changed", "サイトを変更";
     ActionSiteDelete => "Site deleted", "サイトを削除";
@@ -314,6 +319,12 @@ impl T {
             "wrong_type" => T::ErrWrongType,
             "unknown_field" => T::ErrUnknownField,
             "unsafe_characters" => T::ErrUnsafe,
+            "invalid_format"
+                if params.get("expected").and_then(serde_json::Value::as_str)
+                    == Some("host_name") =>
+            {
+                T::ErrNotHostName
+            }
             "invalid_format" => T::ErrFormat,
             "invalid_choice" => T::ErrChoice,
             "too_long" if has("max") => T::ErrTooLongMax,

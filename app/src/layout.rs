@@ -100,14 +100,7 @@ fn Shell(children: Children) -> impl IntoView {
             <span class="brand">{switchboard_core::version::PRODUCT_NAME}</span>
             <nav
                 aria-label=app.t(T::MainNavigation)
-                on:click=move |ev| {
-                    // Runs before the router's own link handling, which skips
-                    // clicks whose default was prevented.
-                    let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
-                    if app.unsaved.get_untracked() && !window().confirm_with_message(leave).unwrap_or(true) {
-                        ev.prevent_default();
-                    }
-                }
+                on:click=move |ev| ask_before_leaving(app, &ev)
             >
                 <A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A>
                 <A href="/admin/sites">{app.t(T::NavSites)}</A>
@@ -126,8 +119,34 @@ fn Shell(children: Children) -> impl IntoView {
                 <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
             </div>
         </header>
-        <main id="main" class="app-main" tabindex="-1" node_ref=main>{children()}</main>
+        <main id="main" class="app-main" tabindex="-1" node_ref=main on:click=move |ev| ask_before_leaving(app, &ev)>{children()}</main>
         <SignInAgain/>
+    }
+}
+
+/// A click on an in-app link (the menu, "All sites", a site's name) while the
+/// screen has unsaved changes asks first. Runs before the router's own link
+/// handling, which skips clicks whose default was prevented.
+fn ask_before_leaving(app: crate::state::AppState, ev: &leptos::ev::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    if !app.unsaved.get_untracked() {
+        return;
+    }
+    let link = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a[href]").ok().flatten());
+    let Some(link) = link else { return };
+    if link.get_attribute("target").is_some_and(|t| t == "_blank")
+        || link
+            .get_attribute("href")
+            .is_some_and(|h| h.starts_with('#'))
+    {
+        return;
+    }
+    let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
+    if !window().confirm_with_message(leave).unwrap_or(true) {
+        ev.prevent_default();
     }
 }
 

@@ -106,7 +106,8 @@ pub struct FieldError {
     pub code: ErrorCode,
     /// English, for API users; the admin app words `code` and `params` itself.
     pub message: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Always present (`{}` when the text needs nothing).
+    #[serde(default)]
     pub params: Params,
 }
 

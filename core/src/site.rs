@@ -190,10 +190,14 @@ fn read_name_and_domains(
                         errors.add(FieldError::new(field, ErrorCode::Duplicate, format!("{domain} is listed twice")).with("value", domain.clone()));
                     }
                     Some(domain) => domains.push(domain),
-                    None => errors.push(
-                        field,
-                        ErrorCode::InvalidFormat,
-                        format!("{raw:?} is not a host name; enter it like www.example.com, without https:// or a path"),
+                    None => errors.add(
+                        FieldError::new(
+                            field,
+                            ErrorCode::InvalidFormat,
+                            format!("{raw:?} is not a host name; enter it like www.example.com, without https:// or a path"),
+                        )
+                        .with("value", raw)
+                        .with("expected", "host_name"),
                     ),
                 }
             }

@@ -23,7 +23,8 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
         | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
-        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+        | '\u{2028}' | '\u{2029}' | '\u{2800}' | '\u{FFFC}' | '\u{1D173}'..='\u{1D17A}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{13430}'..='\u{1343F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Whether `text` contains a control or an invisible character.
@@ -41,6 +42,9 @@ mod tests {
             "shop\u{202E}gnp.exe",
             "a\u{200B}b",
             "\u{FEFF}x",
+            "a\u{2028}b",
+            "\u{2800}",
+            "x\u{1D173}",
             "x\u{2066}y",
             "tab\there",
             "a\u{00AD}b",

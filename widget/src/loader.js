@@ -14,14 +14,18 @@
   "use strict";
   var script = document.currentScript;
   var warned = false;
-  function warn(error) {
+  // One warning per page: "could not start", or `text` when something less
+  // than the chat failed.
+  function warn(error, text) {
     if (!warned) {
       warned = true;
       try {
-        console.warn("Switchboard: the chat widget could not start.", error);
+        console.warn(text || "Switchboard: the chat widget could not start.", error);
       } catch (ignored) {}
     }
   }
+  // The engine's own Promise, whatever the page did to window.Promise.
+  var Native = (async function () {})().constructor;
   // The tag ends in `error` with a reason the page (or the demo) can read.
   function fail(reason, error) {
     try {
@@ -66,8 +70,8 @@
   try {
     window.Switchboard = { loader: 1, identify: api("identify"), open: api("open"), reset: api("reset") };
   } catch (error) {
-    // The chat still loads; only the JS API is missing.
-    warn(error);
+    // The chat still loads; only the JS API is missing, and the warning says so.
+    warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads, but Switchboard.identify, open and reset are not available.");
   }
   if (!script || !script.src || typeof WebAssembly !== "object") {
     fail("unsupported", "unsupported page or browser");
@@ -144,13 +148,19 @@
     configured = true;
     wasm.configure(status, body);
   }
+  // A config answer that never comes (a stalled network, a fetch that never
+  // settles) ends as `unreachable` rather than `loading` forever.
+  var CONFIG_WAIT = 15000;
   function load(url) {
-    return Promise.resolve()
+    try {
+      setTimeout(function () { guarded(function () { configure(0, null); }); }, CONFIG_WAIT);
+    } catch (ignored) {}
+    return Native.resolve()
       .then(function () { return fetch(url); })
       .then(
         function (response) {
           if (!response.ok) return configure(response.status || 2, null);
-          return Promise.resolve()
+          return Native.resolve()
             .then(function () { return response.json(); })
             .then(
               function (value) { configure(200, value); },
@@ -165,10 +175,21 @@
       });
   }
   var started = false;
+  // The same for the loader's own wasm, if it never arrives.
+  var gaveUp = false;
+  try {
+    setTimeout(function () {
+      if (!started) {
+        gaveUp = true;
+        fail("unreachable", "the loader's WebAssembly did not arrive in time");
+      }
+    }, 2 * CONFIG_WAIT);
+  } catch (ignored) {}
   try {
     /*@GLUE@*/
     __switchboard_widget({ module_or_path: new URL("widget/@WASM_FILE@", script.src) })
       .then(function () {
+        if (gaveUp) return;
         wasm = __switchboard_widget;
         var url = new URL(wasm.start(script, helpers), script.src);
         started = true;
@@ -182,9 +203,13 @@
       })
       .catch(function (error) {
         // Before `start`: the wasm could not be fetched or compiled (a CSP
-        // without 'wasm-unsafe-eval' refuses to compile it).
+        // without 'wasm-unsafe-eval' refuses to compile it). After it: the
+        // tag still gets a true state.
         if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
-        else warn(error);
+        else if (!configured) {
+          warn(error);
+          guarded(function () { configure(0, null); });
+        } else warn(error);
       });
   } catch (error) {
     fail("unsupported", error);

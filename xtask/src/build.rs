@@ -8,7 +8,8 @@
 //! dist/admin/assets/style-<h>.css    style/*.css, in name order
 //! dist/widget/widget.js              the loader (stable URL), minified
 //! dist/widget/widget-<h>.wasm
-//! dist/public/…                      copy of public/
+//! dist/public/…                      copy of public/, except demo.html
+//! dist/demo/demo.html                the demo page (served only at /demo)
 //! ```
 //!
 //! Text and wasm files also get a `.gz` sibling the server sends to clients
@@ -69,6 +70,14 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
         &staging.join("widget"),
     )?;
     copy_dir(&root.join("public"), &staging.join("public"))?;
+    // The demo page is served only at /demo, sandboxed: it must not sit in
+    // the public folder, whose files are served under their own names.
+    fs::create_dir_all(staging.join("demo"))?;
+    fs::rename(
+        staging.join("public").join("demo.html"),
+        staging.join("demo").join("demo.html"),
+    )
+    .context("public/demo.html is missing")?;
     gzip_tree(&staging)?;
 
     swap_in(&staging, &root.join("dist"))?;

@@ -48,6 +48,8 @@ pub fn ApiKeys() -> impl IntoView {
     let confirm_delete = RwSignal::new(false);
     let renaming = RwSignal::new(None::<String>);
     let rename_to = RwSignal::new(String::new());
+    // The row whose Rename was pressed last: Escape returns the focus there.
+    let last_renamed = RwSignal::new(String::new());
 
     let act = move |what: Pending| {
         let Some(session) = app.session() else { return };
@@ -130,6 +132,7 @@ pub fn ApiKeys() -> impl IntoView {
                                 let (id, name) = (key.id.clone(), key.name.clone());
                                 let (rename_id, edit_id, regen, delete) = (id.clone(), id.clone(), (id.clone(), name.clone()), (id.clone(), name.clone()));
                                 let shown_name = name.clone();
+                                let origin_id = id.clone();
                                 view! {
                                     <tr data-key=id.clone()>
                                         <td>{move || if renaming.get().as_deref() == Some(rename_id.as_str()) {
@@ -146,7 +149,7 @@ pub fn ApiKeys() -> impl IntoView {
                                                 <form class="inline" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); rename(id.clone()); }>
                                                     <label class="visually-hidden" for="rename">{app.t(T::KeyName)}</label>
                                                     <input id="rename" node_ref=field prop:value=rename_to on:input:target=move |ev| rename_to.set(ev.target().value())
-                                                        on:keydown=move |ev| if ev.key() == "Escape" { renaming.set(None); }/>
+                                                        on:keydown=move |ev| if ev.key() == "Escape" { renaming.set(None); crate::components::focus_later(".rename-origin"); }/>
                                                     <button type="submit" class="primary">{app.t(T::Save)}</button>
                                                     <button type="button" on:click=move |_| renaming.set(None)>{app.t(T::Cancel)}</button>
                                                 </form>
@@ -158,7 +161,8 @@ pub fn ApiKeys() -> impl IntoView {
                                         <td>{when(&key.created_at)}</td>
                                         <td>{key.last_used_at.as_deref().map(when).unwrap_or_else(|| app.t(T::KeyNeverUsed)().to_string())}</td>
                                         <td class="row-actions">
-                                            <button type="button" class="link-button rename" on:click=move |_| { rename_to.set(name.clone()); renaming.set(Some(edit_id.clone())); }>{app.t(T::Rename)}</button>
+                                            <button type="button" class=move || if last_renamed.with(|l| *l == origin_id) { "link-button rename rename-origin" } else { "link-button rename" }
+                                                on:click=move |_| { rename_to.set(name.clone()); last_renamed.set(edit_id.clone()); renaming.set(Some(edit_id.clone())); }>{app.t(T::Rename)}</button>
                                             <button type="button" class="link-button regenerate" on:click=move |_| { chosen.set(regen.clone()); confirm_regenerate.set(true); }>{app.t(T::Regenerate)}</button>
                                             <button type="button" class="danger-outline delete" on:click=move |_| { chosen.set(delete.clone()); confirm_delete.set(true); }>{app.t(T::Delete)}</button>
                                         </td>

@@ -27,6 +27,17 @@ fn action_name(action: &str) -> Option<T> {
     })
 }
 
+/// Who acted, in the admin's language.
+fn actor_kind(kind: &str) -> Option<T> {
+    Some(match kind {
+        "user" => T::ActorUser,
+        "api_key" => T::ActorApiKey,
+        "system" => T::ActorSystem,
+        "anonymous" => T::ActorAnonymous,
+        _ => return None,
+    })
+}
+
 /// The entry's detail, worded from its code; the server's English otherwise.
 fn detail(app: crate::state::AppState, entry: &AuditEntry) -> String {
     let template = match entry.code.as_deref() {
@@ -102,7 +113,7 @@ pub fn Audit() -> impl IntoView {
                                     view! {
                                     <tr data-entry=e.id>
                                         <td>{when(&e.at)}</td>
-                                        <td>{e.actor.name}" "<span class="muted">"("{e.actor.kind}")"</span></td>
+                                        <td>{e.actor.name}" "<span class="muted">"("{actor_kind(&e.actor.kind).map_or_else(|| e.actor.kind.clone(), |k| app.t(k)().to_string())}")"</span></td>
                                         <td>{e.ip.unwrap_or_default()}</td>
                                         <td>{name.map(|n| view! { <span class="action-name">{app.t(n)}</span>" " })}<code>{e.action}</code></td>
                                         <td class="wrap">{target.unwrap_or_default()}</td>
@@ -117,10 +128,12 @@ pub fn Audit() -> impl IntoView {
                         </table>
                     </div>
                     <nav class="pager" aria-label=app.t(T::PageOf)>
-                        // Braces: the view macro would read `>=` as the end of the tag.
-                        <button type="button" class="previous" disabled={current <= 1} on:click=move |_| page.set(current - 1)>{app.t(T::Previous)}</button>
+                        // aria-disabled, not disabled: a button that becomes disabled while
+                        // focused drops the keyboard focus to <body>. Braces: the view
+                        // macro would read `>=` as the end of the tag.
+                        <button type="button" class="previous" aria-disabled={(current <= 1).to_string()} on:click=move |_| { if current > 1 { page.set(current - 1) } }>{app.t(T::Previous)}</button>
                         <span class="page-count">{app.t(T::PageOf)}" "{current}" / "{pages}</span>
-                        <button type="button" class="next" disabled={current >= pages} on:click=move |_| page.set(current + 1)>{app.t(T::Next)}</button>
+                        <button type="button" class="next" aria-disabled={(current >= pages).to_string()} on:click=move |_| { if current < pages { page.set(current + 1) } }>{app.t(T::Next)}</button>
                     </nav>
                 }
                 .into_any()

@@ -265,7 +265,7 @@ pub fn SitePage() -> impl IntoView {
         }
     };
     view! {
-        <p class="breadcrumb"><A href="/admin/sites">"← "{app.t(T::BackToSites)}</A></p>
+        <p class="breadcrumb"><A href="/admin/sites" exact=true>"← "{app.t(T::BackToSites)}</A></p>
         <Show when=move || !missing.get() fallback=not_found>
         {move || match site.get() {
             None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),

@@ -196,6 +196,7 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                 <label for="new-site-domains">{app.t(T::SiteDomains)}</label>
                 <textarea id="new-site-domains" rows="3" spellcheck="false" placeholder="www.example.com" prop:value=domains
                     on:input:target=move |ev| domains.set(ev.target().value())
+                    aria-invalid=move || errors.with(|e| domains_error(e, app.lang.get()).is_some()).to_string()
                     aria-describedby="new-site-domains-help new-site-domains-error"></textarea>
                 <p id="new-site-domains-help" class="help">{app.t(T::SiteDomainsHelp)}</p>
                 <p id="new-site-domains-error" class="field-error" role="alert">{move || errors.with(|e| domains_error(e, app.lang.get()))}</p>

@@ -4,7 +4,8 @@
 //! Layout of the assets directory:
 //! - `admin/index.html` and `admin/assets/*` (content-hashed names)
 //! - `widget/widget.js` (the loader, stable URL) and `widget/widget-<hash>.wasm`
-//! - `public/*`
+//! - `public/*` (served under their own names)
+//! - `demo/demo.html` (served only at `/demo`, sandboxed)
 //!
 //! Each file may have a `.gz` sibling, sent to clients that accept gzip.
 
@@ -100,7 +101,7 @@ pub fn router(assets: &AssetsDir) -> Router {
             ("referrer-policy", "no-referrer"),
         ],
     )
-    .service(ServeFile::new(root.join("public/demo.html")).precompressed_gzip());
+    .service(ServeFile::new(root.join("demo/demo.html")).precompressed_gzip());
     // No directory listings or directory redirects: only files.
     let public = static_headers(PUBLIC_CACHE, &[]).service(
         ServeDir::new(root.join("public"))
@@ -134,12 +135,11 @@ async fn only_plain_public_files(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let path = request.uri().path().to_ascii_lowercase();
-    if path.contains('%')
+    let refused = path.contains('%')
         || path.contains("/.")
-        || path.ends_with(".html")
-        || path.ends_with(".htm")
-        || path.contains(".html.")
-    {
+        || path.ends_with('/')
+        || path.split('/').any(|segment| segment.contains(".htm"));
+    if refused {
         return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
     }
     next.run(request).await

@@ -274,7 +274,12 @@ fn write_assets(root: &Path) {
         ("admin/assets/app-0123abcd.wasm", "\0asm"),
         ("widget/widget.js", "(function(){})();"),
         ("widget/widget-89efab.wasm", "\0asm"),
-        ("public/demo.html", "<!doctype html><title>demo</title>"),
+        ("demo/demo.html", "<!doctype html><title>demo</title>"),
+        // A stray copy where the public files are: still never served.
+        (
+            "public/demo.html",
+            "<!doctype html><title>unsandboxed</title>",
+        ),
         (
             "public/favicon.svg",
             "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",

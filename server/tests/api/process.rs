@@ -660,3 +660,53 @@ fn slow_and_idle_connections_are_closed_and_bounded() {
         "ok"
     );
 }
+
+/// Resident memory of a process, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .expect("VmRSS")
+}
+
+#[test]
+fn a_burst_of_sign_ins_leaves_the_memory_where_it_was() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(
+        data.path(),
+        "info",
+        Arc::new(Mutex::new(Vec::new())),
+        &["--trust-forwarded-for"],
+    );
+    let before = resident_kib(server.child.id());
+    for burst in 0..3u32 {
+        let attempts: Vec<_> = (0..40u32)
+            .map(|n| {
+                let url = server.url("/api/v1/session");
+                std::thread::spawn(move || {
+                    let body = format!(r#"{{"username":"user{n}","password":"not the password"}}"#);
+                    let _ = agent()
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header(
+                            "x-forwarded-for",
+                            &format!("10.{burst}.{}.{}", n / 200, n % 200 + 1),
+                        )
+                        .send(body);
+                })
+            })
+            .collect();
+        for attempt in attempts {
+            attempt.join().expect("thread");
+        }
+    }
+    let after = resident_kib(server.child.id());
+    // Each hash takes 19 MiB and two run at once: whatever arrives, little stays.
+    assert!(
+        after < before + 80 * 1024,
+        "resident memory grew from {before} KiB to {after} KiB"
+    );
+}

@@ -128,6 +128,11 @@ async fn demo_page_and_public_files_are_served() {
         "/%64emo.html",
         "/./demo.html",
         "/demo.html.gz",
+        "/demo.html/",
+        "/demo.html/?site=shop",
+        "/logos/../demo.html",
+        "/demo/demo.html",
+        "/demo/",
     ] {
         let response = app.get(other).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{other} is served");

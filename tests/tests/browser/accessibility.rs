@@ -256,6 +256,31 @@ async fn the_keyboard_focus_never_falls_to_the_page_body() -> anyhow::Result<()>
     browser.fill("#new-site-id", "shop").await?;
     browser.click("form.add-site button.primary").await?;
     focus_is(&browser, "new-site-id", "adding a site whose id is taken").await?;
+    // A malformed domain: the domains field is marked and focused, its error names the value.
+    browser.fill("#new-site-id", "blog").await?;
+    browser
+        .fill("#new-site-domains", "https://blog.example.com/path")
+        .await?;
+    browser.click("form.add-site button.primary").await?;
+    focus_is(
+        &browser,
+        "new-site-domains",
+        "adding a site with a malformed domain",
+    )
+    .await?;
+    assert_eq!(
+        browser
+            .eval(
+                "return document.getElementById('new-site-domains').getAttribute('aria-invalid');"
+            )
+            .await?,
+        json!("true")
+    );
+    let error = browser.text_of("#new-site-domains-error").await?;
+    assert!(
+        error.contains("https://blog.example.com/path") && error.contains("host name"),
+        "{error}"
+    );
 
     // A new key's Done goes back to the name field; a confirmed delete to the screen.
     browser.click(r#"nav a[href="/admin/api-keys"]"#).await?;

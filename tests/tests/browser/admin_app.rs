@@ -604,7 +604,7 @@ async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyh
     expect_heading(&browser, "Audit log").await?;
 
     let pager = r#"var n = document.querySelector(".pager .next"), p = document.querySelector(".pager .previous"), c = document.querySelector(".page-count");
-        return n && c ? [c.textContent, n.disabled, p.disabled] : null;"#;
+        return n && c ? [c.textContent, n.getAttribute("aria-disabled") === "true", p.getAttribute("aria-disabled") === "true"] : null;"#;
     let first = browser.wait_for(pager).await?;
     assert_eq!(
         first[0].as_str().map(|t| t.ends_with("1 / 2")),
@@ -627,7 +627,7 @@ async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyh
     );
 
     browser.click(".pager .next").await?;
-    let second = browser.wait_for(r#"var c = document.querySelector(".page-count"); return c && c.textContent.endsWith("2 / 2") ? [document.querySelector(".pager .next").disabled, document.querySelector(".pager .previous").disabled] : null;"#).await?;
+    let second = browser.wait_for(r#"var c = document.querySelector(".page-count"); return c && c.textContent.endsWith("2 / 2") ? [document.querySelector(".pager .next").getAttribute("aria-disabled") === "true", document.querySelector(".pager .previous").getAttribute("aria-disabled") === "true"] : null;"#).await?;
     assert_eq!(second, json!([true, false]));
     let oldest = browser.eval(r#"var rows = document.querySelectorAll("table.audit tbody tr .action-name"); return rows[rows.length - 1].textContent;"#).await?;
     assert!(oldest.as_str().is_some_and(|t| !t.is_empty()), "{oldest}");
@@ -696,6 +696,21 @@ async fn unknown_sites_are_not_found_and_unsaved_site_details_are_kept() -> anyh
             .eval("return document.getElementById('site-name').value;")
             .await?,
         json!("Shop (renamed)")
+    );
+    // So does the screen's own "All sites" link, which is not marked current.
+    assert_eq!(
+        browser
+            .eval(r#"return document.querySelector(".breadcrumb a").getAttribute("aria-current");"#)
+            .await?,
+        json!(null)
+    );
+    browser.click(".breadcrumb a").await?;
+    let question = browser.client.get_alert_text().await?;
+    assert!(question.contains("unsaved changes"), "{question}");
+    browser.client.dismiss_alert().await?;
+    assert_eq!(
+        browser.eval("return location.pathname;").await?,
+        json!("/admin/sites/shop")
     );
 
     // The delete dialog names the site; after deleting, Back is not found.

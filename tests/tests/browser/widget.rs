@@ -674,7 +674,9 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> 
         assert_eq!(world.visit(name, &page).await?, "loaded", "{name}");
         assert_eq!(world.injected_scripts().await?, vec![crisp_src.to_string()], "{name}");
         world.host_unharmed().await?;
-        assert_eq!(warnings(&world).await?.len(), 1, "{name}");
+        let seen = warnings(&world).await?;
+        assert_eq!(seen.len(), 1, "{name}");
+        assert!(seen[0].contains("cannot be set") && !seen[0].contains("could not start"), "{name}: {seen:?}");
     }
 
     // fetch or Response.json throwing synchronously: `error`, not `loading` forever.
@@ -691,6 +693,7 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> 
         ),
         ("fetch-nonsense", "var f = window.fetch; window.fetch = function (u) { return String(u).indexOf('/widget/config') >= 0 ? 42 : f.apply(this, arguments); };", "server_error"),
         ("json-nonsense", "Response.prototype.json = function () { return undefined; };", "not_json"),
+        ("fetch-never", "var f = window.fetch; window.fetch = function (u) { return String(u).indexOf('/widget/config') >= 0 ? new Promise(function () {}) : f.apply(this, arguments); };", "unreachable"),
     ] {
         let page = format!("<script>{sabotage}</script>\n{tag}");
         world.visit(name, &page).await?;
