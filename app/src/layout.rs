@@ -64,6 +64,19 @@ pub fn LanguageSwitch() -> impl IntoView {
 #[component]
 fn Shell(children: Children) -> impl IntoView {
     let app = use_app();
+    // Where Back or Forward returns if the admin chooses to stay.
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let url = format!(
+            "{}{}{}",
+            location.pathname.get(),
+            location.search.get(),
+            location.hash.get()
+        );
+        if let Ok(mut shown) = crate::state::SHOWN_URL.lock() {
+            *shown = url;
+        }
+    });
     let username = move || app.session().map(|s| s.username).unwrap_or_default();
     // After in-app navigation, move keyboard and screen-reader focus to the
     // new screen's content (a full page load starts at the top by itself).

@@ -115,7 +115,38 @@ pub fn provide() {
         }
     });
     provide_context(state);
+    guard_back_and_forward(state);
     state.check();
+}
+
+/// The address the app shows now, kept by the shell after every navigation,
+/// so the browser's Back and Forward can be undone.
+pub static SHOWN_URL: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// The browser's Back and Forward while the screen has unsaved changes ask
+/// first, like the app's own links; staying puts the address back. Registered
+/// before the router's own listener, so it can stop the navigation.
+fn guard_back_and_forward(state: AppState) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let handler = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        if !state.unsaved.get_untracked() {
+            return;
+        }
+        let leave = T::LeaveUnsaved.get(state.lang.get_untracked());
+        if window().confirm_with_message(leave).unwrap_or(true) {
+            return;
+        }
+        ev.stop_immediate_propagation();
+        let shown = SHOWN_URL.lock().map(|url| url.clone()).unwrap_or_default();
+        if !shown.is_empty() {
+            if let Ok(history) = window().history() {
+                let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&shown));
+            }
+        }
+    });
+    let _ = window().add_event_listener_with_callback("popstate", handler.as_ref().unchecked_ref());
+    // Lives as long as the page.
+    handler.forget();
 }
 
 /// Sets the browser tab's title to the screen's, in the current language.

@@ -712,6 +712,20 @@ async fn unknown_sites_are_not_found_and_unsaved_site_details_are_kept() -> anyh
         browser.eval("return location.pathname;").await?,
         json!("/admin/sites/shop")
     );
+    // And the browser's Back button: staying keeps the address and the edit.
+    browser.eval("history.back(); return true;").await?;
+    let question = browser.client.get_alert_text().await?;
+    assert!(question.contains("unsaved changes"), "{question}");
+    browser.client.dismiss_alert().await?;
+    browser
+        .wait_for(r#"return location.pathname === "/admin/sites/shop";"#)
+        .await?;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('site-name').value;")
+            .await?,
+        json!("Shop (renamed)")
+    );
 
     // The delete dialog names the site; after deleting, Back is not found.
     browser.click("button.danger-outline").await?;
