@@ -109,7 +109,6 @@ texts! {
     LoginTitle => "Sign in to Switchboard", "Switchboard にログイン";
     SignIn => "Sign in", "ログイン";
     WrongCredentials => "Wrong user name or password.", "ユーザー名またはパスワードが正しくありません。";
-    TooManyAttempts => "Too many failed sign-ins. Wait a few minutes and try again.", "ログインの失敗が多すぎます。数分待ってから再度お試しください。";
     Working => "Working…", "処理中…";
     NotFoundTitle => "Page not found", "ページが見つかりません";
     NotFoundLead => "There is no screen at this address.", "このアドレスには画面がありません。";

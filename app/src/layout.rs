@@ -89,8 +89,7 @@ fn Shell(children: Children) -> impl IntoView {
         }
     });
     let sign_out = move |_| {
-        let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
-        if app.unsaved.get_untracked() && !window().confirm_with_message(leave).unwrap_or(true) {
+        if !app.may_leave() {
             return;
         }
         if let Some(session) = app.session() {
@@ -142,9 +141,6 @@ fn Shell(children: Children) -> impl IntoView {
 /// handling, which skips clicks whose default was prevented.
 fn ask_before_leaving(app: crate::state::AppState, ev: &leptos::ev::MouseEvent) {
     use wasm_bindgen::JsCast;
-    if !app.unsaved.get_untracked() {
-        return;
-    }
     let link = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -157,8 +153,7 @@ fn ask_before_leaving(app: crate::state::AppState, ev: &leptos::ev::MouseEvent) 
     {
         return;
     }
-    let leave = T::LeaveUnsaved.get(app.lang.get_untracked());
-    if !window().confirm_with_message(leave).unwrap_or(true) {
+    if !app.may_leave() {
         ev.prevent_default();
     }
 }

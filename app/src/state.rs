@@ -48,6 +48,15 @@ impl AppState {
         self.epoch.update(|n| *n += 1);
     }
 
+    /// Whether the current screen may be left: nothing unsaved, or the
+    /// admin confirms leaving it.
+    pub fn may_leave(self) -> bool {
+        !self.unsaved.get_untracked()
+            || window()
+                .confirm_with_message(T::LeaveUnsaved.get(self.lang.get_untracked()))
+                .unwrap_or(true)
+    }
+
     pub fn session(self) -> Option<Session> {
         match self.gate.get() {
             Gate::SignedIn(session) => Some(session),
@@ -129,11 +138,7 @@ pub static SHOWN_URL: std::sync::Mutex<String> = std::sync::Mutex::new(String::n
 fn guard_back_and_forward(state: AppState) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let handler = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        if !state.unsaved.get_untracked() {
-            return;
-        }
-        let leave = T::LeaveUnsaved.get(state.lang.get_untracked());
-        if window().confirm_with_message(leave).unwrap_or(true) {
+        if state.may_leave() {
             return;
         }
         ev.stop_immediate_propagation();

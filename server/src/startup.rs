@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use tracing::{Level, Span};
 
 use crate::api::{self, AppState};
-use crate::auth::{password, Auth, AuthConfig};
+use crate::auth::{login_audit, password, Auth, AuthConfig};
 use crate::configuration::Config;
 use crate::routes::{self, assets::AssetsDir};
 use crate::serve::{self, Limits};
@@ -95,18 +95,7 @@ impl Application {
         let flusher = tokio::spawn(flush_login_summaries(self.state.clone()));
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
         flusher.abort();
-        if let Some(summary) = self.state.auth.login_audit.flush() {
-            self.state
-                .store
-                .record(
-                    &Who {
-                        actor: Actor::anonymous(""),
-                        ip: None,
-                    },
-                    summary,
-                )
-                .await;
-        }
+        login_audit::record_summary(&self.state.store, self.state.auth.login_audit.flush()).await;
         tracing::info!("stopped");
         Ok(())
     }
@@ -117,18 +106,7 @@ async fn flush_login_summaries(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     loop {
         every.tick().await;
-        if let Some(summary) = state.auth.login_audit.flush() {
-            state
-                .store
-                .record(
-                    &Who {
-                        actor: Actor::anonymous(""),
-                        ip: None,
-                    },
-                    summary,
-                )
-                .await;
-        }
+        login_audit::record_summary(&state.store, state.auth.login_audit.flush()).await;
     }
 }
 

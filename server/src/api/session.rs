@@ -10,7 +10,7 @@ use switchboard_core::messages::{ApiCode, AuditCode};
 
 use super::extract::JsonBody;
 use super::{ApiError, AppState};
-use crate::auth::{password, ClientIp, Principal};
+use crate::auth::{login_audit, password, ClientIp, Principal};
 use crate::store::{Actor, AuditRecord, Who};
 
 /// Starts a session for `username`: the cookie and the body the app needs.
@@ -40,18 +40,7 @@ pub async fn login(
         Ok(attempt) => attempt,
         Err(refused) => {
             let decision = state.auth.login_audit.refused(&address);
-            if let Some(summary) = decision.summary {
-                state
-                    .store
-                    .record(
-                        &Who {
-                            actor: Actor::anonymous(""),
-                            ip: None,
-                        },
-                        summary,
-                    )
-                    .await;
-            }
+            login_audit::record_summary(&state.store, decision.summary).await;
             return Err(ApiError::TooManyRequests {
                 retry_after: refused.retry_after,
             });
@@ -73,18 +62,7 @@ pub async fn login(
     };
     if !right {
         let decision = state.auth.login_audit.failed(&address);
-        if let Some(summary) = decision.summary {
-            state
-                .store
-                .record(
-                    &Who {
-                        actor: Actor::anonymous(""),
-                        ip: None,
-                    },
-                    summary,
-                )
-                .await;
-        }
+        login_audit::record_summary(&state.store, decision.summary).await;
         if decision.itemize {
             let record = AuditRecord::failure(
                 "session.login",

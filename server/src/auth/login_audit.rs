@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_core::messages::AuditCode;
 
-use crate::store::AuditRecord;
+use crate::store::{Actor, AuditRecord, Store, Who};
 
 pub const ITEMIZED_PER_MINUTE: u32 = 10;
 const PERIOD: Duration = Duration::from_secs(60);
@@ -53,6 +53,21 @@ impl Period {
                 .param("failed", self.unitemized_failures)
                 .param("addresses", self.addresses.len() as u64),
         )
+    }
+}
+
+/// Writes a summary, if there is one; it is no one's in particular.
+pub async fn record_summary(store: &Store, summary: Option<AuditRecord>) {
+    if let Some(summary) = summary {
+        store
+            .record(
+                &Who {
+                    actor: Actor::anonymous(""),
+                    ip: None,
+                },
+                summary,
+            )
+            .await;
     }
 }
 

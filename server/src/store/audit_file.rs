@@ -112,11 +112,7 @@ impl AuditFile {
             && self.current_segment().len > 0
             && self.current_segment().len + bytes.len() as u64 > self.rotation.bytes
         {
-            // Whatever happened on disk, memory follows the files as they are.
-            let rotated = self.rotate();
-            self.current = None;
-            self.segments = scan(&self.dir, self.rotation.keep)?;
-            if let Err(error) = rotated {
+            if let Err(error) = self.rotate() {
                 tracing::error!(%error, "cannot rotate the audit log; appending to the current file for now");
                 self.rotation_paused_until =
                     Some(std::time::Instant::now() + std::time::Duration::from_secs(600));
@@ -162,10 +158,20 @@ impl AuditFile {
                 wanted.push((&segment.path, start, length));
             }
         }
-        wanted
-            .into_iter()
-            .map(|(path, start, length)| read_entry(path, start, length))
-            .collect()
+        // One open per file, not per entry.
+        let mut open: Option<(&Path, File)> = None;
+        let mut entries = Vec::with_capacity(wanted.len());
+        for (path, start, length) in wanted {
+            if open.as_ref().is_none_or(|(p, _)| *p != path.as_path()) {
+                let file =
+                    File::open(path).map_err(|e| StoreError::io(path, "read the audit log", e))?;
+                open = Some((path.as_path(), file));
+            }
+            if let Some((_, file)) = &open {
+                entries.push(read_entry_from(file, path, start, length)?);
+            }
+        }
+        Ok(entries)
     }
 
     fn current_segment(&self) -> &Segment {
@@ -203,13 +209,15 @@ impl AuditFile {
 
     /// `audit.jsonl` becomes `audit.1.jsonl`, older ones move up, the oldest
     /// beyond [`Rotation::keep`] is deleted.
+    /// Memory follows each file operation as it succeeds, so a rotation
+    /// that fails halfway leaves the index matching the files on disk.
     fn rotate(&mut self) -> Result<(), StoreError> {
         self.current = None;
         let keep = self.rotation.keep;
         let dir = self.dir.clone();
         let oldest = dir.join(rotated_name(keep));
         match fs::remove_file(&oldest) {
-            Ok(()) => {}
+            Ok(()) => self.segments.retain(|s| s.path != oldest),
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(StoreError::io(&oldest, "remove the oldest audit log", e)),
         }
@@ -219,15 +227,28 @@ impl AuditFile {
                 let to = dir.join(rotated_name(n + 1));
                 fs::rename(&from, &to)
                     .map_err(|e| StoreError::io(&from, "rotate the audit log", e))?;
+                self.renamed(&from, to);
             }
         }
         let current = dir.join(AUDIT_FILE);
         let first = dir.join(rotated_name(1));
         fs::rename(&current, &first)
             .map_err(|e| StoreError::io(&current, "rotate the audit log", e))?;
+        self.renamed(&current, first);
+        self.segments.push(Segment {
+            path: current,
+            lines: Vec::new(),
+            len: 0,
+        });
         File::open(&dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| StoreError::io(&dir, "sync the data directory", e))
+    }
+
+    fn renamed(&mut self, from: &Path, to: PathBuf) {
+        if let Some(segment) = self.segments.iter_mut().find(|s| s.path == from) {
+            segment.path = to;
+        }
     }
 }
 
@@ -293,6 +314,15 @@ fn read_segment(path: &Path, current: bool) -> Result<Segment, StoreError> {
 
 fn read_entry(path: &Path, offset: u64, length: u32) -> Result<AuditEntry, StoreError> {
     let file = File::open(path).map_err(|e| StoreError::io(path, "read the audit log", e))?;
+    read_entry_from(&file, path, offset, length)
+}
+
+fn read_entry_from(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    length: u32,
+) -> Result<AuditEntry, StoreError> {
     let mut buffer = vec![0u8; length as usize];
     file.read_exact_at(&mut buffer, offset)
         .map_err(|e| StoreError::io(path, "read the audit log", e))?;

@@ -127,35 +127,42 @@ impl Store {
     pub async fn open(backend: impl Backend) -> Result<Self, StoreError> {
         let backend: Arc<dyn Backend> = Arc::new(backend);
         let loader = Arc::clone(&backend);
-        let (document, unlogged, last_id) = blocking(move || {
-            let document = loader.load()?;
-            let last_id = loader.audit_last_id()?;
-            let missing: Vec<AuditEntry> = document.audit_tail.iter().filter(|e| e.id > last_id).cloned().collect();
-            if missing.is_empty() {
-                return Ok((document, Vec::new(), last_id));
-            }
-            match loader.append_audit(&missing) {
-                Ok(()) => {
-                    tracing::warn!(entries = missing.len(), "wrote audit entries of changes saved just before the last stop");
-                    Ok((document, Vec::new(), last_id.max(missing.iter().map(|e| e.id).max().unwrap_or(0))))
-                }
-                Err(error) => {
-                    tracing::error!(%error, "audit entries of saved changes cannot be written yet; changes are refused until they are");
-                    Ok((document, missing, last_id))
-                }
-            }
-        })
-        .await?;
+        let (document, last_id) =
+            blocking(move || Ok((loader.load()?, loader.audit_last_id()?))).await?;
+        let unlogged: Vec<AuditEntry> = document
+            .audit_tail
+            .iter()
+            .filter(|e| e.id > last_id)
+            .cloned()
+            .collect();
         let tail_id = document.audit_tail.iter().map(|e| e.id).max().unwrap_or(0);
+        let shared = Shared {
+            backend,
+            current: Arc::new(RwLock::new(Arc::new(Snapshot::new(document)))),
+        };
+        let mut writer = Writer {
+            next_audit_id: last_id.max(tail_id) + 1,
+            unlogged,
+        };
+        if !writer.unlogged.is_empty() {
+            // The same catch-up every later write does first; if the log cannot
+            // take them yet, changes are refused until it can.
+            let count = writer.unlogged.len();
+            let catcher = shared.clone();
+            writer = blocking(move || {
+                if catcher.catch_up(&mut writer).is_ok() {
+                    tracing::warn!(
+                        entries = count,
+                        "wrote audit entries of changes saved just before the last stop"
+                    );
+                }
+                Ok(writer)
+            })
+            .await?;
+        }
         Ok(Self {
-            shared: Shared {
-                backend,
-                current: Arc::new(RwLock::new(Arc::new(Snapshot::new(document)))),
-            },
-            writer: Arc::new(tokio::sync::Mutex::new(Writer {
-                next_audit_id: last_id.max(tail_id) + 1,
-                unlogged,
-            })),
+            shared,
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
         })
     }
 
