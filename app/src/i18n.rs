@@ -99,6 +99,9 @@ texts! {
     Loading => "Loading…", "読み込み中…";
     ServerUnreachable => "Cannot reach the Switchboard server. Check your connection and reload.", "Switchboard サーバーに接続できません。接続を確認して再読み込みしてください。";
     Reload => "Reload", "再読み込み";
+    ScreenLoadFailed => "This screen could not be loaded from the server. Check your connection and try again.", "この画面をサーバーから読み込めませんでした。接続を確認して、もう一度お試しください。";
+    TryAgain => "Try again", "もう一度試す";
+    TryingAgain => "Trying again…", "再試行中…";
     SetupTitle => "Create the first administrator", "最初の管理者を作成";
     SetupLead => "Switchboard has no administrator yet. The account you create here can sign in and manage everything.", "Switchboard にはまだ管理者がいません。ここで作成したアカウントでログインし、すべての設定を管理できます。";
     Username => "User name", "ユーザー名";

@@ -2,17 +2,20 @@
 //! is signed in, the screen is the first-run setup or the login instead.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{Outlet, A};
 
 use crate::api;
-use crate::i18n::{Lang, T};
+use crate::components::language_switch::LanguageSwitch;
+use crate::i18n::T;
 use crate::routes::{login::Login, setup::Setup};
+use crate::screens;
 use crate::state::{use_app, Gate};
 
+/// The parent route of every screen: while nobody is signed in, the first-run
+/// setup or the sign-in page stands in for the screen.
 #[component]
-pub fn Guarded(children: ChildrenFn) -> impl IntoView {
+pub fn Guarded() -> impl IntoView {
     let app = use_app();
-    let children = StoredValue::new(children);
     // Only a change of phase re-renders: a new session after signing in
     // again keeps the screen and whatever the admin typed.
     let phase = Memo::new(move |_| match app.gate.get() {
@@ -35,34 +38,12 @@ pub fn Guarded(children: ChildrenFn) -> impl IntoView {
         .into_any(),
         Gate::NeedsSetup => view! { <Setup/> }.into_any(),
         Gate::SignedOut => view! { <Login/> }.into_any(),
-        Gate::SignedIn(_) => view! { <Shell>{children.read_value()()}</Shell> }.into_any(),
+        Gate::SignedIn(_) => view! { <Shell/> }.into_any(),
     }
 }
 
 #[component]
-pub fn LanguageSwitch() -> impl IntoView {
-    let app = use_app();
-    view! {
-        <label class="language">
-            <span class="visually-hidden">{app.t(T::Language)}</span>
-            <select
-                aria-label=app.t(T::Language)
-                prop:value=move || app.lang.get().code()
-                on:change:target=move |ev| {
-                    if let Some(lang) = Lang::from_code(&ev.target().value()) {
-                        app.lang.set(lang);
-                    }
-                }
-            >
-                <option value="en">"English"</option>
-                <option value="ja">"日本語"</option>
-            </select>
-        </label>
-    }
-}
-
-#[component]
-fn Shell(children: Children) -> impl IntoView {
+fn Shell() -> impl IntoView {
     let app = use_app();
     // Where Back or Forward returns if the admin chooses to stay.
     let location = leptos_router::hooks::use_location();
@@ -81,12 +62,18 @@ fn Shell(children: Children) -> impl IntoView {
     // After in-app navigation, move keyboard and screen-reader focus to the
     // new screen's content (a full page load starts at the top by itself).
     let main = NodeRef::<leptos::html::Main>::new();
-    let moved = app.shown_before.get_value();
+    let focus_when_shown = app.shown_before.get_value();
     app.shown_before.set_value(true);
-    Effect::new(move |_| {
-        if let (true, Some(main)) = (moved, main.get()) {
+    Effect::new(move |before: Option<String>| {
+        let path = location.pathname.get();
+        let navigated = match &before {
+            Some(before) => *before != path,
+            None => focus_when_shown,
+        };
+        if let (true, Some(main)) = (navigated, main.get_untracked()) {
             let _ = main.focus();
         }
+        path
     });
     let sign_out = move |_| {
         if !app.may_leave() {
@@ -113,6 +100,8 @@ fn Shell(children: Children) -> impl IntoView {
             <nav
                 aria-label=app.t(T::MainNavigation)
                 on:click=move |ev| ask_before_leaving(app, &ev)
+                on:mouseover=move |ev| prefetch_link(&ev)
+                on:focusin=move |ev| prefetch_link(&ev)
             >
                 <A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A>
                 <A href="/admin/sites">{app.t(T::NavSites)}</A>
@@ -131,8 +120,28 @@ fn Shell(children: Children) -> impl IntoView {
                 <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
             </div>
         </header>
-        <main id="main" class="app-main" tabindex="-1" node_ref=main on:click=move |ev| ask_before_leaving(app, &ev)>{children()}</main>
+        <main id="main" class="app-main" tabindex="-1" node_ref=main
+            on:click=move |ev| ask_before_leaving(app, &ev)
+            on:mouseover=move |ev| prefetch_link(&ev)
+            on:focusin=move |ev| prefetch_link(&ev)>
+            <Outlet/>
+        </main>
         <SignInAgain/>
+    }
+}
+
+/// The link an event happened on, if any.
+fn event_link(ev: &web_sys::Event) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a[href]").ok().flatten())
+}
+
+/// Hovering or focusing an in-app link fetches its screen's code.
+fn prefetch_link(ev: &web_sys::Event) {
+    if let Some(href) = event_link(ev).and_then(|link| link.get_attribute("href")) {
+        screens::prefetch(&href);
     }
 }
 
@@ -140,12 +149,7 @@ fn Shell(children: Children) -> impl IntoView {
 /// screen has unsaved changes asks first. Runs before the router's own link
 /// handling, which skips clicks whose default was prevented.
 fn ask_before_leaving(app: crate::state::AppState, ev: &leptos::ev::MouseEvent) {
-    use wasm_bindgen::JsCast;
-    let link = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|e| e.closest("a[href]").ok().flatten());
-    let Some(link) = link else { return };
+    let Some(link) = event_link(ev) else { return };
     if link.get_attribute("target").is_some_and(|t| t == "_blank")
         || link
             .get_attribute("href")

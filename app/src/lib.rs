@@ -8,20 +8,18 @@ mod components;
 pub mod i18n;
 mod layout;
 mod routes;
+mod screens;
 mod state;
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Route, Router, Routes},
-    path,
+    components::{ParentRoute, Route, Router, Routes},
+    path, Lazy,
 };
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use layout::Guarded;
-use routes::{
-    api_keys::ApiKeys, audit::Audit, click_to_chat::ClickToChat, not_found::NotFound,
-    site::SitePage, sites::Sites,
-};
+use routes::not_found::NotFound;
 
 /// Where the server mounts the app; every client-side route lives below it.
 pub const BASE_PATH: &str = "/admin";
@@ -32,12 +30,16 @@ pub fn App() -> impl IntoView {
     view! {
         <Router base=BASE_PATH>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=Home/>
-                <Route path=path!("/click-to-chat") view=|| view! { <Guarded><ClickToChat/></Guarded> }/>
-                <Route path=path!("/sites") view=|| view! { <Guarded><Sites/></Guarded> }/>
-                <Route path=path!("/sites/:id") view=|| view! { <Guarded><SitePage/></Guarded> }/>
-                <Route path=path!("/api-keys") view=|| view! { <Guarded><ApiKeys/></Guarded> }/>
-                <Route path=path!("/audit") view=|| view! { <Guarded><Audit/></Guarded> }/>
+                // The sign-in gate and the frame (menu, header) around every
+                // screen; each screen's code is fetched when first opened.
+                <ParentRoute path=path!("") view=Guarded>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/click-to-chat") view={Lazy::<screens::ClickToChat>::new()}/>
+                    <Route path=path!("/sites") view={Lazy::<screens::Sites>::new()}/>
+                    <Route path=path!("/sites/:id") view={Lazy::<screens::Site>::new()}/>
+                    <Route path=path!("/api-keys") view={Lazy::<screens::ApiKeys>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<screens::Audit>::new()}/>
+                </ParentRoute>
             </Routes>
         </Router>
     }

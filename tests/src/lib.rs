@@ -28,21 +28,52 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub data_dir: TempDir,
-    stop: Option<oneshot::Sender<()>>,
+    running: Option<Running>,
+}
+
+struct Running {
+    stop: oneshot::Sender<()>,
+    stopped: tokio::task::JoinHandle<Result<()>>,
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
+
+    /// Stops the server and waits until it no longer accepts connections.
+    pub async fn stop(&mut self) -> Result<()> {
+        if let Some(running) = self.running.take() {
+            let _ = running.stop.send(());
+            running.stopped.await??;
+        }
+        Ok(())
+    }
+
+    /// Starts the server again on the same address and data directory (as
+    /// after a restart: sessions are gone, everything saved is kept).
+    pub async fn start_again(&mut self) -> Result<()> {
+        self.stop().await?;
+        let config = Config::new(self.addr, self.data_dir.path().to_path_buf(), assets_dir());
+        self.running = Some(run(Application::build(config).await?));
+        Ok(())
+    }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        if let Some(running) = self.running.take() {
+            let _ = running.stop.send(());
         }
     }
+}
+
+fn run(app: Application) -> Running {
+    let (stop, stop_requested) = oneshot::channel::<()>();
+    let stopped = tokio::spawn(app.run_until_stopped(async {
+        let _ = stop_requested.await;
+    }));
+    Running { stop, stopped }
 }
 
 /// Where tests leave files for people to look at (screenshots).
@@ -96,14 +127,10 @@ async fn spawn(with_admin: bool) -> Result<TestApp> {
     }
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
     Ok(TestApp {
         addr,
         data_dir,
-        stop: Some(stop),
+        running: Some(run(app)),
     })
 }
 

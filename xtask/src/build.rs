@@ -2,9 +2,13 @@
 //! serves (layout documented in server/src/routes/assets.rs):
 //!
 //! ```text
-//! dist/admin/index.html              shell naming the hashed files below
-//! dist/admin/assets/app-<h>.js       ES module glue, starts the app itself
-//! dist/admin/assets/app-<h>.wasm
+//! dist/admin/index.html              shell naming the build directory below
+//! dist/admin/split-manifest.json     each screen's chunks (for `xtask size`; not served)
+//! dist/admin/assets/app-<h>/         one directory per build, named by its content:
+//!     app.js                         ES module glue, starts the app itself
+//!     app_bg.wasm                    main module: shell, sign-in, setup
+//!     __wasm_split.js                loads a screen's chunks on demand
+//!     split_<screen>.wasm, chunk_<n>.wasm   one per lazy screen, shared code
 //! dist/admin/assets/style-<h>.css    style/*.css, in name order
 //! dist/widget/widget.js              the loader (stable URL), minified
 //! dist/widget/widget-<h>.wasm
@@ -36,17 +40,29 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     eprintln!("xtask: building the admin app and the widget (wasm, profile {PROFILE})");
     // Two invocations: built together, the app's `std` features would be
     // unified into the widget's dependencies, which must stay no_std.
-    for package in ["switchboard-app", "switchboard-widget"] {
-        run_command(cargo().current_dir(root).args([
-            "build",
-            "--package",
-            package,
-            "--profile",
-            PROFILE,
-            "--target",
-            WASM_TARGET,
-        ]))?;
-    }
+    // The app keeps the linker's relocations for the splitter; passed to its
+    // own crate only (`cargo rustc`), so its dependencies stay cached.
+    run_command(cargo().current_dir(root).args([
+        "rustc",
+        "--package",
+        "switchboard-app",
+        "--lib",
+        "--profile",
+        PROFILE,
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-Clink-arg=--emit-relocs",
+    ]))?;
+    run_command(cargo().current_dir(root).args([
+        "build",
+        "--package",
+        "switchboard-widget",
+        "--profile",
+        PROFILE,
+        "--target",
+        WASM_TARGET,
+    ]))?;
 
     let work = root.join("target").join("xtask");
     let staging = root.join("dist.new");
@@ -85,6 +101,16 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     Ok(())
 }
 
+/// The admin app, split into a main module and one chunk per lazy screen.
+///
+/// Order matters (../shared/reference/tooling.md, "Wasm code splitting"):
+/// the splitter reads the linker's relocations, so it runs on rustc's output,
+/// before wasm-bindgen; wasm-bindgen must keep lld's exports (the chunks link
+/// to the main module's table and memory through them); wasm-opt comes last,
+/// on every file. The chunks are named by the splitter and reference each
+/// other and the glue by relative URLs, so the whole set goes into one
+/// directory named after its content: a build never mixes with another's
+/// chunks, and every file in it can be cached for good.
 fn build_admin(
     root: &Path,
     tools: &BuildTools,
@@ -92,47 +118,106 @@ fn build_admin(
     work: &Path,
     out: &Path,
 ) -> Result<()> {
+    let split_dir = work.join("split");
+    let input = fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let main_module = split_dir.join("app.wasm");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = &split_dir;
+    options.main_out_path = &main_module;
+    options.link_name = SPLIT_LOADER;
+    options.main_module = "./app.js";
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|error| anyhow::anyhow!("splitting the admin app's wasm failed: {error:#}"))?;
+
+    let bindgen_dir = work.join("bindgen");
     run_command(
         Command::new(&tools.wasm_bindgen)
             .args([
                 "--target",
                 "web",
+                "--keep-lld-exports",
                 "--no-typescript",
                 "--out-name",
                 "app",
                 "--out-dir",
             ])
-            .arg(work)
-            .arg(wasm),
+            .arg(&bindgen_dir)
+            .arg(&main_module),
     )?;
-    let optimized = work.join("app.opt.wasm");
-    wasm_opt(tools, &work.join("app_bg.wasm"), &optimized)?;
-    let wasm_bytes = fs::read(&optimized)?;
-    let wasm_name = format!("app-{}.wasm", content_hash(&wasm_bytes));
 
-    // The glue looks for `app_bg.wasm` next to itself; point it at the hashed
-    // name and start the app as soon as the module is evaluated.
-    let glue = fs::read_to_string(work.join("app.js"))?;
-    let glue = replace_once(&glue, "'app_bg.wasm'", &format!("'{wasm_name}'"))?;
-    let js = format!("{glue}\n__wbg_init();\n");
-    let js_name = format!("app-{}.js", content_hash(js.as_bytes()));
+    // (file name in the build directory, bytes)
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let optimized = work.join("app.opt.wasm");
+    wasm_opt(tools, &bindgen_dir.join("app_bg.wasm"), &optimized)?;
+    files.push(("app_bg.wasm".into(), fs::read(&optimized)?));
+    for chunk in &split.split_modules {
+        let name = file_name(chunk)?;
+        let optimized = work.join(format!("{name}.opt"));
+        wasm_opt(tools, chunk, &optimized)?;
+        files.push((name, fs::read(&optimized)?));
+    }
+    // The glue finds `app_bg.wasm` beside itself; start the app as soon as
+    // the module is evaluated.
+    let glue = fs::read_to_string(bindgen_dir.join("app.js"))?;
+    if !glue.contains(SPLIT_LOADER) {
+        bail!("wasm-bindgen's glue does not import {SPLIT_LOADER}: the split did not happen");
+    }
+    files.push((
+        "app.js".into(),
+        format!("{glue}\n__wbg_init();\n").into_bytes(),
+    ));
+    let loader = split_dir.join(SPLIT_LOADER.trim_start_matches("./"));
+    files.push((file_name(&loader)?, fs::read(&loader)?));
+    files.sort();
+
+    let mut build_id = Sha256::new();
+    for (name, bytes) in &files {
+        build_id.update(name.as_bytes());
+        build_id.update((bytes.len() as u64).to_le_bytes());
+        build_id.update(bytes);
+    }
+    let build_dir = format!("app-{}", hex16(&build_id.finalize()));
 
     let css = concat_styles(&root.join("style"))?;
     let css_name = format!("style-{}.css", content_hash(css.as_bytes()));
 
     let assets = out.join("assets");
-    fs::create_dir_all(&assets)?;
-    fs::write(assets.join(&wasm_name), &wasm_bytes)?;
-    fs::write(assets.join(&js_name), js)?;
+    fs::create_dir_all(assets.join(&build_dir))?;
+    for (name, bytes) in &files {
+        fs::write(assets.join(&build_dir).join(name), bytes)?;
+    }
     fs::write(assets.join(&css_name), css)?;
+
+    // Which files each screen needs, for `cargo xtask size` (not served:
+    // every path under /admin/ but /admin/assets/ is the app's shell).
+    let screens: std::collections::BTreeMap<_, _> = split.prefetch_map.into_iter().collect();
+    let manifest = serde_json::json!({ "build_dir": build_dir, "screens": screens });
+    fs::write(
+        out.join(SPLIT_MANIFEST),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
 
     let template = fs::read_to_string(root.join("app").join("index.html"))
         .context("cannot read app/index.html")?;
-    let html = replace_once(&template, "{{APP_JS}}", &js_name)?;
-    let html = replace_once(&html, "{{APP_WASM}}", &wasm_name)?;
+    let html = template.replace("{{BUILD}}", &build_dir);
+    if html == template {
+        bail!("app/index.html does not name {{{{BUILD}}}}");
+    }
     let html = replace_once(&html, "{{STYLE}}", &css_name)?;
     fs::write(out.join("index.html"), html)?;
     Ok(())
+}
+
+/// The module the split main wasm imports its chunk loaders from.
+const SPLIT_LOADER: &str = "./__wasm_split.js";
+/// Beside `index.html`: the build directory, and for each split (screen) the
+/// chunk files it needs, without `.wasm`.
+pub const SPLIT_MANIFEST: &str = "split-manifest.json";
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{} has no file name", path.display()))
 }
 
 fn build_widget(
@@ -232,11 +317,11 @@ fn concat_styles(dir: &Path) -> Result<String> {
 
 /// First 16 hex digits of SHA-256: enough to tell builds apart in a file name.
 pub fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex16(&Sha256::digest(bytes))
+}
+
+fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 fn replace_once(text: &str, from: &str, to: &str) -> Result<String> {

@@ -11,8 +11,8 @@ use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::ChatSettings;
 
 use crate::api::FieldProblem;
+use crate::components::field_message;
 use crate::i18n::T;
-use crate::routes::login::field_message;
 use crate::state::use_app;
 
 /// The fields instance and site settings share, as the form holds them.

@@ -2,8 +2,13 @@
 
 pub mod chat_settings;
 pub mod confirm;
+pub mod domains;
+pub mod language_switch;
+pub mod screen_loader;
 
 use leptos::prelude::*;
+
+use crate::api;
 
 /// `2026-11-22T16:44:32Z` → `2026-11-22 16:44 UTC`.
 pub fn when(stamp: &str) -> String {
@@ -37,4 +42,14 @@ pub fn focus_later(css: &'static str) {
 /// After a refused save: the first field the server named.
 pub fn focus_first_invalid() {
     focus_later(r#"main [aria-invalid="true"]"#);
+}
+
+/// The message for a field's server error, in the current language.
+pub fn field_message(
+    problems: &[api::FieldProblem],
+    field: &str,
+    lang: crate::i18n::Lang,
+) -> Option<String> {
+    let problem = problems.iter().find(|p| p.field == field)?;
+    Some(crate::i18n::field_text(lang, problem))
 }

@@ -5,9 +5,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::login::field_message;
 use crate::api::{self, ApiKey, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
+use crate::components::field_message;
 use crate::components::{flash, when};
 use crate::i18n::T;
 use crate::state::use_app;

@@ -3,19 +3,9 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, Session};
+use crate::components::{field_message, language_switch::LanguageSwitch};
 use crate::i18n::T;
-use crate::layout::LanguageSwitch;
 use crate::state::{use_app, Gate};
-
-/// The message for a field's server error, in the current language.
-pub fn field_message(
-    problems: &[api::FieldProblem],
-    field: &str,
-    lang: crate::i18n::Lang,
-) -> Option<String> {
-    let problem = problems.iter().find(|p| p.field == field)?;
-    Some(crate::i18n::field_text(lang, problem))
-}
 
 /// User name and password, with field errors from the server.
 #[component]

@@ -10,13 +10,13 @@ use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::Strategy;
 use switchboard_core::site::Site;
 
-use super::login::field_message;
-use super::sites::{domains_error, parse_domains};
 use crate::api::{self, Effective, FieldProblem};
 use crate::components::chat_settings::{
     guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState,
 };
 use crate::components::confirm::ConfirmDelete;
+use crate::components::domains::{domains_error, parse_domains};
+use crate::components::field_message;
 use crate::i18n::T;
 use crate::state::use_app;
 

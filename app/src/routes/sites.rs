@@ -6,29 +6,12 @@ use leptos_router::components::A;
 use serde_json::json;
 use switchboard_core::site::Site;
 
-use super::login::field_message;
 use crate::api::{self, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
+use crate::components::domains::{domains_error, parse_domains};
+use crate::components::field_message;
 use crate::i18n::T;
 use crate::state::use_app;
-
-/// Domains typed one per line (or separated by commas or spaces).
-pub fn parse_domains(text: &str) -> Vec<String> {
-    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-/// The first error on `domains` or any `domains[i]`, for the one textarea.
-/// Conflicts keep the server's message: it names the domain and the site.
-pub fn domains_error(problems: &[FieldProblem], lang: crate::i18n::Lang) -> Option<String> {
-    let problem = problems
-        .iter()
-        .find(|p| p.field == "domains" || p.field.starts_with("domains["))?;
-    Some(crate::i18n::field_text(lang, problem))
-}
 
 #[component]
 pub fn Sites() -> impl IntoView {

@@ -2,7 +2,8 @@
 //! the public folder (demo page, favicon, provider logos).
 //!
 //! Layout of the assets directory:
-//! - `admin/index.html` and `admin/assets/*` (content-hashed names)
+//! - `admin/index.html` and `admin/assets/*` (the style sheet's name and the
+//!   directory of each build's scripts and wasm chunks carry a content hash)
 //! - `widget/widget.js` (the loader, stable URL) and `widget/widget-<hash>.wasm`
 //! - `public/*` (served under their own names)
 //! - `demo/demo.html` (served only at `/demo`, sandboxed)

@@ -270,8 +270,9 @@ impl TestApp {
 fn write_assets(root: &Path) {
     for (relative, content) in [
         ("admin/index.html", "<!doctype html><title>shell</title>"),
-        ("admin/assets/app-0123abcd.js", "export default 1;"),
-        ("admin/assets/app-0123abcd.wasm", "\0asm"),
+        ("admin/assets/app-0123abcd/app.js", "export default 1;"),
+        ("admin/assets/app-0123abcd/app_bg.wasm", "\0asm"),
+        ("admin/assets/app-0123abcd/split_sites.wasm", "\0asm"),
         ("widget/widget.js", "(function(){})();"),
         ("widget/widget-89efab.wasm", "\0asm"),
         ("demo/demo.html", "<!doctype html><title>demo</title>"),

@@ -41,21 +41,28 @@ async fn client_routes_get_the_spa_shell_revalidated_and_unframeable() {
 }
 
 #[tokio::test]
-async fn hashed_admin_assets_are_immutable_and_missing_ones_are_404_uncached() {
+async fn a_builds_admin_files_are_immutable_and_missing_ones_are_404_uncached() {
     let app = TestApp::new().await;
-    let wasm = app.get("/admin/assets/app-0123abcd.wasm").await;
-    assert_eq!(wasm.status, StatusCode::OK);
-    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
-    assert_eq!(
-        wasm.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
-    );
+    // The main module and a screen's chunk, in the build's own directory:
+    // wasm must be `application/wasm` or the chunk loader refuses it.
+    for path in [
+        "/admin/assets/app-0123abcd/app_bg.wasm",
+        "/admin/assets/app-0123abcd/split_sites.wasm",
+    ] {
+        let wasm = app.get(path).await;
+        assert_eq!(wasm.status, StatusCode::OK, "{path}");
+        assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+        assert_eq!(
+            wasm.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+    }
 
-    let js = app.get("/admin/assets/app-0123abcd.js").await;
+    let js = app.get("/admin/assets/app-0123abcd/app.js").await;
     assert_eq!(js.header("content-type"), Some("text/javascript"));
 
     // A missing asset is not the SPA shell, and a 404 must not be cached for a year.
-    let missing = app.get("/admin/assets/app-ffffffff.js").await;
+    let missing = app.get("/admin/assets/app-ffffffff/app.js").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.header("cache-control"), None);
 }

@@ -4,4 +4,5 @@
 mod accessibility;
 mod admin_app;
 mod demo;
+mod screens;
 mod widget;

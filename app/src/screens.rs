@@ -1,0 +1,71 @@
+//! Every screen behind the sign-in is a lazy route: its code is cut out of
+//! the main module into its own wasm chunk by `cargo xtask build` (see the
+//! README, "How the build works") and fetched when the screen is first
+//! opened, or earlier when its menu link is hovered or focused.
+//!
+//! Leptos' `#[lazy_route]` panics (aborting the whole app) when a chunk
+//! cannot be fetched, so each screen is split here with the splitter's
+//! `fallible` option and shown through `load_screen`, which offers a retry.
+
+use leptos::prelude::*;
+use leptos::wasm_split::SplitLoaderError;
+use leptos_router::LazyRoute;
+
+use crate::components::screen_loader::load_screen;
+use crate::routes;
+
+macro_rules! lazy_screens {
+    ($( $route:ident: $split:ident, $preload:ident => $screen:path; )*) => {$(
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_: Self) -> AnyView {
+                load_screen(|| Box::pin($split())).await
+            }
+
+            async fn preload() {
+                // A failure shows when the screen is opened.
+                let _ = $preload().await;
+            }
+        }
+
+        #[leptos::wasm_split::wasm_split(
+            $split,
+            fallible,
+            wasm_split_path = ::leptos::wasm_split,
+            preload($preload)
+        )]
+        fn $split() -> Result<AnyView, SplitLoaderError> {
+            Ok(view! { <$screen/> }.into_any())
+        }
+    )*};
+}
+
+lazy_screens! {
+    ClickToChat: click_to_chat, preload_click_to_chat => routes::click_to_chat::ClickToChat;
+    Sites: sites, preload_sites => routes::sites::Sites;
+    Site: site, preload_site => routes::site::SitePage;
+    ApiKeys: api_keys, preload_api_keys => routes::api_keys::ApiKeys;
+    Audit: audit, preload_audit => routes::audit::Audit;
+}
+
+/// Starts fetching the chunk of the screen at `href` (a menu link's), so a
+/// click a moment later finds it loaded.
+pub fn prefetch(href: &str) {
+    let preload: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
+        match href.trim_start_matches(crate::BASE_PATH) {
+            "/click-to-chat" => || Box::pin(preload_click_to_chat()),
+            "/sites" => || Box::pin(preload_sites()),
+            "/api-keys" => || Box::pin(preload_api_keys()),
+            "/audit" => || Box::pin(preload_audit()),
+            path if path.starts_with("/sites/") => || Box::pin(preload_site()),
+            _ => return,
+        };
+    leptos::task::spawn_local(async move {
+        let _ = preload().await;
+    });
+}

@@ -1,0 +1,177 @@
+//! Each screen's code is its own wasm chunk, fetched when the screen is first
+//! opened (`cargo xtask build` splits the app; see README "How the build works").
+
+use serde_json::{json, Value};
+use switchboard_e2e::{assets_dir, spawn_app, Browser, ADMIN_PASSWORD};
+
+/// The wasm files the page has fetched so far, by file name, in order.
+async fn fetched_wasm(browser: &Browser) -> anyhow::Result<Vec<String>> {
+    let names = browser
+        .eval(
+            r#"return performance.getEntriesByType("resource")
+                .map(e => new URL(e.name).pathname.split("/").pop())
+                .filter(n => n.endsWith(".wasm"));"#,
+        )
+        .await?;
+    Ok(serde_json::from_value(names)?)
+}
+
+/// The chunk files a screen needs, from the manifest the build writes.
+fn chunks_of(screen: &str) -> anyhow::Result<Vec<String>> {
+    let path = assets_dir().join("admin").join("split-manifest.json");
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let files = manifest["screens"][screen]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("no screen {screen} in the split manifest"))?;
+    Ok(files
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|f| format!("{f}.wasm"))
+        .collect())
+}
+
+async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result<()> {
+    let script = format!(
+        "var h = document.querySelector('main h1.page-title'); return h && h.textContent === {};",
+        serde_json::to_string(expected)?
+    );
+    browser
+        .wait_for(&script)
+        .await
+        .map(drop)
+        .map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
+}
+
+async fn sign_in(browser: &Browser) -> anyhow::Result<()> {
+    browser.fill("#username", "admin").await?;
+    browser.fill("#password", ADMIN_PASSWORD).await?;
+    browser.click("button[type=submit]").await?;
+    browser
+        .wait_for(r#"return document.querySelector(".username") !== null;"#)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_cold_load_fetches_the_main_module_and_each_screen_once_when_opened() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Click to Chat").await?;
+
+    let mut first = vec!["app_bg.wasm".to_string()];
+    first.extend(chunks_of("click_to_chat")?);
+    let mut fetched = fetched_wasm(&browser).await?;
+    fetched.sort();
+    first.sort();
+    assert_eq!(
+        fetched, first,
+        "a cold load fetches the main module and the first screen's chunks only"
+    );
+
+    // Opening the sites screen fetches its chunk; coming back to it does not.
+    browser.click(r#"nav a[href="/admin/sites"]"#).await?;
+    expect_heading(&browser, "Sites").await?;
+    browser
+        .click(r#"nav a[href="/admin/click-to-chat"]"#)
+        .await?;
+    expect_heading(&browser, "Click to Chat").await?;
+    browser.click(r#"nav a[href="/admin/sites"]"#).await?;
+    expect_heading(&browser, "Sites").await?;
+    let fetched = fetched_wasm(&browser).await?;
+    for chunk in chunks_of("sites")? {
+        let times = fetched.iter().filter(|name| **name == chunk).count();
+        assert_eq!(times, 1, "{chunk} fetched {times} times: {fetched:?}");
+    }
+    assert!(
+        !fetched.contains(&"split_audit.wasm".to_string()),
+        "a screen never opened or pointed at is not fetched: {fetched:?}"
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn hovering_or_focusing_a_menu_link_fetches_its_screen_before_the_click() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Click to Chat").await?;
+    browser
+        .eval(r#"document.querySelector('nav a[href="/admin/audit"]').focus();"#)
+        .await?;
+    browser
+        .wait_for(
+            r#"return performance.getEntriesByType("resource")
+                .some(e => e.name.endsWith("/split_audit.wasm"));"#,
+        )
+        .await?;
+    expect_heading(&browser, "Click to Chat").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn deep_links_and_reloads_open_every_screen() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let api = switchboard_e2e::AdminApi::new(&app).await?;
+    api.post(
+        "/sites",
+        json!({"id": "shop", "name": "Shop", "domains": ["shop.example"]}),
+    )
+    .await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    for (path, heading) in [
+        ("/admin/click-to-chat", "Click to Chat"),
+        ("/admin/sites", "Sites"),
+        ("/admin/sites/shop", "Shop"),
+        ("/admin/api-keys", "API access keys"),
+        ("/admin/audit", "Audit log"),
+    ] {
+        browser.client.goto(&app.url(path)).await?;
+        expect_heading(&browser, heading).await?;
+        browser.client.refresh().await?;
+        expect_heading(&browser, heading).await?;
+    }
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_screen_whose_code_cannot_be_fetched_offers_to_try_again() -> anyhow::Result<()> {
+    let mut app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Click to Chat").await?;
+
+    app.stop().await?;
+    // A script click: a pointer would hover the link and start the fetch early.
+    browser
+        .eval(r#"document.querySelector('nav a[href="/admin/api-keys"]').click();"#)
+        .await?;
+    let message = browser
+        .wait_for(r#"var e = document.querySelector("main [role=alert] .error"); return e && e.textContent;"#)
+        .await?;
+    assert_eq!(
+        message,
+        json!(
+            "This screen could not be loaded from the server. Check your connection and try again."
+        )
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('header .brand') !== null;")
+            .await?,
+        json!(true),
+        "the frame of the app is still there"
+    );
+
+    app.start_again().await?;
+    browser.click("button.screen-retry").await?;
+    expect_heading(&browser, "API access keys").await?;
+    browser.close().await
+}
