@@ -4,6 +4,7 @@
 //! - `test`                   install what is missing (browser too), build, run every test
 //! - `build`                  build the admin app and the widget into `dist/`
 //! - `size`                   print the gzipped sizes and check them against the budgets
+//! - `lint`                   `cargo fmt --check` and `clippy -D warnings` (native, then each wasm crate)
 //! - `setup [--browser]`      only install the tools
 //!
 //! Everything it installs comes from crates.io, npm or Debian's packages, and
@@ -38,6 +39,11 @@ fn run() -> Result<()> {
             build::build(&root, &tools)
         }
         "size" => size::report(&root),
+        "lint" => {
+            tools::ensure_build_tools(&root)?;
+            tools::ensure_lint_components()?;
+            lint(&root)
+        }
         "setup" => {
             tools::ensure_build_tools(&root)?;
             if rest.iter().any(|a| a == "--browser") {
@@ -52,6 +58,7 @@ fn run() -> Result<()> {
                  \n  test [cargo test args] build everything and run all tests, browser tests included\
                  \n  build                 build the admin app and widget into dist/\
                  \n  size                  print gzipped sizes against their budgets\
+                 \n  lint                  cargo fmt --check, clippy -D warnings on every crate\
                  \n  setup [--browser]     install the pinned tools (and Chromium + chromedriver)"
             );
             bail!("unknown command {command:?}")
@@ -88,6 +95,39 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .env("SWITCHBOARD_AXE_JS", &tools.axe)
         .env("CHROMEDRIVER", &browser.chromedriver);
     run_command(&mut cargo)
+}
+
+/// Formatting and clippy, as CI runs them. The wasm crates are checked one at
+/// a time for their target: checked together, cargo would unify the app's
+/// `std` features into the widget's no_std dependencies.
+fn lint(root: &Path) -> Result<()> {
+    run_command(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
+    run_command(cargo().current_dir(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    for (package, profile) in [
+        ("switchboard-app", "dev"),
+        ("switchboard-widget", "wasm-release"),
+    ] {
+        run_command(cargo().current_dir(root).args([
+            "clippy",
+            "--package",
+            package,
+            "--target",
+            tools::WASM_TARGET,
+            "--profile",
+            profile,
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

@@ -48,6 +48,20 @@ fn ensure_wasm_target() -> Result<()> {
     run_command(Command::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
+/// rustfmt and clippy, which a minimal rustup profile leaves out.
+pub fn ensure_lint_components() -> Result<()> {
+    let installed =
+        command_output(Command::new("rustup").args(["component", "list", "--installed"]))
+            .context("rustup is needed to add rustfmt and clippy")?;
+    for component in ["rustfmt", "clippy"] {
+        if !installed.lines().any(|line| line.starts_with(component)) {
+            eprintln!("xtask: adding the Rust component {component}");
+            run_command(Command::new("rustup").args(["component", "add", component]))?;
+        }
+    }
+    Ok(())
+}
+
 /// The wasm-bindgen version Cargo.lock resolved; the CLI must match it exactly.
 pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock =
