@@ -142,6 +142,7 @@ async fn error_from(response: Response) -> ApiError {
 }
 
 /// A successful answer: the body and the record's revision (ETag), if any.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Answer<T> {
     pub body: T,
     pub etag: Option<String>,

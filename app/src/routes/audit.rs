@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, AuditEntry, AuditPage};
+use crate::api::{self, AuditEntry};
 use crate::components::when;
 use crate::i18n::{fill, T};
 use crate::state::use_app;
@@ -55,32 +55,26 @@ pub fn Audit() -> impl IntoView {
     let app = use_app();
     crate::state::set_title(T::AuditTitle);
     let page = RwSignal::new(1usize);
-    let data = RwSignal::new(None::<Result<AuditPage, String>>);
-    Effect::new(move |_| {
+    // Keyed on the page: a late answer for a page the admin already left
+    // never replaces the one asked for last.
+    let log = LocalResource::new(move || {
         let wanted = page.get();
         app.epoch.track();
-        leptos::task::spawn_local(async move {
-            let answer = api::audit(wanted)
-                .await
-                .map_err(|e| e.text(app.lang.get_untracked()));
-            // A late answer for a page the admin already left is dropped.
-            if page.get_untracked() == wanted {
-                data.set(Some(answer));
-            }
-        });
+        async move { api::audit(wanted).await }
     });
     view! {
         <h1 class="page-title">{app.t(T::AuditTitle)}</h1>
         <p class="lead">{app.t(T::AuditLead)}</p>
-        {move || match data.get() {
-            None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
-            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+        // The page shown stays until the next one has arrived.
+        <Transition fallback=move || view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }>
+        {move || Suspend::new(async move { match log.await {
+            Err(error) => view! { <p class="error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
             // A page past the end (the log was rotated meanwhile) offers the way back.
-            Some(Ok(log)) if log.entries.is_empty() => view! {
+            Ok(log) if log.entries.is_empty() => view! {
                 <p class="card empty">{app.t(T::NoEntries)}</p>
                 {(log.page > 1).then(|| view! { <button type="button" class="previous" on:click=move |_| page.set(1)>{app.t(T::Previous)}</button> })}
             }.into_any(),
-            Some(Ok(log)) => {
+            Ok(log) => {
                 let (current, pages) = (log.page, log.pages.max(1));
                 view! {
                     // Focusable, so the keyboard can scroll it on a phone.
@@ -138,6 +132,7 @@ pub fn Audit() -> impl IntoView {
                 }
                 .into_any()
             }
-        }}
+        }})}
+        </Transition>
     }
 }

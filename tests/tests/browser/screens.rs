@@ -175,3 +175,82 @@ async fn a_screen_whose_code_cannot_be_fetched_offers_to_try_again() -> anyhow::
     expect_heading(&browser, "API access keys").await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn switching_quickly_between_two_sites_never_shows_the_first_ones_data() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let api = switchboard_e2e::AdminApi::new(&app).await?;
+    for (id, name) in [("alpha", "Alpha shop"), ("beta", "Beta shop")] {
+        api.post(
+            "/sites",
+            json!({"id": id, "name": name, "domains": [format!("{id}.example")]}),
+        )
+        .await?;
+    }
+    api.put(
+        "/sites/alpha/click-to-chat",
+        json!({"enabled": true, "provider": "crisp", "guest_users_allowed": true,
+            "account": {"website_id": "7598bf86-9ebb-46bc-8c61-be8929bbf93d"}}),
+    )
+    .await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/sites/beta")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Beta shop").await?;
+
+    // Everything about alpha answers late; beta answers at once.
+    browser
+        .eval(
+            r#"const fetch0 = window.fetch;
+               window.fetch = function (input, init) {
+                 const url = String(input && input.url || input);
+                 const answer = fetch0.call(this, input, init);
+                 if (!url.includes("/sites/alpha")) return answer;
+                 return answer.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
+               };
+               const go = path => {
+                 history.pushState(null, "", path);
+                 window.dispatchEvent(new PopStateEvent("popstate"));
+               };
+               go("/admin/sites/alpha");
+               setTimeout(() => go("/admin/sites/beta"), 100);"#,
+        )
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    expect_heading(&browser, "Beta shop").await?;
+    let shown = browser
+        .eval(
+            r#"return {
+                 path: location.pathname,
+                 name: document.getElementById("site-name").value,
+                 domains: document.getElementById("site-domains").value,
+                 embed: document.getElementById("embed-code").textContent,
+                 enabled: document.getElementById("enabled").checked,
+                 effective: document.querySelector(".effective-summary").textContent,
+               };"#,
+        )
+        .await?;
+    assert_eq!(shown["path"], json!("/admin/sites/beta"));
+    assert_eq!(shown["name"], json!("Beta shop"));
+    assert_eq!(shown["domains"], json!("beta.example"));
+    assert!(
+        shown["embed"]
+            .as_str()
+            .is_some_and(|e| e.contains(r#"data-site="beta""#)),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["enabled"],
+        json!(false),
+        "alpha's own settings never reach beta's form"
+    );
+    assert!(
+        !shown["effective"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Crisp"),
+        "{shown}"
+    );
+    browser.close().await
+}
