@@ -10,6 +10,16 @@ use leptos::prelude::*;
 
 use crate::api;
 
+/// Runs `apply` with `source`'s value (an action's result, a resource's
+/// answer) whenever it changes. Only `source` is tracked: what `apply` reads
+/// (the form it fills, say) must not make it run again.
+pub fn on_change<T: 'static>(source: impl Fn() -> T + 'static, apply: impl Fn(T) + 'static) {
+    Effect::new(move |_| {
+        let value = source();
+        untrack(|| apply(value));
+    });
+}
+
 /// `2026-11-22T16:44:32Z` → `2026-11-22 16:44 UTC`.
 pub fn when(stamp: &str) -> String {
     match (stamp.get(..10), stamp.get(11..16)) {

@@ -22,21 +22,12 @@ enum Pending {
 pub fn ApiKeys() -> impl IntoView {
     let app = use_app();
     crate::state::set_title(T::KeysTitle);
-    let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
-    let reload = move || {
-        leptos::task::spawn_local(async move {
-            keys.set(Some(
-                api::api_keys()
-                    .await
-                    .map_err(|e| e.text(app.lang.get_untracked())),
-            ));
-        });
-    };
     // Again after signing in again, if the session had ended.
-    Effect::new(move |_| {
+    let keys = LocalResource::new(move || {
         app.epoch.track();
-        reload();
+        api::api_keys()
     });
+    let reload = move || keys.refetch();
 
     // The whole key, right after creating or regenerating it.
     // (id, name, key)
@@ -113,11 +104,12 @@ pub fn ApiKeys() -> impl IntoView {
             </section>
         })}
         <p class="error" role="alert">{move || error.get()}</p>
-        {move || match keys.get() {
-            None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
-            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoKeys)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
+        // After a change, the list shown stays until the new one is in.
+        <Transition fallback=move || view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }>
+        {move || Suspend::new(async move { match keys.await {
+            Err(error) => view! { <p class="error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoKeys)}</p> }.into_any(),
+            Ok(list) => view! {
                 <div class="table-wrap card">
                     <table>
                         <thead><tr>
@@ -173,7 +165,8 @@ pub fn ApiKeys() -> impl IntoView {
                     </table>
                 </div>
             }.into_any(),
-        }}
+        }})}
+        </Transition>
         <AddKey on_created=Callback::new(move |key: ApiKey| {
             revealed.set(key.key.map(|k| (key.id, key.name, k)));
             copied.set(false);

@@ -10,6 +10,7 @@ use crate::api::{self, FieldProblem};
 use crate::components::chat_settings::{
     guard_unsaved, ChatFields, ChatForm, Notice, SaveBar, SaveState,
 };
+use crate::components::on_change;
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -24,61 +25,55 @@ pub fn ClickToChat() -> impl IntoView {
     let warnings = RwSignal::new(Vec::<FieldWarning>::new());
     let errors = RwSignal::new(Vec::<FieldProblem>::new());
     let notice = RwSignal::new(None::<Notice>);
-    let pending = RwSignal::new(false);
-    let load_error = RwSignal::new(None::<String>);
 
     let current = move || form.get().map(|f| (f, strategy.get()));
-    let load = move || {
-        leptos::task::spawn_local(async move {
-            match api::instance_settings().await {
-                Ok(answer) => {
-                    let settings = answer.body.settings;
-                    let loaded = ChatForm::from(&settings.chat());
-                    strategy.set(settings.site_settings_strategy);
-                    form.set(Some(loaded.clone()));
-                    saved.set(Some((loaded, settings.site_settings_strategy)));
-                    etag.set(answer.etag);
-                    warnings.set(answer.body.warnings);
-                    errors.set(Vec::new());
-                    load_error.set(None);
-                }
-                Err(error) => load_error.set(Some(error.text(app.lang.get_untracked()))),
-            }
-        });
-    };
-    // Also after signing in again, if the settings could not be loaded.
-    Effect::new(move |_| {
-        app.epoch.track();
-        if form.get_untracked().is_none() {
-            load();
-        }
-    });
     let dirty = Signal::derive(move || current() != saved.get());
     guard_unsaved(dirty);
+    // Loaded again after signing in again, and on "load their version".
+    let loaded = LocalResource::new(move || {
+        app.epoch.track();
+        api::instance_settings()
+    });
+    // "Load their version" replaces the admin's edits; signing in again keeps them.
+    let replace_edits = StoredValue::new(false);
+    on_change(
+        move || loaded.get(),
+        move |answer| {
+            if let Some(Ok(answer)) = answer {
+                if dirty.get_untracked() && !replace_edits.get_value() {
+                    return;
+                }
+                replace_edits.set_value(false);
+                let settings = answer.body.settings;
+                let chat = ChatForm::from(&settings.chat());
+                strategy.set(settings.site_settings_strategy);
+                form.set(Some(chat.clone()));
+                saved.set(Some((chat, settings.site_settings_strategy)));
+                etag.set(answer.etag);
+                warnings.set(answer.body.warnings);
+                errors.set(Vec::new());
+            }
+        },
+    );
+    let load_error = move || match loaded.get() {
+        Some(Err(error)) => Some(error.text(app.lang.get())),
+        _ => None,
+    };
     let on_edit = Callback::new(move |()| {
         if notice.get_untracked() == Some(Notice::Saved) {
             notice.set(None);
         }
     });
 
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let (Some(chat), Some(session)) = (form.get_untracked(), app.session()) else {
-            return;
-        };
-        let mut body = chat.body();
-        body.insert(
-            "site_settings_strategy".into(),
-            json!(strategy.get_untracked().as_str()),
-        );
-        // The button stays focusable while busy (a disabled one drops the
-        // keyboard focus to <body>), so a second press is ignored here.
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        notice.set(None);
-        leptos::task::spawn_local(async move {
+    let save = Action::new_local(move |body: &serde_json::Value| {
+        let body = body.clone();
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        let revision = etag.get_untracked();
+        async move { api::save_instance_settings(&csrf, revision.as_deref(), &body).await }
+    });
+    on_change(
+        move || save.value().get(),
+        move |result| {
             let state = SaveState {
                 form,
                 etag,
@@ -86,14 +81,8 @@ pub fn ClickToChat() -> impl IntoView {
                 errors,
                 notice,
             };
-            match api::save_instance_settings(
-                &session.csrf_token,
-                etag.get_untracked().as_deref(),
-                &body.into(),
-            )
-            .await
-            {
-                Ok(answer) => {
+            match result {
+                Some(Ok(answer)) => {
                     state.saved(
                         &ChatForm::from(&answer.body.settings.chat()),
                         answer.etag,
@@ -101,10 +90,29 @@ pub fn ClickToChat() -> impl IntoView {
                     );
                     saved.set(current());
                 }
-                Err(error) => state.failed(&error),
+                Some(Err(error)) => state.failed(&error),
+                None => {}
             }
-            pending.set(false);
-        });
+        },
+    );
+    let pending = save.pending();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        // The button stays focusable while busy (a disabled one drops the
+        // keyboard focus to <body>), so a second press is ignored here.
+        if pending.get_untracked() || app.session().is_none() {
+            return;
+        }
+        let Some(chat) = form.get_untracked() else {
+            return;
+        };
+        let mut body = chat.body();
+        body.insert(
+            "site_settings_strategy".into(),
+            json!(strategy.get_untracked().as_str()),
+        );
+        notice.set(None);
+        save.dispatch_local(body.into());
     };
 
     view! {
@@ -112,7 +120,7 @@ pub fn ClickToChat() -> impl IntoView {
         <p class="lead">{app.t(T::C2cLead)}</p>
         <Show
             when=move || form.with(Option::is_some)
-            fallback=move || match load_error.get() {
+            fallback=move || match load_error() {
                 Some(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
                 None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
             }
@@ -141,7 +149,10 @@ pub fn ClickToChat() -> impl IntoView {
                         .collect_view()}
                 </fieldset>
                 </ChatFields>
-                <SaveBar pending dirty notice on_reload=Callback::new(move |()| load())/>
+                <SaveBar pending dirty notice on_reload=Callback::new(move |()| {
+                    replace_edits.set_value(true);
+                    loaded.refetch();
+                })/>
             </form>
         </Show>
     }

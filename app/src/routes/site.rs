@@ -21,6 +21,7 @@ use crate::components::chat_settings::{
 use crate::components::confirm::ConfirmDelete;
 use crate::components::domains::{domains_error, parse_domains};
 use crate::components::field_message;
+use crate::components::on_change;
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -59,19 +60,24 @@ fn SiteScreen(id: String) -> impl IntoView {
     guard_unsaved(Signal::derive(move || {
         settings_unsaved.get() || details_unsaved.get()
     }));
-    // The loaded copy becomes the form's (again after "load their version"),
-    // unless the admin has typed something meanwhile (signed in again).
-    Effect::new(move |_| {
-        if let Some(Ok(answer)) = details.get() {
-            if details_unsaved.get_untracked() {
-                return;
+    // The loaded copy becomes the form's. "Load their version" replaces the
+    // admin's edits; loading again after signing in again keeps them.
+    let replace_edits = StoredValue::new(false);
+    on_change(
+        move || details.get(),
+        move |answer| {
+            if let Some(Ok(answer)) = answer {
+                if details_unsaved.get_untracked() && !replace_edits.get_value() {
+                    return;
+                }
+                replace_edits.set_value(false);
+                name.set(answer.body.name.clone());
+                domains.set(answer.body.domains.join("\n"));
+                stored.etag.set(answer.etag);
+                stored.site.set(Some(answer.body));
             }
-            name.set(answer.body.name.clone());
-            domains.set(answer.body.domains.join("\n"));
-            stored.etag.set(answer.etag);
-            stored.site.set(Some(answer.body));
-        }
-    });
+        },
+    );
     let missing = move || matches!(details.get(), Some(Err(e)) if e.status() == 404);
     let effective = LocalResource::new(move || {
         app.epoch.track();
@@ -103,7 +109,7 @@ fn SiteScreen(id: String) -> impl IntoView {
             <Show when=move || stored.site.with(Option::is_some)>
                 <SiteDetails id=id.get_value() stored name domains unsaved=details_unsaved
                     reload=Callback::new(move |()| {
-                        details_unsaved.set(false);
+                        replace_edits.set_value(true);
                         details.refetch();
                     })/>
             </Show>
@@ -235,20 +241,25 @@ fn SiteChatSettings(
     let warnings = RwSignal::new(Vec::<FieldWarning>::new());
     let errors = RwSignal::new(Vec::<FieldProblem>::new());
     let notice = RwSignal::new(None::<Notice>);
-    Effect::new(move |_| {
-        if let Some(Ok(answer)) = loaded.get() {
-            // After signing in again, what the admin typed stays.
-            if form.get_untracked().is_some() && form.get_untracked() != saved.get_untracked() {
-                return;
+    // "Load their version" replaces the admin's edits; signing in again keeps them.
+    let replace_edits = StoredValue::new(false);
+    on_change(
+        move || loaded.get(),
+        move |answer| {
+            if let Some(Ok(answer)) = answer {
+                if form.get_untracked() != saved.get_untracked() && !replace_edits.get_value() {
+                    return;
+                }
+                replace_edits.set_value(false);
+                let loaded = ChatForm::from(&answer.body.settings);
+                form.set(Some(loaded.clone()));
+                saved.set(Some(loaded));
+                etag.set(answer.etag);
+                warnings.set(answer.body.warnings);
+                errors.set(Vec::new());
             }
-            let loaded = ChatForm::from(&answer.body.settings);
-            form.set(Some(loaded.clone()));
-            saved.set(Some(loaded));
-            etag.set(answer.etag);
-            warnings.set(answer.body.warnings);
-            errors.set(Vec::new());
-        }
-    });
+        },
+    );
     let dirty = Signal::derive(move || form.get() != saved.get());
     Effect::new(move |_| unsaved.set(dirty.get()));
     let readonly = Signal::derive(move || {
@@ -269,28 +280,31 @@ fn SiteChatSettings(
         let revision = etag.get_untracked();
         async move { api::save_site_settings(&csrf, &id.get_value(), revision.as_deref(), &body).await }
     });
-    Effect::new(move |_| {
-        let state = SaveState {
-            form,
-            etag,
-            warnings,
-            errors,
-            notice,
-        };
-        match save.value().get() {
-            Some(Ok(answer)) => {
-                state.saved(
-                    &ChatForm::from(&answer.body.settings),
-                    answer.etag,
-                    answer.body.warnings,
-                );
-                saved.set(form.get_untracked());
-                effective.refetch();
+    on_change(
+        move || save.value().get(),
+        move |result| {
+            let state = SaveState {
+                form,
+                etag,
+                warnings,
+                errors,
+                notice,
+            };
+            match result {
+                Some(Ok(answer)) => {
+                    state.saved(
+                        &ChatForm::from(&answer.body.settings),
+                        answer.etag,
+                        answer.body.warnings,
+                    );
+                    saved.set(form.get_untracked());
+                    effective.refetch();
+                }
+                Some(Err(error)) => state.failed(&error),
+                None => {}
             }
-            Some(Err(error)) => state.failed(&error),
-            None => {}
-        }
-    });
+        },
+    );
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         // The button stays focusable while busy (a disabled one drops the
@@ -311,8 +325,7 @@ fn SiteChatSettings(
             <form class="settings-form" id="site-settings" novalidate on:submit=submit>
                 <ChatFields form errors warnings readonly on_edit enable_help=T::EnableSiteC2cHelp/>
                 <SaveBar pending dirty notice on_reload=Callback::new(move |()| {
-                    saved.set(None);
-                    form.set(None);
+                    replace_edits.set_value(true);
                     loaded.refetch();
                 }) disabled=readonly/>
             </form>
@@ -353,23 +366,26 @@ fn SiteDetails(
         let revision = stored.etag.get_untracked();
         async move { api::update_site(&csrf, &id.get_value(), revision.as_deref(), &body).await }
     });
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(Answer { body, etag })) => {
-            stored.etag.set(etag);
-            domains.set(body.domains.join("\n"));
-            stored.site.set(Some(body));
-            errors.set(Vec::new());
-            notice.set(Some(Notice::Saved));
-        }
-        Some(Err(error)) if error.status() == 412 => notice.set(Some(Notice::Stale)),
-        Some(Err(error)) if !error.fields().is_empty() => {
-            errors.set(error.fields().to_vec());
-            notice.set(Some(Notice::Invalid));
-            crate::components::focus_first_invalid();
-        }
-        Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
-        None => {}
-    });
+    on_change(
+        move || save.value().get(),
+        move |result| match result {
+            Some(Ok(Answer { body, etag })) => {
+                stored.etag.set(etag);
+                domains.set(body.domains.join("\n"));
+                stored.site.set(Some(body));
+                errors.set(Vec::new());
+                notice.set(Some(Notice::Saved));
+            }
+            Some(Err(error)) if error.status() == 412 => notice.set(Some(Notice::Stale)),
+            Some(Err(error)) if !error.fields().is_empty() => {
+                errors.set(error.fields().to_vec());
+                notice.set(Some(Notice::Invalid));
+                crate::components::focus_first_invalid();
+            }
+            Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
+            None => {}
+        },
+    );
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         // The button stays focusable while busy (a disabled one drops the
@@ -389,16 +405,19 @@ fn SiteDetails(
         let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
         async move { api::delete_site(&csrf, &id.get_value()).await }
     });
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            // Nothing of a deleted site is "unsaved"; the router adds its base.
-            unsaved.set(false);
-            navigate("/sites", Default::default());
-            stored.site.set(None);
-        }
-        Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
-        None => {}
-    });
+    on_change(
+        move || delete.value().get(),
+        move |result| match result {
+            Some(Ok(())) => {
+                // Nothing of a deleted site is "unsaved"; the router adds its base.
+                unsaved.set(false);
+                navigate("/sites", Default::default());
+                stored.site.set(None);
+            }
+            Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
+            None => {}
+        },
+    );
     let site_name = Signal::derive(move || {
         stored.site.with(|s| {
             s.as_ref()

@@ -4,12 +4,12 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use serde_json::json;
-use switchboard_core::site::Site;
 
 use crate::api::{self, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
 use crate::components::domains::{domains_error, parse_domains};
 use crate::components::field_message;
+use crate::components::on_change;
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -17,51 +17,49 @@ use crate::state::use_app;
 pub fn Sites() -> impl IntoView {
     let app = use_app();
     crate::state::set_title(T::SitesTitle);
-    let sites = RwSignal::new(None::<Result<Vec<Site>, String>>);
-    let reload = move || {
-        leptos::task::spawn_local(async move {
-            sites.set(Some(
-                api::sites()
-                    .await
-                    .map_err(|e| e.text(app.lang.get_untracked())),
-            ));
-        });
-    };
-    Effect::new(move |_| {
+    let sites = LocalResource::new(move || {
         app.epoch.track();
-        reload();
+        api::sites()
     });
 
     let to_delete = RwSignal::new(String::new());
     // The dialog names the site as the admin knows it.
     let to_delete_name = RwSignal::new(String::new());
     let confirm_open = RwSignal::new(false);
-    let delete_error = RwSignal::new(None::<String>);
-    let delete = Callback::new(move |()| {
-        let Some(session) = app.session() else { return };
-        let id = to_delete.get_untracked();
-        leptos::task::spawn_local(async move {
-            match api::delete_site(&session.csrf_token, &id).await {
-                Ok(()) => {
-                    delete_error.set(None);
+    let delete = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        async move { api::delete_site(&csrf, &id).await }
+    });
+    on_change(
+        move || delete.value().get(),
+        move |result| {
+            if let Some(result) = result {
+                if result.is_ok() {
                     // Its row is gone: the screen, not another row's button, gets the focus.
                     crate::components::focus_later("#main");
                 }
-                Err(error) => delete_error.set(Some(error.text(app.lang.get_untracked()))),
+                sites.refetch();
             }
-            reload();
-        });
-    });
+        },
+    );
+    let delete_error = move || {
+        delete.value().with(|r| match r {
+            Some(Err(error)) => Some(error.text(app.lang.get())),
+            _ => None,
+        })
+    };
 
     view! {
         <h1 class="page-title">{app.t(T::SitesTitle)}</h1>
         <p class="lead">{app.t(T::SitesLead)}</p>
-        <p class="error" role="alert">{move || delete_error.get()}</p>
-        {move || match sites.get() {
-            None => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
-            Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoSites)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
+        <p class="error" role="alert">{delete_error}</p>
+        // After adding or deleting, the list shown stays until the new one is in.
+        <Transition fallback=move || view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }>
+        {move || Suspend::new(async move { match sites.await {
+            Err(error) => view! { <p class="error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoSites)}</p> }.into_any(),
+            Ok(list) => view! {
                 <div class="table-wrap card">
                     <table class="sites">
                         <thead>
@@ -103,9 +101,11 @@ pub fn Sites() -> impl IntoView {
                 </div>
             }
             .into_any(),
-        }}
-        <AddSite on_added=Callback::new(move |()| reload())/>
-        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=to_delete_name on_confirm=delete/>
+        }})}
+        </Transition>
+        <AddSite on_added=Callback::new(move |()| sites.refetch())/>
+        <ConfirmDelete open=confirm_open title=T::DeleteSiteTitle warning=T::DeleteSiteWarning subject=to_delete_name
+            on_confirm=Callback::new(move |()| { delete.dispatch_local(to_delete.get_untracked()); })/>
     }
 }
 
@@ -116,47 +116,55 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let domains = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<FieldProblem>::new());
-    let pending = RwSignal::new(false);
     let added = RwSignal::new(false);
     let problem =
         move |field: &'static str| move || errors.with(|e| field_message(e, field, app.lang.get()));
+    let create = Action::new_local(move |body: &serde_json::Value| {
+        let body = body.clone();
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        async move { api::create_site(&csrf, &body).await }
+    });
+    on_change(
+        move || create.value().get(),
+        move |result| match result {
+            Some(Ok(_)) => {
+                errors.set(Vec::new());
+                id.set(String::new());
+                name.set(String::new());
+                domains.set(String::new());
+                added.set(true);
+                on_added.run(());
+            }
+            Some(Err(error)) => {
+                errors.set(if error.fields().is_empty() {
+                    vec![FieldProblem {
+                        field: "id".into(),
+                        code: "other".into(),
+                        message: error.text(app.lang.get_untracked()),
+                        params: serde_json::Value::Null,
+                    }]
+                } else {
+                    error.fields().to_vec()
+                });
+                crate::components::focus_first_invalid();
+            }
+            None => {}
+        },
+    );
+    let pending = create.pending();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some(session) = app.session() else { return };
-        let body = json!({"id": id.get_untracked().trim(), "name": name.get_untracked(), "domains": parse_domains(&domains.get_untracked())});
         // The button stays focusable while busy (a disabled one drops the
         // keyboard focus to <body>), so a second press is ignored here.
-        if pending.get_untracked() {
+        if pending.get_untracked() || app.session().is_none() {
             return;
         }
-        pending.set(true);
         added.set(false);
-        leptos::task::spawn_local(async move {
-            match api::create_site(&session.csrf_token, &body).await {
-                Ok(_) => {
-                    errors.set(Vec::new());
-                    id.set(String::new());
-                    name.set(String::new());
-                    domains.set(String::new());
-                    added.set(true);
-                    on_added.run(());
-                }
-                Err(error) => {
-                    errors.set(if error.fields().is_empty() {
-                        vec![FieldProblem {
-                            field: "id".into(),
-                            code: "other".into(),
-                            message: error.text(app.lang.get_untracked()),
-                            params: serde_json::Value::Null,
-                        }]
-                    } else {
-                        error.fields().to_vec()
-                    });
-                    crate::components::focus_first_invalid();
-                }
-            }
-            pending.set(false);
-        });
+        create.dispatch_local(json!({
+            "id": id.get_untracked().trim(),
+            "name": name.get_untracked(),
+            "domains": parse_domains(&domains.get_untracked()),
+        }));
     };
     view! {
         <form class="card add-site" novalidate on:submit=submit>
