@@ -39,6 +39,12 @@ impl Account {
         )
     }
 
+    /// Adds a value the server derives (not an admin's field), e.g. for the widget.
+    pub fn with_derived(mut self, key: &str, value: &str) -> Self {
+        self.0.insert(key.to_string(), value.to_string());
+        self
+    }
+
     /// The copy that may leave the server: secret fields removed.
     pub fn without_secrets(&self, provider: &Provider) -> Account {
         Account(

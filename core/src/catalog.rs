@@ -144,6 +144,23 @@ pub struct Choice {
     pub label: Localized,
 }
 
+/// The host HubSpot serves an account's loader from, by the account's region
+/// (`hs-scripts.com` plain for the default region). The one place this is
+/// known: the widget gets it in the public config (as `script_host`), the
+/// CSP allows it.
+pub fn hubspot_script_host(region: Option<&str>) -> &'static str {
+    match region {
+        Some("na1") => "js-na1.hs-scripts.com",
+        Some("na2") => "js-na2.hs-scripts.com",
+        Some("eu1") => "js-eu1.hs-scripts.com",
+        _ => "js.hs-scripts.com",
+    }
+}
+
+/// Values the public config carries beside a provider's own account fields,
+/// derived by the server (see [`crate::public_config`]).
+pub const DERIVED_WIDGET_FIELDS: &[(ProviderId, &str)] = &[(ProviderId::Hubspot, "script_host")];
+
 /// Longest value any text field accepts.
 pub const MAX_VALUE_LEN: usize = 128;
 /// Longest URL accepted.

@@ -119,12 +119,10 @@ pub fn host_page_policy(
         }
         ProviderId::Hubspot => {
             policy.note = DERIVED;
-            let loader = match account.get("region") {
-                Some("na1") => "https://js-na1.hs-scripts.com",
-                Some("na2") => "https://js-na2.hs-scripts.com",
-                Some("eu1") => "https://js-eu1.hs-scripts.com",
-                _ => "https://js.hs-scripts.com",
-            };
+            let loader = format!(
+                "https://{}",
+                crate::catalog::hubspot_script_host(account.get("region"))
+            );
             let app = if account.get("region") == Some("eu1") {
                 "https://app-eu1.hubspot.com"
             } else {
@@ -133,7 +131,7 @@ pub fn host_page_policy(
             policy.add(
                 "script-src",
                 &[
-                    loader,
+                    &loader,
                     "https://js.usemessages.com",
                     "https://js.hs-analytics.net",
                     "https://js.hs-banner.com",

@@ -29,7 +29,7 @@ impl PublicConfig {
                 site: site_id.to_string(),
                 enabled: true,
                 provider: Some(provider),
-                account: effective.account.without_secrets(provider.provider()),
+                account: widget_account(provider, &effective.account),
                 guest_users_allowed: effective.guest_users_allowed,
             },
             None => Self {
@@ -40,6 +40,19 @@ impl PublicConfig {
                 guest_users_allowed: false,
             },
         }
+    }
+}
+
+/// The account values the widget needs: the provider's fields without
+/// secrets, and what the server derives from them.
+fn widget_account(provider: ProviderId, account: &Account) -> Account {
+    let public = account.without_secrets(provider.provider());
+    match provider {
+        ProviderId::Hubspot => {
+            let host = crate::catalog::hubspot_script_host(account.get("region"));
+            public.with_derived("script_host", host)
+        }
+        _ => public,
     }
 }
 
@@ -77,5 +90,23 @@ mod tests {
             serde_json::to_value(&config).expect("json"),
             serde_json::json!({"site": "shop", "enabled": false, "guest_users_allowed": false})
         );
+    }
+
+    #[test]
+    fn hubspot_gets_the_loader_host_of_its_region() {
+        for (region, host) in [
+            (Some("default"), "js.hs-scripts.com"),
+            (Some("na1"), "js-na1.hs-scripts.com"),
+            (Some("eu1"), "js-eu1.hs-scripts.com"),
+        ] {
+            let mut settings = instance(true);
+            settings.provider = Some(ProviderId::Hubspot);
+            let mut pairs = vec![("hub_id", "1234567")];
+            pairs.extend(region.map(|r| ("region", r)));
+            settings.account = Account::from_pairs(pairs);
+            let config = PublicConfig::new("shop", &resolve(&settings, None));
+            assert_eq!(config.account.get("script_host"), Some(host), "{region:?}");
+            assert_eq!(config.account.get("hub_id"), Some("1234567"));
+        }
     }
 }

@@ -170,7 +170,7 @@ impl Cx<'_> {
         })
     }
 
-    /// A script URL: `{field}` encoded, `{=field}` raw, `{hubspot}` the host.
+    /// A script URL: `{field}` encoded, `{=field}` raw.
     fn url(&self, template: &str) -> Option<JsValue> {
         let mut url = text("");
         let mut r = Reader {
@@ -182,25 +182,9 @@ impl Cx<'_> {
             if r.eat(b'{') {
                 let name = r.until(b"}");
                 r.eat(b'}');
-                let piece = match name {
-                    "hubspot" => {
-                        let region = get(self.account, "region");
-                        text(
-                            match ["na1", "na2", "eu1"]
-                                .into_iter()
-                                .find(|r| text(r) == region)
-                            {
-                                Some("na1") => "js-na1",
-                                Some("na2") => "js-na2",
-                                Some(_) => "js-eu1",
-                                None => "js",
-                            },
-                        )
-                    }
-                    _ => match name.strip_prefix('=') {
-                        Some(raw) => self.field(raw)?,
-                        None => encode_uri_component(&self.field(name)?),
-                    },
+                let piece = match name.strip_prefix('=') {
+                    Some(raw) => self.field(raw)?,
+                    None => encode_uri_component(&self.field(name)?),
                 };
                 url = concat(&url, &piece);
             }

@@ -16,7 +16,7 @@
 
 mod engine;
 mod js;
-mod recipes;
+pub mod recipes;
 mod visitor;
 
 use core::cell::RefCell;

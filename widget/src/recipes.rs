@@ -26,8 +26,9 @@
 //! field), `#field` (account field as a number), `$id` `$name` `$email`
 //! (visitor), `{key:value,…}`, `[value,…]`, `T` (true), `D` (a `Date`),
 //! `~helper:argument` (a queue stub from the loader's JS). In URLs, `{field}`
-//! is an account field, URI-encoded, `{=field}` as it is, and `{hubspot}` the
-//! HubSpot host of the account's region.
+//! is an account field (or a value the server derives, see
+//! `switchboard_core::catalog::DERIVED_WIDGET_FIELDS`), URI-encoded, `{=field}`
+//! as it is.
 //!
 //! A missing value (an empty account field, a visitor field the page did not
 //! give) skips the operation using it, except inside `{}`, where the key is
@@ -65,7 +66,8 @@ pub static RECIPES: &[Recipe] = &[
     },
     Recipe {
         provider: "hubspot",
-        load: "X https://{hubspot}.hs-scripts.com/{hub_id}.js id=hs-script-loader defer=",
+        // `script_host` comes from the server (the account's region decides it).
+        load: "X https://{=script_host}/{hub_id}.js id=hs-script-loader defer=",
         on_load: "",
         // HubSpot identifies visitors only with a token from a server.
         identify: "",
