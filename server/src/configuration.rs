@@ -1,8 +1,20 @@
-//! Start-up settings, from flags or environment variables.
+//! Start-up settings, from flags or environment variables. Every default is
+//! defined once, below, and used by both the flags and [`Config::new`].
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_ASSETS_DIR: &str = "dist";
+pub const DEFAULT_SESSION_IDLE: Minutes = Minutes(Duration::from_secs(30 * 60));
+pub const DEFAULT_SESSION_MAX: Hours = Hours(Duration::from_secs(12 * 3600));
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 1024;
+pub const DEFAULT_MAX_PER_ADDRESS: u32 = 100;
+pub const DEFAULT_ADMIN_USER: &str = "admin";
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -12,16 +24,16 @@ use std::path::PathBuf;
 )]
 pub struct Config {
     /// Address and port to listen on.
-    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// Directory holding the JSON store and the audit log; created if missing.
-    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
 
     /// Directory with the built admin app, widget and public files
     /// (the output of `cargo xtask build`).
-    #[arg(long, env = "SWITCHBOARD_ASSETS_DIR", default_value = "dist")]
+    #[arg(long, env = "SWITCHBOARD_ASSETS_DIR", default_value = DEFAULT_ASSETS_DIR)]
     pub assets_dir: PathBuf,
 
     /// The address admins and sites reach this server at, e.g.
@@ -36,12 +48,12 @@ pub struct Config {
     pub trust_forwarded_for: bool,
 
     /// Minutes without activity after which a login session ends.
-    #[arg(long, env = "SWITCHBOARD_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    pub session_idle_minutes: u64,
+    #[arg(long = "session-idle-minutes", env = "SWITCHBOARD_SESSION_IDLE_MINUTES", default_value_t = DEFAULT_SESSION_IDLE)]
+    pub session_idle: Minutes,
 
     /// Hours after which a login session ends, however active.
-    #[arg(long, env = "SWITCHBOARD_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
-    pub session_max_hours: u64,
+    #[arg(long = "session-max-hours", env = "SWITCHBOARD_SESSION_MAX_HOURS", default_value_t = DEFAULT_SESSION_MAX)]
+    pub session_max: Hours,
 
     /// Connections open at once (lowered to fit the open-file limit).
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
@@ -53,7 +65,7 @@ pub struct Config {
     pub max_connections_per_address: u32,
 
     /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
-    #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = "admin")]
+    #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = DEFAULT_ADMIN_USER)]
     pub admin_user: String,
 
     /// Creates the admin `admin_user` with this password at start-up if that
@@ -63,8 +75,49 @@ pub struct Config {
     pub admin_password: Option<AdminPassword>,
 }
 
-pub const DEFAULT_MAX_CONNECTIONS: u32 = 1024;
-pub const DEFAULT_MAX_PER_ADDRESS: u32 = 100;
+/// A duration given in whole minutes (at least one) on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Minutes(pub Duration);
+
+/// A duration given in whole hours (at least one) on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hours(pub Duration);
+
+fn whole_units(text: &str, unit: u64) -> Result<Duration, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => n
+            .checked_mul(unit)
+            .map(Duration::from_secs)
+            .ok_or_else(|| "too large".to_string()),
+        _ => Err("expected a whole number, at least 1".into()),
+    }
+}
+
+impl FromStr for Minutes {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        whole_units(text, 60).map(Self)
+    }
+}
+
+impl fmt::Display for Minutes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs() / 60)
+    }
+}
+
+impl FromStr for Hours {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        whole_units(text, 3600).map(Self)
+    }
+}
+
+impl fmt::Display for Hours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs() / 3600)
+    }
+}
 
 /// A password that never shows in `Debug` output or logs.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,7 +139,7 @@ impl fmt::Debug for AdminPassword {
 }
 
 impl Config {
-    /// Defaults with the given addresses and directories (tests and tools).
+    /// The defaults, with the given address and directories (tests and tools).
     pub fn new(listen: SocketAddr, data_dir: PathBuf, assets_dir: PathBuf) -> Self {
         Self {
             listen,
@@ -94,11 +147,11 @@ impl Config {
             assets_dir,
             public_url: None,
             trust_forwarded_for: false,
-            session_idle_minutes: 30,
-            session_max_hours: 12,
+            session_idle: DEFAULT_SESSION_IDLE,
+            session_max: DEFAULT_SESSION_MAX,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
-            admin_user: "admin".into(),
+            admin_user: DEFAULT_ADMIN_USER.into(),
             admin_password: None,
         }
     }

@@ -7,5 +7,6 @@ pub mod configuration;
 pub mod routes;
 pub mod serve;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -12,11 +12,12 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use tracing::{Level, Span};
 
-use crate::api::{self, AppState};
-use crate::auth::{login_audit, password, Auth, AuthConfig};
+use crate::api;
+use crate::auth::{login_audit, password};
 use crate::configuration::Config;
 use crate::routes::{self, assets::AssetsDir};
 use crate::serve::{self, Limits};
+use crate::state::AppState;
 use crate::store::{
     file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Store, StoreError, Who,
 };
@@ -38,16 +39,6 @@ impl Application {
         if let Some(password) = &config.admin_password {
             create_admin_from_env(&store, &config.admin_user, &password.0).await?;
         }
-        let auth = Arc::new(Auth::new(AuthConfig {
-            secure_cookies: config
-                .public_url
-                .as_deref()
-                .is_some_and(|url| url.starts_with("https://")),
-            public_origin: config.public_url.clone(),
-            trust_forwarded_for: config.trust_forwarded_for,
-            session_idle: Duration::from_secs(config.session_idle_minutes * 60),
-            session_absolute: Duration::from_secs(config.session_max_hours * 3600),
-        }));
         if store.snapshot().document.admins.is_empty() {
             tracing::warn!("no admin exists yet: open the admin app to create one, or set SWITCHBOARD_ADMIN_PASSWORD");
         }
@@ -58,7 +49,7 @@ impl Application {
                 "the admin app or the widget is not built there; run `cargo xtask build`"
             );
         }
-        let state = AppState { store, auth };
+        let state = AppState::new(&config, store);
         let router = router(&assets, state.clone());
         let listener = TcpListener::bind(config.listen)
             .await

@@ -12,8 +12,9 @@ use switchboard_core::errors::{ErrorCode, FieldErrors};
 use switchboard_core::messages::ApiCode;
 
 use super::extract::{JsonBody, PathId};
-use super::{ApiError, AppState};
+use super::ApiError;
 use crate::auth::{api_keys, Principal};
+use crate::state::AppState;
 use crate::store::{now_rfc3339, ApiKeyRecord, AuditRecord, Document, Who};
 
 fn view(record: &ApiKeyRecord) -> Value {

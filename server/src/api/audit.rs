@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use switchboard_core::errors::{ErrorCode, FieldError};
 
 use super::extract::QueryParams;
-use super::{ApiError, AppState};
+use super::ApiError;
+use crate::state::AppState;
 
 const MAX_PER_PAGE: usize = 200;
 

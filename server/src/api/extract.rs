@@ -6,8 +6,9 @@ use std::fmt;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use bytes::Bytes;
+use headers::{ContentType, ETag, HeaderMapExt, IfMatch};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -171,20 +172,14 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// `application/json`, or a `+json` type, with any parameters (`charset`).
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(content_type) = headers.typed_try_get::<ContentType>().ok().flatten() else {
         return false;
     };
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    let mime = mime::Mime::from(content_type);
+    mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
 }
 
 /// The ETag of a record at `revision`.
@@ -196,22 +191,20 @@ pub fn etag(revision: u64) -> HeaderValue {
 /// Checks `If-Match` against the record's current revision (RFC 9110: strong
 /// comparison; `*` matches any existing record). No header: no check.
 pub fn check_if_match(headers: &HeaderMap, current: u64) -> Result<(), ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(());
-    };
-    let Ok(value) = value.to_str() else {
-        return Err(ApiError::BadRequest(FieldError::new(
+    let if_match = headers.typed_try_get::<IfMatch>().map_err(|_| {
+        ApiError::BadRequest(FieldError::new(
             "If-Match",
             ErrorCode::InvalidFormat,
-            "If-Match is not a valid header value",
-        )));
+            "If-Match must be * or a list of quoted revisions, as the ETag header gives them",
+        ))
+    })?;
+    let Some(if_match) = if_match else {
+        return Ok(());
     };
-    let current = format!("\"{current}\"");
-    let matches = value
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == current);
-    if matches {
+    let current = format!("\"{current}\"")
+        .parse::<ETag>()
+        .map_err(|_| ApiError::PreconditionFailed)?;
+    if if_match.precondition_passes(&current) {
         Ok(())
     } else {
         Err(ApiError::PreconditionFailed)

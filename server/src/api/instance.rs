@@ -8,7 +8,8 @@ use serde_json::json;
 use switchboard_core::settings::InstanceChatSettings;
 
 use super::extract::{check_if_match, etag, JsonBody};
-use super::{script_origins, ApiError, AppState};
+use super::{script_origins, ApiError};
+use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, Versioned, Who};
 use switchboard_core::script_origin::script_origin_changes;
 

@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod audit;
+pub mod authn;
 pub mod error;
 pub mod extract;
 mod instance;
@@ -19,8 +20,6 @@ mod site_csp;
 mod sites;
 mod widget_config;
 
-use std::sync::Arc;
-
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, map_response};
@@ -28,16 +27,11 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::auth::{require_auth, Auth};
-use crate::store::{Document, SiteRecord, Store};
+use crate::state::AppState;
+use crate::store::{Document, SiteRecord};
+use authn::require_auth;
 pub use error::ApiError;
 use switchboard_core::messages::ApiCode;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<Store>,
-    pub auth: Arc<Auth>,
-}
 
 pub fn router(state: AppState) -> Router {
     Router::new()

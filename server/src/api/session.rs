@@ -8,16 +8,18 @@ use serde_json::{json, Value};
 use switchboard_core::admin::login_from_json;
 use switchboard_core::messages::{ApiCode, AuditCode};
 
+use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
-use super::{ApiError, AppState};
-use crate::auth::{login_audit, password, ClientIp, Principal};
+use super::ApiError;
+use crate::auth::{login_audit, password, Principal};
+use crate::state::AppState;
 use crate::store::{Actor, AuditRecord, Who};
 
 /// Starts a session for `username`: the cookie and the body the app needs.
 pub fn signed_in(state: &AppState, username: &str) -> (HeaderValue, Value) {
     let (id, session) = state.auth.sessions.create(username);
     let body = json!({ "username": username, "csrf_token": session.csrf_token });
-    (state.auth.session_cookie(&id), body)
+    (authn::session_cookie(&state.auth, &id), body)
 }
 
 pub async fn login(
@@ -26,7 +28,7 @@ pub async fn login(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.auth.check_same_origin(&headers, false)?;
+    authn::check_same_origin(&state.auth, &headers, false)?;
     // Lengths are capped here, before the name reaches the throttle or the log.
     let (username, password) = login_from_json(&body).map_err(ApiError::Validation)?;
     let address = ip.clone().unwrap_or_default();
@@ -79,8 +81,8 @@ pub async fn login(
     }
     state.auth.throttle.succeeded(attempt);
     // A session the browser already had is ended: every login gets a new id.
-    if let Some(old) = state.auth.session_id(&headers) {
-        state.auth.sessions.remove(old);
+    if let Some(old) = authn::session_id(&state.auth, &headers) {
+        state.auth.sessions.remove(&old);
     }
     let who = Who {
         actor: Actor::user(&username),
@@ -133,6 +135,6 @@ pub async fn logout(
         .await;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, state.auth.cleared_cookie())],
+        [(header::SET_COOKIE, authn::cleared_cookie(&state.auth))],
     ))
 }

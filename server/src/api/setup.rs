@@ -11,10 +11,12 @@ use serde_json::{json, Value};
 use switchboard_core::admin::NewAdmin;
 use switchboard_core::messages::ApiCode;
 
+use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
 use super::session::signed_in;
-use super::{ApiError, AppState};
-use crate::auth::{password, ClientIp};
+use super::ApiError;
+use crate::auth::password;
+use crate::state::AppState;
 use crate::store::{now_rfc3339, Actor, AdminRecord, AuditRecord, Who};
 
 pub async fn status(State(state): State<AppState>) -> Json<Value> {
@@ -29,7 +31,7 @@ pub async fn create(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.auth.check_same_origin(&headers, false)?;
+    authn::check_same_origin(&state.auth, &headers, false)?;
     check_setup_host(
         &state,
         &headers,

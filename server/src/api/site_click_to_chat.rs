@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use switchboard_core::settings::ChatSettings;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
-use super::{script_origins, site, site_mut, ApiError, AppState};
+use super::{script_origins, site, site_mut, ApiError};
+use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
 use switchboard_core::script_origin::script_origin_changes;
 

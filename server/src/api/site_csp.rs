@@ -9,7 +9,8 @@ use switchboard_core::csp::host_page_policy;
 use switchboard_core::errors::{ErrorCode, FieldError};
 
 use super::extract::PathId;
-use super::{site, ApiError, AppState};
+use super::{site, ApiError};
+use crate::state::AppState;
 
 pub async fn get(
     State(state): State<AppState>,

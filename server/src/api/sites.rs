@@ -8,7 +8,8 @@ use serde_json::json;
 use switchboard_core::site::Site;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
-use super::{site, site_mut, ApiError, AppState};
+use super::{site, site_mut, ApiError};
+use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Who};
 
 fn respond(record: &SiteRecord) -> impl IntoResponse {

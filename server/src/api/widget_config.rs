@@ -9,7 +9,8 @@ use serde::Deserialize;
 use switchboard_core::errors::{ErrorCode, FieldError};
 use switchboard_core::site::normalize_domain;
 
-use super::{ApiError, AppState};
+use super::ApiError;
+use crate::state::AppState;
 
 /// Visitors see an admin's change within a minute.
 const CACHE_FOUND: &str = "public, max-age=60";

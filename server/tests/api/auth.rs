@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use switchboard_server::auth::AuthConfig;
+use switchboard_server::configuration::Minutes;
 
 use crate::helpers::{as_app, login, session_cookie, setup, signed_in, TestApp, ORIGIN, PASSWORD};
 
@@ -179,12 +179,8 @@ async fn session_cookie_is_strict_and_each_login_gets_a_new_id() {
 
 #[tokio::test]
 async fn behind_https_the_cookie_is_secure_and_host_prefixed() {
-    let app = TestApp::with_auth(AuthConfig {
-        secure_cookies: true,
-        public_origin: Some("https://chat.example.com".into()),
-        ..AuthConfig::default()
-    })
-    .await;
+    let app =
+        TestApp::with_config(|c| c.public_url = Some("https://chat.example.com".into())).await;
     let response = app
         .anonymous(
             Method::POST,
@@ -345,11 +341,7 @@ async fn logout_ends_the_session_on_the_server() {
 
 #[tokio::test]
 async fn an_idle_session_expires() {
-    let app = TestApp::with_auth(AuthConfig {
-        session_idle: Duration::from_millis(300),
-        ..AuthConfig::default()
-    })
-    .await;
+    let app = TestApp::with_config(|c| c.session_idle = Minutes(Duration::from_millis(300))).await;
     let browser = setup(&app).await;
     assert_eq!(
         app.anonymous(
@@ -378,11 +370,7 @@ async fn an_idle_session_expires() {
 
 #[tokio::test]
 async fn the_guessing_address_is_slowed_down_but_the_owner_still_signs_in() {
-    let app = TestApp::with_auth(AuthConfig {
-        trust_forwarded_for: true,
-        ..AuthConfig::default()
-    })
-    .await;
+    let app = TestApp::with_config(|c| c.trust_forwarded_for = true).await;
     setup(&app).await;
     let guesser = [("x-forwarded-for", "203.0.113.7")];
     for attempt in 0..5 {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use switchboard_server::auth::AuthConfig;
 
 use crate::helpers::{as_app, login, setup, signed_in, TestApp, PASSWORD};
 
@@ -57,11 +56,7 @@ async fn a_simultaneous_burst_of_logins_gets_no_more_checks_than_attempts_one_at
 
 #[tokio::test]
 async fn anonymous_attempts_cannot_grow_the_audit_log_without_bound() {
-    let app = TestApp::with_auth(AuthConfig {
-        trust_forwarded_for: true,
-        ..AuthConfig::default()
-    })
-    .await;
+    let app = TestApp::with_config(|c| c.trust_forwarded_for = true).await;
     setup(&app).await;
     let long_name = "a".repeat(10_000);
     let response = login(&app, &long_name, "whatever password", &[]).await;
@@ -102,11 +97,7 @@ async fn anonymous_attempts_cannot_grow_the_audit_log_without_bound() {
 
 #[tokio::test]
 async fn a_non_address_forwarded_for_never_reaches_the_log_or_the_throttle() {
-    let app = TestApp::with_auth(AuthConfig {
-        trust_forwarded_for: true,
-        ..AuthConfig::default()
-    })
-    .await;
+    let app = TestApp::with_config(|c| c.trust_forwarded_for = true).await;
     setup(&app).await;
     login(
         &app,
@@ -201,7 +192,7 @@ async fn first_run_setup_needs_a_loopback_host_without_a_public_url() {
     assert_eq!(local.status, StatusCode::CREATED, "{}", local.text());
 
     // `Host: localhost` from another machine is not local.
-    let remote = TestApp::with_auth_from(AuthConfig::default(), [203, 0, 113, 9]).await;
+    let remote = TestApp::with_config_from(|_| {}, [203, 0, 113, 9]).await;
     let spoofed = remote
         .anonymous_with_host(
             Method::POST,
@@ -214,11 +205,8 @@ async fn first_run_setup_needs_a_loopback_host_without_a_public_url() {
     assert_eq!(spoofed.status, StatusCode::FORBIDDEN);
     assert_eq!(spoofed.error_code(), "setup_host_not_allowed");
 
-    let public = TestApp::with_auth(AuthConfig {
-        public_origin: Some("https://chat.example.com".into()),
-        ..AuthConfig::default()
-    })
-    .await;
+    let public =
+        TestApp::with_config(|c| c.public_url = Some("https://chat.example.com".into())).await;
     let named = public
         .anonymous_with_host(
             Method::POST,

@@ -12,10 +12,11 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use switchboard_server::api::AppState;
-use switchboard_server::auth::{api_keys, Auth, AuthConfig};
+use switchboard_server::auth::api_keys;
+use switchboard_server::configuration::Config;
 use switchboard_server::routes::assets::AssetsDir;
 use switchboard_server::startup;
+use switchboard_server::state::AppState;
 use switchboard_server::store::{file::JsonFile, ApiKeyRecord, Store, StoreError};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -80,15 +81,16 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn new() -> Self {
-        Self::with_auth(AuthConfig::default()).await
+        Self::with_config(|_| {}).await
     }
 
-    pub async fn with_auth(config: AuthConfig) -> Self {
-        Self::with_auth_from(config, CLIENT).await
+    /// With the defaults changed by `change`, as flags would change them.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
+        Self::with_config_from(change, CLIENT).await
     }
 
     /// Requests come from the TCP peer `peer`.
-    pub async fn with_auth_from(config: AuthConfig, peer: [u8; 4]) -> Self {
+    pub async fn with_config_from(change: impl FnOnce(&mut Config), peer: [u8; 4]) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let assets_dir = tempfile::tempdir().expect("temp dir");
         write_assets(assets_dir.path());
@@ -115,10 +117,13 @@ impl TestApp {
             })
             .await
             .expect("plant key");
-        let state = AppState {
-            store: Arc::clone(&store),
-            auth: Arc::new(Auth::new(config)),
-        };
+        let mut config = Config::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir.path().to_path_buf(),
+            assets_dir.path().to_path_buf(),
+        );
+        change(&mut config);
+        let state = AppState::new(&config, Arc::clone(&store));
         let router = startup::router(&AssetsDir::new(assets_dir.path()), state)
             .layer(MockConnectInfo(SocketAddr::from((peer, 40000))));
         Self {

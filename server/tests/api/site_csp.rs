@@ -1,6 +1,5 @@
 use axum::http::StatusCode;
 use serde_json::json;
-use switchboard_server::auth::AuthConfig;
 
 use crate::helpers::{crisp_settings, TestApp};
 
@@ -44,11 +43,8 @@ async fn the_policy_names_switchboard_wasm_and_the_effective_provider() {
 
 #[tokio::test]
 async fn without_chat_only_the_loader_is_allowed_and_the_public_url_wins() {
-    let app = TestApp::with_auth(AuthConfig {
-        public_origin: Some("https://chat.example.com".into()),
-        ..AuthConfig::default()
-    })
-    .await;
+    let app =
+        TestApp::with_config(|c| c.public_url = Some("https://chat.example.com".into())).await;
     app.create_site("quiet", &[]).await;
     let body = app.get("/api/v1/sites/quiet/csp").await.json();
     assert_eq!(body["provider"], serde_json::Value::Null);
