@@ -284,6 +284,35 @@ pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
     delete("/session", csrf).await
 }
 
+/// Ends every session of the signed-in admin, this one too.
+pub async fn sign_out_everywhere(csrf: &str) -> Result<(), ApiError> {
+    delete("/account/sessions", csrf).await
+}
+
+#[derive(Serialize)]
+struct PasswordChange<'a> {
+    current_password: &'a str,
+    new_password: &'a str,
+}
+
+/// Changes the signed-in admin's password; their other sessions end.
+pub async fn change_password(csrf: &str, current: &str, new: &str) -> Result<(), ApiError> {
+    let body = PasswordChange {
+        current_password: current,
+        new_password: new,
+    };
+    let request = Request::put(&format!("{API}/account/password"))
+        .header("X-CSRF-Token", csrf)
+        .json(&body)
+        .map_err(|_| ApiError::Network)?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceSettings {
     pub settings: InstanceChatSettings,

@@ -93,6 +93,16 @@ texts! {
     Language => "Language", "言語";
     SignedInAs => "Signed in as", "ログイン中:";
     SignOut => "Sign out", "ログアウト";
+    AccountMenu => "Account menu", "アカウントメニュー";
+    AccountTitle => "Your account", "アカウント";
+    AccountLead => "Change the password you sign in with.", "ログインに使うパスワードを変更します。";
+    ChangePassword => "Change password", "パスワードの変更";
+    ChangePasswordHelp => "At least 10 characters, not a common password and not your user name. When it changes, your sessions in other browsers end.", "10 文字以上で、よく使われるパスワードやユーザー名を含むものは使えません。変更すると、ほかのブラウザーでのセッションは終了します。";
+    CurrentPassword => "Current password", "現在のパスワード";
+    NewPassword => "New password", "新しいパスワード";
+    PasswordChanged => "Password changed. Your sessions in other browsers have ended.", "パスワードを変更しました。ほかのブラウザーでのセッションは終了しました。";
+    SignOutEverywhere => "Sign out everywhere", "すべての端末からログアウト";
+    NavIntegrations => "Integrations", "外部連携";
     SessionEndedShort => "Session ended", "セッション終了";
     SessionEndedTitle => "Your session has ended", "セッションが終了しました";
     SessionEndedLead => "Sign in again to continue. What you entered on this page is kept; save it again afterwards.", "続けるにはもう一度ログインしてください。このページに入力した内容はそのまま残ります。ログイン後にもう一度保存してください。";
@@ -187,6 +197,8 @@ texts! {
     ApiBadAnswer => "The server's answer was not understood.", "サーバーの応答を解釈できませんでした。";
     ErrTooCommon => "Too easy to guess; choose another.", "推測されやすいため使用できません。";
     ErrSameAsUser => "Must not contain the user name.", "ユーザー名を含めることはできません。";
+    ErrWrongPassword => "This is not your current password.", "現在のパスワードが正しくありません。";
+    ErrUnchanged => "This is your current password; choose another.", "現在のパスワードと同じです。別のパスワードを選んでください。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
     Warning => "Check this value", "この値を確認してください";
     SitesTitle => "Sites", "サイト";
@@ -280,6 +292,8 @@ texts! {
     ActionKeyDelete => "API key deleted", "API キーを削除";
     ActionLogin => "Sign-in", "サインイン";
     ActionLogout => "Sign-out", "サインアウト";
+    ActionLogoutEverywhere => "Sign-out everywhere", "すべての端末からのサインアウト";
+    ActionPasswordChange => "Password change", "パスワードの変更";
     ActionSetup => "First admin created", "最初の管理者を作成";
     ActionAdminCreate => "Admin created", "管理者を作成";
     DetailWrongPassword => "Wrong user name or password.", "ユーザー名またはパスワードが違います。";
@@ -347,6 +361,8 @@ impl T {
             "same_as_username" => T::ErrSameAsUser,
             "invisible_characters" => T::ErrInvisible,
             "signed_in_admin_required" => T::ErrAdminOnly,
+            "wrong_password" => T::ErrWrongPassword,
+            "unchanged" => T::ErrUnchanged,
             _ => return None,
         })
     }

@@ -58,7 +58,6 @@ fn Shell() -> impl IntoView {
             *shown = url;
         }
     });
-    let username = move || app.session().map(|s| s.username).unwrap_or_default();
     // After in-app navigation, move keyboard and screen-reader focus to the
     // new screen's content (a full page load starts at the top by itself).
     let main = NodeRef::<leptos::html::Main>::new();
@@ -75,13 +74,17 @@ fn Shell() -> impl IntoView {
         }
         path
     });
-    let sign_out = move |_| {
+    let sign_out = move |everywhere: bool| {
         if !app.may_leave() {
             return;
         }
         if let Some(session) = app.session() {
             leptos::task::spawn_local(async move {
-                let _ = api::sign_out(&session.csrf_token).await;
+                let _ = if everywhere {
+                    api::sign_out_everywhere(&session.csrf_token).await
+                } else {
+                    api::sign_out(&session.csrf_token).await
+                };
                 app.gate.set(Gate::SignedOut);
                 crate::components::focus_later("#username");
             });
@@ -103,21 +106,25 @@ fn Shell() -> impl IntoView {
                 on:mouseover=move |ev| prefetch_link(&ev)
                 on:focusin=move |ev| prefetch_link(&ev)
             >
-                <A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A>
-                <A href="/admin/sites">{app.t(T::NavSites)}</A>
-                <A href="/admin/api-keys">{app.t(T::NavApiKeys)}</A>
-                <A href="/admin/audit">{app.t(T::NavAudit)}</A>
+                // The seed's menu: Click to Chat, Sites, Conversations,
+                // Integrations (API access keys, Chatbots, Single sign-on,
+                // Directory sync), Admins, Audit log; items appear as their
+                // screens land.
+                <ul class="nav-items">
+                    <li><A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A></li>
+                    <li><A href="/admin/sites">{app.t(T::NavSites)}</A></li>
+                    <li class="nav-group">
+                        <span class="nav-group-label" id="nav-integrations">{app.t(T::NavIntegrations)}</span>
+                        <ul aria-labelledby="nav-integrations">
+                            <li><A href="/admin/api-keys">{app.t(T::NavApiKeys)}</A></li>
+                        </ul>
+                    </li>
+                    <li><A href="/admin/audit">{app.t(T::NavAudit)}</A></li>
+                </ul>
             </nav>
             <div class="header-tools">
                 <LanguageSwitch/>
-                <span class="user">
-                    {move || if app.expired.get() {
-                        view! { <strong class="session-ended">{app.t(T::SessionEndedShort)}</strong> }.into_any()
-                    } else {
-                        view! { <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span><strong class="username">{username}</strong> }.into_any()
-                    }}
-                </span>
-                <button type="button" class="link-button sign-out" on:click=sign_out>{app.t(T::SignOut)}</button>
+                <AccountMenu sign_out=Callback::new(sign_out)/>
             </div>
         </header>
         <main id="main" class="app-main" tabindex="-1" node_ref=main
@@ -127,6 +134,46 @@ fn Shell() -> impl IntoView {
             <Outlet/>
         </main>
         <SignInAgain/>
+    }
+}
+
+/// Who is signed in, and what they can do with their account: change the
+/// password, sign out here or everywhere. A disclosure: Escape or choosing
+/// an item closes it.
+#[component]
+fn AccountMenu(sign_out: Callback<bool>) -> impl IntoView {
+    let app = use_app();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let summary = NodeRef::<leptos::html::Summary>::new();
+    let close = move || {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    };
+    let username = move || app.session().map(|s| s.username).unwrap_or_default();
+    view! {
+        <details class="account-menu" node_ref=menu
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" && menu.get_untracked().is_some_and(|m| m.open()) {
+                    close();
+                    if let Some(summary) = summary.get_untracked() {
+                        let _ = summary.focus();
+                    }
+                }
+            }>
+            <summary node_ref=summary aria-label=move || format!("{}: {}", app.t(T::AccountMenu)(), username())>
+                {move || if app.expired.get() {
+                    view! { <strong class="session-ended">{app.t(T::SessionEndedShort)}</strong> }.into_any()
+                } else {
+                    view! { <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span><strong class="username">{username}</strong> }.into_any()
+                }}
+            </summary>
+            <ul class="account-menu-items" on:click=move |_| close()>
+                <li><A href="/admin/account">{app.t(T::ChangePassword)}</A></li>
+                <li><button type="button" class="link-button sign-out-everywhere" on:click=move |_| sign_out.run(true)>{app.t(T::SignOutEverywhere)}</button></li>
+                <li><button type="button" class="link-button sign-out" on:click=move |_| sign_out.run(false)>{app.t(T::SignOut)}</button></li>
+            </ul>
+        </details>
     }
 }
 

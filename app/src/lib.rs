@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites/:id") view={Lazy::<screens::Site>::new()}/>
                     <Route path=path!("/api-keys") view={Lazy::<screens::ApiKeys>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<screens::Audit>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<screens::Account>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -51,6 +51,7 @@ lazy_screens! {
     Site: site, preload_site => routes::site::SitePage;
     ApiKeys: api_keys, preload_api_keys => routes::api_keys::ApiKeys;
     Audit: audit, preload_audit => routes::audit::Audit;
+    Account: account, preload_account => routes::account::Account;
 }
 
 /// Starts fetching the chunk of the screen at `href` (a menu link's), so a
@@ -62,6 +63,7 @@ pub fn prefetch(href: &str) {
             "/sites" => || Box::pin(preload_sites()),
             "/api-keys" => || Box::pin(preload_api_keys()),
             "/audit" => || Box::pin(preload_audit()),
+            "/account" => || Box::pin(preload_account()),
             path if path.starts_with("/sites/") => || Box::pin(preload_site()),
             _ => return,
         };

@@ -131,6 +131,63 @@ impl NewAdmin {
     }
 }
 
+/// `{current_password, new_password}`: an admin changing their own password.
+/// The new one follows the rules of setup; whether the current one is right
+/// is for the server to check.
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Never prints the passwords.
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange(***)")
+    }
+}
+
+impl PasswordChange {
+    pub fn from_json(username: &str, body: &Value) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let Some(reader) = ObjectReader::new(body, "", "the password change", &mut errors) else {
+            return Err(errors);
+        };
+        reader.reject_unknown(&["current_password", "new_password"], &mut errors);
+        let current = reader
+            .string("current_password", true, &mut errors)
+            .unwrap_or_default()
+            .to_string();
+        if current.chars().count() > MAX_PASSWORD_CHARS {
+            errors.add(
+                FieldError::new(
+                    "current_password",
+                    ErrorCode::TooLong,
+                    format!("passwords are at most {MAX_PASSWORD_CHARS} characters"),
+                )
+                .with("max", MAX_PASSWORD_CHARS),
+            );
+        }
+        let new = reader
+            .string("new_password", true, &mut errors)
+            .unwrap_or_default()
+            .to_string();
+        if !errors.has("new_password") {
+            check_password(username, &new, "new_password", &mut errors);
+        }
+        if !errors.has("new_password") && !current.is_empty() && new == current {
+            errors.push(
+                "new_password",
+                ErrorCode::Unchanged,
+                "the new password is the current one; choose another",
+            );
+        }
+        errors.into_result(PasswordChange {
+            current_password: current,
+            new_password: new,
+        })
+    }
+}
+
 /// Login input: `{username, password}`, checked only for shape (the answer to a
 /// wrong one is the same whatever is wrong).
 pub fn login_from_json(body: &Value) -> Result<(String, String), FieldErrors> {
@@ -273,6 +330,43 @@ mod tests {
             .err()
             .map(|e| e.0.into_iter().map(|e| (e.field, e.code)).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_password_change_needs_both_and_a_new_password_that_follows_the_rules() {
+        let ok = PasswordChange::from_json(
+            "admin",
+            &json!({"current_password": "old one here", "new_password": "a new long passphrase"}),
+        );
+        assert!(ok.is_ok());
+        assert_eq!(
+            codes(PasswordChange::from_json("admin", &json!({}))),
+            [
+                ("current_password".to_string(), ErrorCode::Required),
+                ("new_password".to_string(), ErrorCode::Required)
+            ]
+        );
+        assert_eq!(
+            codes(PasswordChange::from_json(
+                "admin",
+                &json!({"current_password": "x", "new_password": "short"})
+            )),
+            [("new_password".to_string(), ErrorCode::TooShort)]
+        );
+        assert_eq!(
+            codes(PasswordChange::from_json(
+                "admin",
+                &json!({"current_password": "same long passphrase", "new_password": "same long passphrase"})
+            )),
+            [("new_password".to_string(), ErrorCode::Unchanged)]
+        );
+        assert_eq!(
+            codes(PasswordChange::from_json(
+                "admin",
+                &json!({"current_password": "x", "new_password": "admin-2026-long", "extra": 1})
+            ))[0],
+            ("extra".to_string(), ErrorCode::UnknownField)
+        );
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub enum ErrorCode {
     InvisibleCharacters,
     /// Only a signed-in admin may set this value (an API key may not).
     SignedInAdminRequired,
+    /// The current password given to change it is not the admin's.
+    WrongPassword,
+    /// The new value is the one already set.
+    Unchanged,
 }
 
 impl ErrorCode {
@@ -75,6 +79,8 @@ impl ErrorCode {
             Self::SameAsUsername => "same_as_username",
             Self::InvisibleCharacters => "invisible_characters",
             Self::SignedInAdminRequired => "signed_in_admin_required",
+            Self::WrongPassword => "wrong_password",
+            Self::Unchanged => "unchanged",
         }
     }
 
@@ -97,6 +103,8 @@ impl ErrorCode {
         Self::SameAsUsername,
         Self::InvisibleCharacters,
         Self::SignedInAdminRequired,
+        Self::WrongPassword,
+        Self::Unchanged,
     ];
 }
 

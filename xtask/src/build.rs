@@ -21,7 +21,6 @@
 //! at the end, so a running server never sees a half-built folder.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -352,10 +351,16 @@ fn gzip_tree(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Gzip as small as the format allows (zopfli); every browser decodes it.
 pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?)
+    let mut packed = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut packed,
+    )?;
+    Ok(packed)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

@@ -2,6 +2,7 @@
 
 pub mod chat_settings;
 pub mod confirm;
+pub mod credentials;
 pub mod domains;
 pub mod language_switch;
 pub mod screen_loader;

@@ -21,6 +21,8 @@ fn action_name(action: &str) -> Option<T> {
         "api_key.delete" => T::ActionKeyDelete,
         "session.login" => T::ActionLogin,
         "session.logout" => T::ActionLogout,
+        "session.logout_everywhere" => T::ActionLogoutEverywhere,
+        "account.password_change" => T::ActionPasswordChange,
         "setup.create_admin" => T::ActionSetup,
         "admin.create" => T::ActionAdminCreate,
         _ => return None,

@@ -1,5 +1,6 @@
 //! One file per screen.
 
+pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod click_to_chat;

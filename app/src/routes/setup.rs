@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::login::{start_session, CredentialsForm};
 use crate::api;
+use crate::components::credentials::{start_session, CredentialsForm};
 use crate::i18n::T;
 
 #[component]

@@ -5,6 +5,7 @@
 //! authentication layer wraps it as a whole) and `public` (what the widget
 //! reads from any origin).
 
+mod account;
 mod api_keys;
 mod audit;
 pub mod authn;
@@ -24,7 +25,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::state::AppState;
@@ -64,6 +65,8 @@ async fn api_headers(mut response: Response) -> Response {
 fn admin_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/session", get(session::whoami).delete(session::logout))
+        .route("/account/password", put(account::change_password))
+        .route("/account/sessions", delete(account::sign_out_everywhere))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route(
             "/api-keys/{id}",

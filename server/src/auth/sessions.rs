@@ -67,6 +67,14 @@ impl Sessions {
         self.lock().remove(id);
     }
 
+    /// Ends every session of `username` but `keep` (if given); how many ended.
+    pub fn remove_all_of(&self, username: &str, keep: Option<&str>) -> usize {
+        let mut map = self.lock();
+        let before = map.len();
+        map.retain(|id, s| s.username != username || Some(id.as_str()) == keep);
+        before - map.len()
+    }
+
     fn alive(&self, session: &Session, now: Instant) -> bool {
         now.duration_since(session.last_seen) < self.idle
             && now.duration_since(session.created) < self.absolute
@@ -106,6 +114,20 @@ mod tests {
         let (id, _) = sessions.create("admin");
         sessions.remove(&id);
         assert!(sessions.touch(&id).is_none());
+    }
+
+    #[test]
+    fn an_admins_sessions_end_together_except_the_one_kept() {
+        let sessions = Sessions::new(Duration::from_secs(60), Duration::from_secs(60));
+        let (a, _) = sessions.create("admin");
+        let (b, _) = sessions.create("admin");
+        let (other, _) = sessions.create("jane");
+        assert_eq!(sessions.remove_all_of("admin", Some(&a)), 1);
+        assert!(sessions.touch(&a).is_some());
+        assert!(sessions.touch(&b).is_none());
+        assert!(sessions.touch(&other).is_some(), "other admins keep theirs");
+        assert_eq!(sessions.remove_all_of("admin", None), 1);
+        assert!(sessions.touch(&a).is_none());
     }
 
     #[test]

@@ -89,6 +89,7 @@ async fn every_screen_and_dialog_has_no_violations() -> anyhow::Result<()> {
                 "/admin/sites/nobody",
                 "/admin/api-keys",
                 "/admin/audit",
+                "/admin/account",
                 "/admin/no-such-screen",
             ] {
                 browser.client.goto(&app.url(path)).await?;
@@ -304,6 +305,7 @@ async fn the_keyboard_focus_never_falls_to_the_page_body() -> anyhow::Result<()>
     focus_is(&browser, "main", "a confirmed delete").await?;
 
     // Signing out lands on the sign-in form's first field.
+    browser.click(".account-menu summary").await?;
     browser.click(".sign-out").await?;
     focus_is(&browser, "username", "signing out").await?;
     browser.close().await

@@ -56,6 +56,7 @@ async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {
     browser.wait_for(r#"return document.querySelector(".username") && document.querySelector(".username").textContent === "admin";"#).await?;
     expect_heading(&browser, "Click to Chat").await?;
 
+    browser.click(".account-menu summary").await?;
     browser.click(".sign-out").await?;
     expect_heading(&browser, "Sign in to Switchboard").await?;
     browser.screenshot("02-sign-in").await?;
@@ -555,6 +556,7 @@ async fn every_screen_fits_a_phone() -> anyhow::Result<()> {
         ("/admin/sites/shop", "13-phone-site"),
         ("/admin/api-keys", "14-phone-api-keys"),
         ("/admin/audit", "15-phone-audit"),
+        ("/admin/account", "16-phone-account"),
     ] {
         browser.client.goto(&app.url(path)).await?;
         browser.wait_for(r#"return document.querySelector("main h1.page-title") !== null && document.querySelector(".page-status") === null;"#).await?;
@@ -862,6 +864,7 @@ async fn the_smaller_things_a_new_admin_noticed_hold() -> anyhow::Result<()> {
 
     // Signing out with unsaved changes asks first.
     browser.click("#guests").await?;
+    browser.click(".account-menu summary").await?;
     browser.click(".sign-out").await?;
     let question = browser.client.get_alert_text().await?;
     assert!(question.contains("unsaved changes"), "{question}");

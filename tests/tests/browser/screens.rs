@@ -131,6 +131,7 @@ async fn deep_links_and_reloads_open_every_screen() -> anyhow::Result<()> {
         ("/admin/sites/shop", "Shop"),
         ("/admin/api-keys", "API access keys"),
         ("/admin/audit", "Audit log"),
+        ("/admin/account", "Your account"),
     ] {
         browser.client.goto(&app.url(path)).await?;
         expect_heading(&browser, heading).await?;
@@ -252,5 +253,68 @@ async fn switching_quickly_between_two_sites_never_shows_the_first_ones_data() -
             .contains("Crisp"),
         "{shown}"
     );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_account_menu_changes_the_password_and_signs_out_everywhere() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Click to Chat").await?;
+
+    browser.click(".account-menu summary").await?;
+    browser
+        .click(r#".account-menu a[href="/admin/account"]"#)
+        .await?;
+    expect_heading(&browser, "Your account").await?;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.account-menu').open;")
+            .await?,
+        json!(false),
+        "choosing an item closes the menu"
+    );
+    browser.assert_accessible("account screen").await?;
+
+    browser.fill("#current-password", "not my password").await?;
+    browser
+        .fill("#new-password", "a brand new passphrase")
+        .await?;
+    browser.click("form.change-password button.primary").await?;
+    let error = browser
+        .wait_for(r#"var e = document.getElementById("current-password-error"); return e && e.textContent;"#)
+        .await?;
+    assert_eq!(error, json!("This is not your current password."));
+
+    browser.fill("#current-password", ADMIN_PASSWORD).await?;
+    browser.click("form.change-password button.primary").await?;
+    let done = browser
+        .wait_for(r#"var n = document.querySelector("form.change-password .notice.ok"); return n && n.textContent;"#)
+        .await?;
+    assert_eq!(
+        done,
+        json!("Password changed. Your sessions in other browsers have ended.")
+    );
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('current-password').value;")
+            .await?,
+        json!(""),
+        "the passwords do not stay in the form"
+    );
+
+    browser.click(".account-menu summary").await?;
+    browser.click(".account-menu .sign-out-everywhere").await?;
+    browser
+        .wait_for(r#"return document.getElementById("username") !== null;"#)
+        .await?;
+    browser.fill("#username", "admin").await?;
+    browser.fill("#password", "a brand new passphrase").await?;
+    browser.click("button[type=submit]").await?;
+    browser
+        .wait_for(r#"return document.querySelector(".username") !== null;"#)
+        .await?;
     browser.close().await
 }

@@ -1,0 +1,121 @@
+//! The signed-in admin's own account: `PUT /account/password` (change it,
+//! which ends the admin's other sessions) and `DELETE /account/sessions`
+//! (sign out everywhere). Sessions only: an API key has no password or session.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Extension;
+use switchboard_core::admin::PasswordChange;
+use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
+use switchboard_core::messages::ApiCode;
+
+use super::authn::{self, ClientIp};
+use super::extract::JsonBody;
+use super::ApiError;
+use crate::auth::{password, Principal};
+use crate::state::AppState;
+use crate::store::{AuditRecord, Who};
+
+/// The signed-in admin and their session id, or 403 for an API key.
+fn session_of(principal: Principal) -> Result<(String, String), ApiError> {
+    match principal {
+        Principal::Session {
+            username,
+            session_id,
+            ..
+        } => Ok((username, session_id)),
+        Principal::ApiKey { .. } => Err(ApiError::forbidden(
+            ApiCode::NotASession,
+            "an API key has no password or session; sign in to the admin app",
+        )),
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ClientIp(ip): ClientIp,
+    who: Who,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    let (username, session_id) = session_of(principal)?;
+    let change = PasswordChange::from_json(&username, &body).map_err(ApiError::Validation)?;
+    // A session in the wrong hands must not make unlimited guesses at the
+    // password: the sign-in throttle counts these checks too.
+    let address = ip.unwrap_or_default();
+    let attempt = state
+        .auth
+        .throttle
+        .begin(&username, &address)
+        .map_err(|refused| ApiError::TooManyRequests {
+            retry_after: refused.retry_after,
+        })?;
+    let stored = state
+        .store
+        .snapshot()
+        .document
+        .admins
+        .get(&username)
+        .map(|a| a.password_hash.clone());
+    let right = match password::verify(change.current_password, stored).await {
+        Ok(right) => right,
+        Err(password::Busy) => {
+            state.auth.throttle.cancel(attempt);
+            return Err(ApiError::Busy);
+        }
+    };
+    if !right {
+        let mut errors = FieldErrors::default();
+        errors.add(FieldError::new(
+            "current_password",
+            ErrorCode::WrongPassword,
+            "this is not your current password",
+        ));
+        return Err(ApiError::Validation(errors));
+    }
+    state.auth.throttle.succeeded(attempt);
+    let password_hash = password::hash(change.new_password)
+        .await
+        .map_err(|password::Busy| ApiError::Busy)?
+        .map_err(ApiError::Internal)?;
+    state
+        .store
+        .update_audited(&who, |document| {
+            let admin = document.admins.get_mut(&username).ok_or_else(|| {
+                ApiError::unauthenticated(ApiCode::SessionEnded, "your account no longer exists")
+            })?;
+            admin.password_hash = password_hash;
+            Ok::<_, ApiError>((
+                (),
+                AuditRecord::success("account.password_change", Some(username.clone())),
+            ))
+        })
+        .await?;
+    // Whoever else had a session with the old password has it no longer.
+    state
+        .auth
+        .sessions
+        .remove_all_of(&username, Some(&session_id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    who: Who,
+) -> Result<impl IntoResponse, ApiError> {
+    let (username, _) = session_of(principal)?;
+    state.auth.sessions.remove_all_of(&username, None);
+    state
+        .store
+        .record(
+            &who,
+            AuditRecord::success("session.logout_everywhere", Some(username)),
+        )
+        .await;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, authn::cleared_cookie(&state.auth))],
+    ))
+}
