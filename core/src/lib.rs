@@ -26,5 +26,6 @@ pub mod settings;
 pub mod site;
 pub mod text;
 pub mod version;
+pub mod wire;
 
 mod json;

@@ -9,13 +9,13 @@
 //! Like Liferay, the chosen settings object is used whole, never merged field
 //! by field: a site that overrides also decides `enabled` and guest access.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::catalog::ProviderId;
 use crate::settings::{ChatSettings, InstanceChatSettings, Strategy};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Instance,
@@ -23,7 +23,7 @@ pub enum Source {
 }
 
 /// Why these settings were chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     InstanceDisabled,
@@ -58,7 +58,7 @@ impl Reason {
 }
 
 /// Why the chosen settings load no chat, when they do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Inactive {
     Disabled,

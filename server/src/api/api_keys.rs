@@ -6,10 +6,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use serde_json::{json, Value};
+
 use switchboard_core::admin::{key_change_from_json, new_key_from_json};
 use switchboard_core::errors::{ErrorCode, FieldErrors};
 use switchboard_core::messages::ApiCode;
+use switchboard_core::wire;
 
 use super::extract::{JsonBody, PathId};
 use super::ApiError;
@@ -17,22 +18,24 @@ use crate::auth::{api_keys, Principal};
 use crate::state::AppState;
 use crate::store::{now_rfc3339, ApiKeyRecord, AuditRecord, Document, Who};
 
-fn view(record: &ApiKeyRecord) -> Value {
-    json!({
-        "id": record.id,
-        "name": record.name,
-        "prefix": record.prefix,
-        "created_at": record.created_at,
-        "created_by": record.created_by,
-        "last_used_at": record.last_used_at,
-        "regenerated_at": record.regenerated_at,
-    })
+fn view(record: &ApiKeyRecord) -> wire::ApiKey {
+    wire::ApiKey {
+        id: record.id.clone(),
+        name: record.name.clone(),
+        prefix: record.prefix.clone(),
+        created_at: record.created_at.clone(),
+        created_by: record.created_by.clone(),
+        last_used_at: record.last_used_at.clone(),
+        regenerated_at: record.regenerated_at.clone(),
+        key: None,
+    }
 }
 
-fn with_key(record: &ApiKeyRecord, key: &str) -> Value {
-    let mut body = view(record);
-    body["key"] = json!(key);
-    body
+fn with_key(record: &ApiKeyRecord, key: &str) -> wire::ApiKey {
+    wire::ApiKey {
+        key: Some(key.to_string()),
+        ..view(record)
+    }
 }
 
 fn users_only(principal: &Principal) -> Result<(), ApiError> {
@@ -72,14 +75,14 @@ fn unknown_key(id: &str) -> ApiError {
 pub async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::ApiKeyList>, ApiError> {
     users_only(&principal)?;
     let snapshot = state.store.snapshot();
     let mut keys: Vec<&ApiKeyRecord> = snapshot.document.api_keys.values().collect();
     keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.name.cmp(&b.name)));
-    Ok(Json(
-        json!({ "api_keys": keys.into_iter().map(view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(wire::ApiKeyList {
+        api_keys: keys.into_iter().map(view).collect(),
+    }))
 }
 
 pub async fn create(

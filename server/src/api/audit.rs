@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use switchboard_core::errors::{ErrorCode, FieldError};
+use switchboard_core::wire;
 
 use super::extract::QueryParams;
 use super::ApiError;
@@ -38,14 +38,18 @@ fn number(raw: Option<&str>, field: &str, default: usize, max: usize) -> Result<
 pub async fn list(
     State(state): State<AppState>,
     QueryParams(paging): QueryParams<Paging>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::AuditPage<crate::store::AuditEntry>>, ApiError> {
     let page = number(paging.page.as_deref(), "page", 1, usize::MAX / MAX_PER_PAGE)?;
     let per_page = number(paging.per_page.as_deref(), "per_page", 50, MAX_PER_PAGE)?;
     let (entries, total) = state
         .store
         .audit_page((page - 1) * per_page, per_page)
         .await?;
-    Ok(Json(
-        json!({ "entries": entries, "page": page, "per_page": per_page, "total": total, "pages": total.div_ceil(per_page) }),
-    ))
+    Ok(Json(wire::AuditPage {
+        entries,
+        page,
+        per_page,
+        total,
+        pages: total.div_ceil(per_page),
+    }))
 }

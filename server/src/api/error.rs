@@ -11,9 +11,10 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use switchboard_core::errors::{FieldError, FieldErrors};
 use switchboard_core::messages::ApiCode;
+use switchboard_core::wire;
 
 use crate::store::StoreError;
 
@@ -242,9 +243,15 @@ impl IntoResponse for ApiError {
             );
         }
         let listed = &all[..all.len().min(MAX_LISTED_FIELDS)];
-        let body = json!({
-            "error": { "status": status.as_u16(), "code": code, "message": message, "params": params, "fields": listed }
-        });
+        let body = wire::ErrorBody {
+            error: wire::ErrorDetail {
+                status: status.as_u16(),
+                code,
+                message,
+                params,
+                fields: listed.to_vec(),
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         match &self {
             Self::TooManyRequests { retry_after } => {

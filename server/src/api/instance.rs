@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 use switchboard_core::settings::InstanceChatSettings;
+use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody};
 use super::{script_origins, ApiError};
@@ -14,7 +15,10 @@ use crate::store::{audit::changed_fields, AuditRecord, Versioned, Who};
 use switchboard_core::script_origin::script_origin_changes;
 
 fn respond(settings: &Versioned<InstanceChatSettings>) -> impl IntoResponse {
-    let body = json!({ "settings": settings.value, "warnings": settings.value.warnings() });
+    let body = wire::InstanceSettings {
+        settings: settings.value.clone(),
+        warnings: settings.value.warnings(),
+    };
     ([(header::ETAG, etag(settings.revision))], Json(body))
 }
 

@@ -4,9 +4,10 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use serde_json::{json, Value};
+
 use switchboard_core::admin::login_from_json;
 use switchboard_core::messages::{ApiCode, AuditCode};
+use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
@@ -16,9 +17,12 @@ use crate::state::AppState;
 use crate::store::{Actor, AuditRecord, Who};
 
 /// Starts a session for `username`: the cookie and the body the app needs.
-pub fn signed_in(state: &AppState, username: &str) -> (HeaderValue, Value) {
+pub fn signed_in(state: &AppState, username: &str) -> (HeaderValue, wire::SignedIn) {
     let (id, session) = state.auth.sessions.create(username);
-    let body = json!({ "username": username, "csrf_token": session.csrf_token });
+    let body = wire::SignedIn {
+        username: username.to_string(),
+        csrf_token: session.csrf_token,
+    };
     (authn::session_cookie(&state.auth, &id), body)
 }
 
@@ -99,16 +103,19 @@ pub async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)))
 }
 
-pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<Value> {
+pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<wire::WhoAmI> {
     Json(match principal {
         Principal::Session {
             username,
             csrf_token,
             ..
-        } => json!({ "kind": "user", "username": username, "csrf_token": csrf_token }),
-        Principal::ApiKey { id, name } => {
-            json!({ "kind": "api_key", "api_key": { "id": id, "name": name } })
-        }
+        } => wire::WhoAmI::User {
+            username,
+            csrf_token,
+        },
+        Principal::ApiKey { id, name } => wire::WhoAmI::ApiKey {
+            api_key: wire::KeyName { id, name },
+        },
     })
 }
 

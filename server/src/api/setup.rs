@@ -7,9 +7,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use serde_json::{json, Value};
+
 use switchboard_core::admin::NewAdmin;
 use switchboard_core::messages::ApiCode;
+use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
@@ -19,8 +20,10 @@ use crate::auth::password;
 use crate::state::AppState;
 use crate::store::{now_rfc3339, Actor, AdminRecord, AuditRecord, Who};
 
-pub async fn status(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "needed": state.store.snapshot().document.admins.is_empty() }))
+pub async fn status(State(state): State<AppState>) -> Json<wire::SetupStatus> {
+    Json(wire::SetupStatus {
+        needed: state.store.snapshot().document.admins.is_empty(),
+    })
 }
 
 /// Creates the first admin and signs them in.

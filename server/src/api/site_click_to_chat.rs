@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_core::settings::ChatSettings;
+use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
 use super::{script_origins, site, site_mut, ApiError};
@@ -20,7 +21,11 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
         Some(saved) => (saved.revision, saved.value.clone(), true),
         None => (0, ChatSettings::default(), false),
     };
-    let body = json!({ "settings": settings, "saved": saved, "warnings": settings.warnings() });
+    let body = wire::SiteSettings {
+        warnings: settings.warnings(),
+        settings,
+        saved,
+    };
     ([(header::ETAG, etag(revision))], Json(body))
 }
 
@@ -91,7 +96,7 @@ pub async fn put(
 pub async fn effective(
     State(state): State<AppState>,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Effective>, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     let effective = snapshot.document.effective(record);
@@ -99,15 +104,21 @@ pub async fn effective(
         .provider
         .map(|p| effective.account.without_secrets(p.provider()))
         .unwrap_or_default();
-    Ok(Json(json!({
-        "site": id,
-        "enabled": effective.enabled(),
-        "strategy": effective.strategy,
-        "source": effective.source,
-        "reason": { "code": effective.reason, "message": effective.reason.message() },
-        "inactive": effective.inactive.map(|i| json!({ "code": i, "message": i.message() })),
-        "provider": effective.provider,
-        "account": account,
-        "guest_users_allowed": effective.guest_users_allowed,
-    })))
+    Ok(Json(wire::Effective {
+        site: id,
+        enabled: effective.enabled(),
+        strategy: effective.strategy,
+        source: effective.source,
+        reason: wire::Explained {
+            code: effective.reason,
+            message: effective.reason.message().to_string(),
+        },
+        inactive: effective.inactive.map(|i| wire::Explained {
+            code: i,
+            message: i.message().to_string(),
+        }),
+        provider: effective.provider,
+        account,
+        guest_users_allowed: effective.guest_users_allowed,
+    }))
 }

@@ -4,9 +4,10 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
-use serde_json::{json, Value};
+
 use switchboard_core::csp::host_page_policy;
 use switchboard_core::errors::{ErrorCode, FieldError};
+use switchboard_core::wire;
 
 use super::extract::PathId;
 use super::{site, ApiError};
@@ -16,22 +17,26 @@ pub async fn get(
     State(state): State<AppState>,
     PathId(id): PathId,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Csp>, ApiError> {
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     let effective = snapshot.document.effective(record);
     let provider = effective.provider.filter(|_| effective.enabled());
     let origin = switchboard_origin(&state, &headers)?;
     let policy = host_page_policy(provider, &effective.account, &origin);
-    Ok(Json(json!({
-        "site": id,
-        "provider": provider,
-        "switchboard_origin": origin,
-        "directives": policy.directives,
-        "policy": policy.header_value(),
-        "note": policy.note,
-        "note_code": policy.note_code(),
-    })))
+    Ok(Json(wire::Csp {
+        site: id,
+        provider,
+        policy: policy.header_value(),
+        note: policy.note.to_string(),
+        note_code: policy.note_code().to_string(),
+        directives: policy
+            .directives
+            .into_iter()
+            .map(|(name, sources)| (name.to_string(), sources))
+            .collect(),
+        switchboard_origin: origin,
+    }))
 }
 
 /// Where pages load `widget.js` from: the configured public URL, else the

@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 use switchboard_core::site::Site;
+use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
 use super::{site, site_mut, ApiError};
@@ -21,13 +22,13 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
 
 pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
     let snapshot = state.store.snapshot();
-    let sites: Vec<&Site> = snapshot
+    let sites: Vec<Site> = snapshot
         .document
         .sites
         .values()
-        .map(|record| &record.site)
+        .map(|record| record.site.clone())
         .collect();
-    Json(json!({ "sites": sites }))
+    Json(wire::SiteList { sites })
 }
 
 pub async fn create(
