@@ -1,6 +1,12 @@
 //! Typed calls to the Switchboard REST API. Every function returns the
 //! server's data or an [`ApiError`] the screens can show. Changes carry the
 //! session's CSRF token; the session cookie goes along by itself.
+//!
+//! Answers are decoded by the `decode_*` readers below rather than a derived
+//! `Deserialize` of `switchboard_core::wire`: each derived decoder costs the
+//! wasm its own copy of serde's machinery (dropping the last two saved
+//! 11 KB). `tests/tests/wire_contract.rs` runs every reader on the server's
+//! real answers, so the two cannot drift apart unnoticed.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -106,34 +112,36 @@ fn session_lost() {
     }
 }
 
+/// An error answer (`wire::ErrorBody`) as the app holds it.
+pub fn decode_error(status: u16, body: &Value) -> Option<ApiError> {
+    let error = body.get("error")?;
+    let problem = |f: &Value| {
+        Some(FieldProblem {
+            field: text(f, "field")?,
+            code: text(f, "code")?,
+            message: text(f, "message")?,
+            params: f.get("params").cloned().unwrap_or(Value::Null),
+        })
+    };
+    Some(ApiError::Server {
+        status,
+        code: text(error, "code")?,
+        message: text(error, "message")?,
+        params: error.get("params").cloned().unwrap_or(Value::Null),
+        fields: error
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|f| f.iter().filter_map(problem).collect())
+            .unwrap_or_default(),
+    })
+}
+
 async fn error_from(response: Response) -> ApiError {
     let status = response.status();
     let body = response.json::<Value>().await.ok();
-    let decode = |body: &Value| {
-        let error = body.get("error")?;
-        let problem = |f: &Value| {
-            Some(FieldProblem {
-                field: text(f, "field")?,
-                code: text(f, "code")?,
-                message: text(f, "message")?,
-                params: f.get("params").cloned().unwrap_or(Value::Null),
-            })
-        };
-        Some(ApiError::Server {
-            status,
-            code: text(error, "code")?,
-            message: text(error, "message")?,
-            params: error.get("params").cloned().unwrap_or(Value::Null),
-            fields: error
-                .get("fields")
-                .and_then(Value::as_array)
-                .map(|f| f.iter().filter_map(problem).collect())
-                .unwrap_or_default(),
-        })
-    };
     let error = body
         .as_ref()
-        .and_then(decode)
+        .and_then(|body| decode_error(status, body))
         .unwrap_or_else(|| bad_answer(status, format!("HTTP {status}")));
     if status == 401 && matches!(error.code(), "session_ended" | "unauthenticated") {
         session_lost();
@@ -227,14 +235,16 @@ pub struct SetupStatus {
     pub needed: bool,
 }
 
-pub async fn setup_status() -> Result<SetupStatus, ApiError> {
-    get_decoded("/setup", |v| {
-        Some(SetupStatus {
-            needed: v.get("needed")?.as_bool()?,
-        })
+pub fn decode_setup_status(v: &Value) -> Option<SetupStatus> {
+    Some(SetupStatus {
+        needed: v.get("needed")?.as_bool()?,
     })
-    .await
-    .map(|a| a.body)
+}
+
+pub async fn setup_status() -> Result<SetupStatus, ApiError> {
+    get_decoded("/setup", decode_setup_status)
+        .await
+        .map(|a| a.body)
 }
 
 /// The signed-in admin, as the server sees them.
@@ -244,7 +254,7 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-fn decode_session(v: &Value) -> Option<Session> {
+pub fn decode_session(v: &Value) -> Option<Session> {
     Some(Session {
         username: text(v, "username")?,
         csrf_token: text(v, "csrf_token")?,
@@ -358,7 +368,7 @@ fn decode_warnings(v: &Value) -> Vec<FieldWarning> {
         .unwrap_or_default()
 }
 
-fn decode_instance(v: &Value) -> Option<InstanceSettings> {
+pub fn decode_instance(v: &Value) -> Option<InstanceSettings> {
     let settings = v.get("settings")?;
     let chat = decode_chat(settings)?;
     let strategy = switchboard_core::settings::Strategy::parse(
@@ -403,7 +413,12 @@ pub async fn save_instance_settings(
 use switchboard_core::settings::ChatSettings;
 use switchboard_core::site::Site;
 
-fn decode_site(v: &Value) -> Option<Site> {
+/// `wire::SiteList`.
+pub fn decode_sites(v: &Value) -> Option<Vec<Site>> {
+    list(v, "sites", decode_site)
+}
+
+pub fn decode_site(v: &Value) -> Option<Site> {
     Some(Site {
         id: text(v, "id")?,
         name: text(v, "name")?,
@@ -412,9 +427,7 @@ fn decode_site(v: &Value) -> Option<Site> {
 }
 
 pub async fn sites() -> Result<Vec<Site>, ApiError> {
-    get_decoded("/sites", |v| list(v, "sites", decode_site))
-        .await
-        .map(|a| a.body)
+    get_decoded("/sites", decode_sites).await.map(|a| a.body)
 }
 
 pub async fn site(id: &str) -> Result<Answer<Site>, ApiError> {
@@ -471,7 +484,7 @@ pub struct SiteSettings {
     pub warnings: Vec<FieldWarning>,
 }
 
-fn decode_site_settings(v: &Value) -> Option<SiteSettings> {
+pub fn decode_site_settings(v: &Value) -> Option<SiteSettings> {
     Some(SiteSettings {
         settings: decode_chat(v.get("settings")?)?,
         saved: v.get("saved")?.as_bool()?,
@@ -524,7 +537,7 @@ fn decode_explained(v: &Value) -> Option<Explained> {
     })
 }
 
-fn decode_effective(v: &Value) -> Option<Effective> {
+pub fn decode_effective(v: &Value) -> Option<Effective> {
     Some(Effective {
         enabled: v.get("enabled")?.as_bool()?,
         strategy: switchboard_core::settings::Strategy::parse(v.get("strategy")?.as_str()?)?,
@@ -556,16 +569,18 @@ pub struct Csp {
     pub note_code: String,
 }
 
-pub async fn csp(id: &str) -> Result<Csp, ApiError> {
-    get_decoded(&format!("/sites/{}/csp", encode(id)), |v| {
-        Some(Csp {
-            policy: text(v, "policy")?,
-            note: text(v, "note")?,
-            note_code: text(v, "note_code").unwrap_or_default(),
-        })
+pub fn decode_csp(v: &Value) -> Option<Csp> {
+    Some(Csp {
+        policy: text(v, "policy")?,
+        note: text(v, "note")?,
+        note_code: text(v, "note_code").unwrap_or_default(),
     })
-    .await
-    .map(|a| a.body)
+}
+
+pub async fn csp(id: &str) -> Result<Csp, ApiError> {
+    get_decoded(&format!("/sites/{}/csp", encode(id)), decode_csp)
+        .await
+        .map(|a| a.body)
 }
 
 /// Site ids are slugs, but ids typed into a URL bar are not.
@@ -586,7 +601,12 @@ pub struct ApiKey {
     pub key: Option<String>,
 }
 
-fn decode_key(v: &Value) -> Option<ApiKey> {
+/// `wire::ApiKeyList`.
+pub fn decode_keys(v: &Value) -> Option<Vec<ApiKey>> {
+    list(v, "api_keys", decode_key)
+}
+
+pub fn decode_key(v: &Value) -> Option<ApiKey> {
     Some(ApiKey {
         id: text(v, "id")?,
         name: text(v, "name")?,
@@ -598,9 +618,7 @@ fn decode_key(v: &Value) -> Option<ApiKey> {
 }
 
 pub async fn api_keys() -> Result<Vec<ApiKey>, ApiError> {
-    get_decoded("/api-keys", |v| list(v, "api_keys", decode_key))
-        .await
-        .map(|a| a.body)
+    get_decoded("/api-keys", decode_keys).await.map(|a| a.body)
 }
 
 pub async fn create_api_key(csrf: &str, name: &str) -> Result<ApiKey, ApiError> {
@@ -661,7 +679,7 @@ pub struct AuditEntry {
     pub params: Value,
 }
 
-fn decode_entry(v: &Value) -> Option<AuditEntry> {
+pub fn decode_entry(v: &Value) -> Option<AuditEntry> {
     let actor = v.get("actor")?;
     Some(AuditEntry {
         id: number(v, "id")?,
@@ -711,16 +729,20 @@ pub struct AuditPage {
     pub total: usize,
 }
 
+pub fn decode_audit_page(v: &Value) -> Option<AuditPage> {
+    Some(AuditPage {
+        entries: list(v, "entries", decode_entry)?,
+        page: number(v, "page")? as usize,
+        pages: number(v, "pages")? as usize,
+        total: number(v, "total")? as usize,
+    })
+}
+
 pub async fn audit(page: usize) -> Result<AuditPage, ApiError> {
-    let decode = |v: &Value| {
-        Some(AuditPage {
-            entries: list(v, "entries", decode_entry)?,
-            page: number(v, "page")? as usize,
-            pages: number(v, "pages")? as usize,
-            total: number(v, "total")? as usize,
-        })
-    };
-    get_decoded(&format!("/audit?page={page}&per_page=25"), decode)
-        .await
-        .map(|a| a.body)
+    get_decoded(
+        &format!("/audit?page={page}&per_page=25"),
+        decode_audit_page,
+    )
+    .await
+    .map(|a| a.body)
 }

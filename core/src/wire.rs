@@ -36,8 +36,13 @@ pub struct SignedIn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WhoAmI {
-    User { username: String, csrf_token: String },
-    ApiKey { api_key: KeyName },
+    User {
+        username: String,
+        csrf_token: String,
+    },
+    ApiKey {
+        api_key: KeyName,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

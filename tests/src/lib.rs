@@ -208,6 +208,22 @@ impl AdminApi {
         body: Value,
         as_admin: bool,
     ) -> Result<Value> {
+        let (status, answer) = self.answer(method, path, body, as_admin).await?;
+        if !(200..300).contains(&status) {
+            bail!("{method} {path} answered {status}: {answer}");
+        }
+        Ok(answer)
+    }
+
+    /// Any answer, errors included: its status and JSON body (`null` if empty).
+    /// With `as_admin`, as the signed-in admin; otherwise with the API key.
+    pub async fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Value,
+        as_admin: bool,
+    ) -> Result<(u16, Value)> {
         let url = format!("{}/api/v1{path}", self.base);
         let agent = self.agent.clone();
         let auth = format!("Bearer {}", self.key);
@@ -229,16 +245,15 @@ impl AdminApi {
             };
             let request = builder.body(body.to_string())?;
             let mut response = agent.run(request)?;
-            let status = response.status();
+            let status = response.status().as_u16();
             let text = response.body_mut().read_to_string()?;
-            if !status.is_success() {
-                bail!("{method} {url} answered {status}: {text}");
-            }
-            Ok(if text.is_empty() {
+            let answer = if text.is_empty() {
                 Value::Null
             } else {
-                serde_json::from_str(&text)?
-            })
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{method} {url}: not JSON: {text}"))?
+            };
+            Ok((status, answer))
         })
         .await?
     }
