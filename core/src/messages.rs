@@ -90,6 +90,28 @@ codes! {
     }
 }
 
+codes! {
+    /// `action` of an audit entry: what was done.
+    AuditAction {
+        SiteCreate = "site.create",
+        SiteUpdate = "site.update",
+        SiteDelete = "site.delete",
+        SiteClickToChatUpdate = "site.click_to_chat.update",
+        InstanceClickToChatUpdate = "instance.click_to_chat.update",
+        ApiKeyCreate = "api_key.create",
+        ApiKeyRename = "api_key.rename",
+        ApiKeyRegenerate = "api_key.regenerate",
+        ApiKeyDelete = "api_key.delete",
+        SessionLogin = "session.login",
+        SessionLogout = "session.logout",
+        SessionLogoutEverywhere = "session.logout_everywhere",
+        AccountPasswordChange = "account.password_change",
+        SetupCreateAdmin = "setup.create_admin",
+        /// The admin created at start-up from `SWITCHBOARD_ADMIN_PASSWORD`.
+        AdminCreate = "admin.create",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +127,9 @@ mod tests {
         }
         for code in AuditCode::ALL {
             assert_eq!(AuditCode::parse(code.as_str()), Some(*code));
+        }
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
         }
     }
 }

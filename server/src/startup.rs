@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_core::messages::AuditAction;
 
 use anyhow::Context;
 use axum::http::{Request, Response};
@@ -192,7 +193,7 @@ async fn create_admin_from_env(
             document.admins.insert(admin.username.clone(), record);
             Ok::<_, StoreError>((
                 (),
-                AuditRecord::success("admin.create", Some(admin.username.clone())),
+                AuditRecord::success(AuditAction::AdminCreate, Some(admin.username.clone())),
             ))
         })
         .await?;

@@ -7,25 +7,27 @@ use crate::components::when;
 use crate::i18n::{fill, T};
 use crate::state::use_app;
 
-/// The action's name in the admin's language (unknown ones as they are).
+/// The action's name in the admin's language. Every action the server can
+/// record is matched here: a new one without a text does not compile. An
+/// action this build does not know (a newer server) shows as it is.
 fn action_name(action: &str) -> Option<T> {
-    Some(match action {
-        "site.create" => T::ActionSiteCreate,
-        "site.update" => T::ActionSiteUpdate,
-        "site.delete" => T::ActionSiteDelete,
-        "site.click_to_chat.update" => T::ActionSiteChat,
-        "instance.click_to_chat.update" => T::ActionInstanceChat,
-        "api_key.create" => T::ActionKeyCreate,
-        "api_key.rename" => T::ActionKeyRename,
-        "api_key.regenerate" => T::ActionKeyRegenerate,
-        "api_key.delete" => T::ActionKeyDelete,
-        "session.login" => T::ActionLogin,
-        "session.logout" => T::ActionLogout,
-        "session.logout_everywhere" => T::ActionLogoutEverywhere,
-        "account.password_change" => T::ActionPasswordChange,
-        "setup.create_admin" => T::ActionSetup,
-        "admin.create" => T::ActionAdminCreate,
-        _ => return None,
+    use switchboard_core::messages::AuditAction as A;
+    Some(match A::parse(action)? {
+        A::SiteCreate => T::ActionSiteCreate,
+        A::SiteUpdate => T::ActionSiteUpdate,
+        A::SiteDelete => T::ActionSiteDelete,
+        A::SiteClickToChatUpdate => T::ActionSiteChat,
+        A::InstanceClickToChatUpdate => T::ActionInstanceChat,
+        A::ApiKeyCreate => T::ActionKeyCreate,
+        A::ApiKeyRename => T::ActionKeyRename,
+        A::ApiKeyRegenerate => T::ActionKeyRegenerate,
+        A::ApiKeyDelete => T::ActionKeyDelete,
+        A::SessionLogin => T::ActionLogin,
+        A::SessionLogout => T::ActionLogout,
+        A::SessionLogoutEverywhere => T::ActionLogoutEverywhere,
+        A::AccountPasswordChange => T::ActionPasswordChange,
+        A::SetupCreateAdmin => T::ActionSetup,
+        A::AdminCreate => T::ActionAdminCreate,
     })
 }
 

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::Extension;
 use switchboard_core::admin::PasswordChange;
 use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
-use switchboard_core::messages::ApiCode;
+use switchboard_core::messages::{ApiCode, AuditAction};
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
@@ -88,7 +88,7 @@ pub async fn change_password(
             admin.password_hash = password_hash;
             Ok::<_, ApiError>((
                 (),
-                AuditRecord::success("account.password_change", Some(username.clone())),
+                AuditRecord::success(AuditAction::AccountPasswordChange, Some(username.clone())),
             ))
         })
         .await?;
@@ -111,7 +111,7 @@ pub async fn sign_out_everywhere(
         .store
         .record(
             &who,
-            AuditRecord::success("session.logout_everywhere", Some(username)),
+            AuditRecord::success(AuditAction::SessionLogoutEverywhere, Some(username)),
         )
         .await;
     Ok((

@@ -9,7 +9,7 @@ use axum::{Extension, Json};
 
 use switchboard_core::admin::{key_change_from_json, new_key_from_json};
 use switchboard_core::errors::{ErrorCode, FieldErrors};
-use switchboard_core::messages::ApiCode;
+use switchboard_core::messages::{ApiCode, AuditAction};
 use switchboard_core::wire;
 
 use super::extract::{JsonBody, PathId};
@@ -113,7 +113,7 @@ pub async fn create(
                 regenerated_at: None,
             };
             document.api_keys.insert(id.clone(), record.clone());
-            let audit = AuditRecord::success("api_key.create", Some(id))
+            let audit = AuditRecord::success(AuditAction::ApiKeyCreate, Some(id))
                 .changed(vec!["name".into()])
                 .param("name", record.name.clone());
             Ok::<_, ApiError>((record, audit))
@@ -166,9 +166,9 @@ pub async fn update(
                 record.regenerated_at = Some(now_rfc3339());
                 record.last_used_at = None;
                 changed.push("key".to_string());
-                "api_key.regenerate"
+                AuditAction::ApiKeyRegenerate
             } else {
-                "api_key.rename"
+                AuditAction::ApiKeyRename
             };
             let audit = AuditRecord::success(action, Some(id.clone()))
                 .changed(changed)
@@ -201,7 +201,7 @@ pub async fn delete(
                 .api_keys
                 .remove(&id)
                 .ok_or_else(|| unknown_key(&id))?;
-            let mut audit = AuditRecord::success("api_key.delete", Some(id.clone()))
+            let mut audit = AuditRecord::success(AuditAction::ApiKeyDelete, Some(id.clone()))
                 .param("name", record.name.clone());
             audit.code = Some(switchboard_core::messages::AuditCode::KeyNamed);
             audit.detail = Some(format!("key named {:?}", record.name));

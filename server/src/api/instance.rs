@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
+use switchboard_core::messages::AuditAction;
 use switchboard_core::settings::InstanceChatSettings;
 use switchboard_core::wire;
 
@@ -33,7 +34,7 @@ pub async fn put(
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let parsed = InstanceChatSettings::from_json(&body).map_err(ApiError::Validation)?;
-    let action = "instance.click_to_chat.update";
+    let action = AuditAction::InstanceClickToChatUpdate;
     let saved = state
         .store
         .update_audited(&who, |document| {

@@ -3,7 +3,7 @@
 //! at a new origin; a signed-in admin may, and the audit log keeps both values.
 
 use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
-use switchboard_core::messages::{ApiCode, AuditCode};
+use switchboard_core::messages::{ApiCode, AuditAction, AuditCode};
 use switchboard_core::script_origin::ScriptOriginChange;
 
 use super::ApiError;
@@ -46,7 +46,7 @@ pub fn check(who: &Who, changes: Vec<ScriptOriginChange>) -> Result<Vec<OriginCh
 pub async fn record_refusal(
     store: &Store,
     who: &Who,
-    action: &'static str,
+    action: AuditAction,
     target: Option<String>,
     error: &ApiError,
 ) {

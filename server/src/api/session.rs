@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::{Extension, Json};
 
 use switchboard_core::admin::login_from_json;
-use switchboard_core::messages::{ApiCode, AuditCode};
+use switchboard_core::messages::{ApiCode, AuditAction, AuditCode};
 use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
@@ -71,7 +71,7 @@ pub async fn login(
         login_audit::record_summary(&state.store, decision.summary).await;
         if decision.itemize {
             let record = AuditRecord::failure(
-                "session.login",
+                AuditAction::SessionLogin,
                 Some(username.clone()),
                 AuditCode::WrongPassword,
                 "wrong user name or password",
@@ -96,7 +96,7 @@ pub async fn login(
         .store
         .record(
             &who,
-            AuditRecord::success("session.login", Some(username.clone())),
+            AuditRecord::success(AuditAction::SessionLogin, Some(username.clone())),
         )
         .await;
     let (cookie, body) = signed_in(&state, &username);
@@ -138,7 +138,10 @@ pub async fn logout(
     state.auth.sessions.remove(&session_id);
     state
         .store
-        .record(&who, AuditRecord::success("session.logout", Some(username)))
+        .record(
+            &who,
+            AuditRecord::success(AuditAction::SessionLogout, Some(username)),
+        )
         .await;
     Ok((
         StatusCode::NO_CONTENT,

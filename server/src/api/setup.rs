@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use switchboard_core::admin::NewAdmin;
-use switchboard_core::messages::ApiCode;
+use switchboard_core::messages::{ApiCode, AuditAction};
 use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
@@ -68,7 +68,7 @@ pub async fn create(
             document.admins.insert(username.clone(), record);
             Ok((
                 (),
-                AuditRecord::success("setup.create_admin", Some(username.clone())),
+                AuditRecord::success(AuditAction::SetupCreateAdmin, Some(username.clone())),
             ))
         })
         .await?;

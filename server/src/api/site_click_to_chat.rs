@@ -6,6 +6,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
+use switchboard_core::messages::AuditAction;
 use switchboard_core::settings::ChatSettings;
 use switchboard_core::wire;
 
@@ -46,7 +47,7 @@ pub async fn put(
     JsonBody(body): JsonBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let parsed = ChatSettings::from_json(&body).map_err(ApiError::Validation)?;
-    let action = "site.click_to_chat.update";
+    let action = AuditAction::SiteClickToChatUpdate;
     let record = state
         .store
         .update_audited(&who, |document| {

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
+use switchboard_core::messages::AuditAction;
 use switchboard_core::site::Site;
 use switchboard_core::wire;
 
@@ -51,7 +52,7 @@ pub async fn create(
             document
                 .sites
                 .insert(record.site.id.clone(), record.clone());
-            let audit = AuditRecord::success("site.create", Some(record.site.id.clone()))
+            let audit = AuditRecord::success(AuditAction::SiteCreate, Some(record.site.id.clone()))
                 .changed(vec!["name".into(), "domains".into()]);
             Ok::<_, ApiError>((record, audit))
         })
@@ -105,7 +106,7 @@ pub async fn update(
             record.revision = revision;
             Ok::<_, ApiError>((
                 record.clone(),
-                AuditRecord::success("site.update", Some(id.clone())).changed(changed),
+                AuditRecord::success(AuditAction::SiteUpdate, Some(id.clone())).changed(changed),
             ))
         })
         .await?;
@@ -125,7 +126,10 @@ pub async fn delete(
             let current = site(document, &id)?;
             check_if_match(&headers, current.revision)?;
             document.sites.remove(&id);
-            Ok::<_, ApiError>(((), AuditRecord::success("site.delete", Some(id.clone()))))
+            Ok::<_, ApiError>((
+                (),
+                AuditRecord::success(AuditAction::SiteDelete, Some(id.clone())),
+            ))
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

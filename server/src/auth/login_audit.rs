@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use switchboard_core::messages::AuditCode;
+use switchboard_core::messages::{AuditAction, AuditCode};
 
 use crate::store::{Actor, AuditRecord, Store, Who};
 
@@ -48,10 +48,15 @@ impl Period {
             self.addresses.len()
         );
         Some(
-            AuditRecord::failure("session.login", None, AuditCode::NotItemized, detail)
-                .param("refused", self.refused)
-                .param("failed", self.unitemized_failures)
-                .param("addresses", self.addresses.len() as u64),
+            AuditRecord::failure(
+                AuditAction::SessionLogin,
+                None,
+                AuditCode::NotItemized,
+                detail,
+            )
+            .param("refused", self.refused)
+            .param("failed", self.unitemized_failures)
+            .param("addresses", self.addresses.len() as u64),
         )
     }
 }

@@ -2,6 +2,7 @@
 //! a secret value, only the names of the fields that changed.
 
 use std::collections::BTreeMap;
+use switchboard_core::messages::AuditAction;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -74,8 +75,7 @@ pub struct OriginChange {
 /// What happened, before the log gives it an id and a time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
-    /// `site.create`, `api_key.delete`, `session.login`, …
-    pub action: &'static str,
+    pub action: AuditAction,
     pub target: Option<String>,
     /// Names of changed fields; never their values.
     pub changed: Vec<String>,
@@ -89,7 +89,7 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    pub fn success(action: &'static str, target: impl Into<Option<String>>) -> Self {
+    pub fn success(action: AuditAction, target: impl Into<Option<String>>) -> Self {
         Self {
             action,
             target: target.into(),
@@ -103,7 +103,7 @@ impl AuditRecord {
     }
 
     pub fn failure(
-        action: &'static str,
+        action: AuditAction,
         target: impl Into<Option<String>>,
         code: switchboard_core::messages::AuditCode,
         detail: impl Into<String>,
@@ -163,7 +163,7 @@ impl AuditEntry {
             at,
             actor: who.actor.clone(),
             ip: who.ip.clone(),
-            action: record.action.to_string(),
+            action: record.action.as_str().to_string(),
             target: record.target,
             changed: record.changed,
             origins: record.origins,

@@ -242,7 +242,7 @@ impl Store {
         })
         .await;
         if let Err(error) = result {
-            tracing::error!(%error, action, "could not write an audit entry");
+            tracing::error!(%error, action = action.as_str(), "could not write an audit entry");
         }
     }
 
@@ -314,6 +314,7 @@ pub fn now_rfc3339() -> String {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use switchboard_core::messages::AuditAction;
     use switchboard_core::site::Site;
 
     /// Refuses to save while `failing` is set, to append while
@@ -383,7 +384,7 @@ mod tests {
             add_site(d, id).map(|()| {
                 (
                     (),
-                    AuditRecord::success("site.create", Some(id.to_string())),
+                    AuditRecord::success(AuditAction::SiteCreate, Some(id.to_string())),
                 )
             })
         }
@@ -452,7 +453,7 @@ mod tests {
         cancelled.abort();
         backend.save_delay.store(0, Ordering::SeqCst);
         store
-            .record(&who, AuditRecord::success("session.logout", None))
+            .record(&who, AuditRecord::success(AuditAction::SessionLogout, None))
             .await;
         assert!(
             store.snapshot().document.sites.contains_key("slow"),
@@ -497,7 +498,7 @@ mod tests {
             [(1, "one".into()), (2, "two".into())]
         );
         store
-            .record(&who, AuditRecord::success("session.logout", None))
+            .record(&who, AuditRecord::success(AuditAction::SessionLogout, None))
             .await;
         assert_eq!(
             backend.log.lock().expect("lock").last().map(|e| e.id),
@@ -613,14 +614,14 @@ mod tests {
                     add_site(d, "shop").map(|()| {
                         (
                             (),
-                            AuditRecord::success("site.create", Some("shop".to_string())),
+                            AuditRecord::success(AuditAction::SiteCreate, Some("shop".to_string())),
                         )
                     })
                 })
                 .await
                 .expect("save");
             store
-                .record(&who, AuditRecord::success("session.logout", None))
+                .record(&who, AuditRecord::success(AuditAction::SessionLogout, None))
                 .await;
         }
         // A crash in the middle of a third append.
@@ -639,7 +640,7 @@ mod tests {
         assert_eq!(page[1].target.as_deref(), Some("shop"));
         assert_eq!(page[1].actor, Actor::user("admin"));
         store
-            .record(&who, AuditRecord::success("session.login", None))
+            .record(&who, AuditRecord::success(AuditAction::SessionLogin, None))
             .await;
         assert_eq!(store.audit_page(0, 1).await.expect("page").0[0].id, 3);
         let text = std::fs::read_to_string(&path).expect("audit file");
