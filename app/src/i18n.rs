@@ -109,7 +109,9 @@ texts! {
     Loading => "Loading…", "読み込み中…";
     ServerUnreachable => "Cannot reach the Switchboard server. Check your connection and reload.", "Switchboard サーバーに接続できません。接続を確認して再読み込みしてください。";
     Reload => "Reload", "再読み込み";
-    ScreenLoadFailed => "This screen could not be loaded from the server. Check your connection and try again.", "この画面をサーバーから読み込めませんでした。接続を確認して、もう一度お試しください。";
+    ScreenLoadFailed => "This screen could not be loaded from the server. Check your connection and try again; if Switchboard was updated meanwhile, reload the page.", "この画面をサーバーから読み込めませんでした。接続を確認して、もう一度お試しください。Switchboard が更新された場合は、ページを再読み込みしてください。";
+    ScreenLoadFailedTitle => "Not loaded", "読み込めませんでした";
+    ReloadPage => "Reload the page", "ページを再読み込み";
     TryAgain => "Try again", "もう一度試す";
     TryingAgain => "Trying again…", "再試行中…";
     SetupTitle => "Create the first administrator", "最初の管理者を作成";
@@ -300,6 +302,7 @@ texts! {
     DetailNotItemized => "{refused} attempts refused while locked out and {failed} more wrong passwords in one minute, from {addresses} addresses (not listed one by one).", "1 分間にロック中のため拒否した試行 {refused} 件と、誤ったパスワード {failed} 件（{addresses} 件のアドレスから。個別には記録していません）。";
     DetailSignedInAdminRequired => "Refused: an API key tried to set a self-hosted script URL.", "拒否: API キーでセルフホストのスクリプト URL を設定しようとしました。";
     DetailKeyNamed => "Key named {name}.", "キー名: {name}";
+    DetailTooManyAttempts => "Too many wrong passwords: the account waits before the next check.", "パスワードの誤りが多すぎるため、次の確認まで待機中です。";
     NoEntries => "Nothing recorded yet.", "まだ記録はありません。";
     Previous => "Previous", "前へ";
     Next => "Next", "次へ";

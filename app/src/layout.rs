@@ -74,21 +74,33 @@ fn Shell() -> impl IntoView {
         }
         path
     });
-    let sign_out = move |everywhere: bool| {
+    // Signing out happened only if the server says so (or says the session
+    // was already over); otherwise the admin stays, told why.
+    let sign_out_error = RwSignal::new(None::<api::ApiError>);
+    let sign_out = move |everywhere: bool| -> bool {
         if !app.may_leave() {
-            return;
+            return false;
         }
-        if let Some(session) = app.session() {
-            leptos::task::spawn_local(async move {
-                let _ = if everywhere {
-                    api::sign_out_everywhere(&session.csrf_token).await
-                } else {
-                    api::sign_out(&session.csrf_token).await
-                };
-                app.gate.set(Gate::SignedOut);
-                crate::components::focus_later("#username");
-            });
-        }
+        let Some(session) = app.session() else {
+            return false;
+        };
+        sign_out_error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = if everywhere {
+                api::sign_out_everywhere(&session.csrf_token).await
+            } else {
+                api::sign_out(&session.csrf_token).await
+            };
+            match result {
+                Err(error) if error.status() != 401 => sign_out_error.set(Some(error)),
+                _ => {
+                    app.expired.set(false);
+                    app.gate.set(Gate::SignedOut);
+                    crate::components::focus_later("#username");
+                }
+            }
+        });
+        true
     };
     view! {
         // The router would only change the address: the focus must move too.
@@ -125,6 +137,7 @@ fn Shell() -> impl IntoView {
             <div class="header-tools">
                 <LanguageSwitch/>
                 <AccountMenu sign_out=Callback::new(sign_out)/>
+                <p class="error header-error" role="alert">{move || sign_out_error.get().map(|e| e.text(app.lang.get()))}</p>
             </div>
         </header>
         <main id="main" class="app-main" tabindex="-1" node_ref=main
@@ -138,16 +151,36 @@ fn Shell() -> impl IntoView {
 }
 
 /// Who is signed in, and what they can do with their account: change the
-/// password, sign out here or everywhere. A disclosure: Escape or choosing
-/// an item closes it.
+/// password, sign out here or everywhere. A disclosure: Escape, a click
+/// outside it or choosing an item closes it (signing out only once the admin
+/// has agreed to leave unsaved changes).
 #[component]
-fn AccountMenu(sign_out: Callback<bool>) -> impl IntoView {
+fn AccountMenu(sign_out: Callback<bool, bool>) -> impl IntoView {
+    use wasm_bindgen::JsCast;
     let app = use_app();
     let menu = NodeRef::<leptos::html::Details>::new();
     let summary = NodeRef::<leptos::html::Summary>::new();
     let close = move || {
         if let Some(menu) = menu.get_untracked() {
             menu.set_open(false);
+        }
+    };
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        let Some(menu) = menu.get_untracked().filter(|m| m.open()) else {
+            return;
+        };
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .is_some_and(|node| menu.contains(Some(&node)));
+        if !inside {
+            menu.set_open(false);
+        }
+    });
+    on_cleanup(move || outside.remove());
+    let choose_sign_out = move |everywhere: bool| {
+        if sign_out.run(everywhere) {
+            close();
         }
     };
     let username = move || app.session().map(|s| s.username).unwrap_or_default();
@@ -161,17 +194,25 @@ fn AccountMenu(sign_out: Callback<bool>) -> impl IntoView {
                     }
                 }
             }>
-            <summary node_ref=summary aria-label=move || format!("{}: {}", app.t(T::AccountMenu)(), username())>
+            <summary node_ref=summary>
+                <span class="visually-hidden">{app.t(T::AccountMenu)}": "</span>
                 {move || if app.expired.get() {
                     view! { <strong class="session-ended">{app.t(T::SessionEndedShort)}</strong> }.into_any()
                 } else {
                     view! { <span class="visually-hidden">{app.t(T::SignedInAs)}" "</span><strong class="username">{username}</strong> }.into_any()
                 }}
             </summary>
-            <ul class="account-menu-items" on:click=move |_| close()>
-                <li><A href="/admin/account">{app.t(T::ChangePassword)}</A></li>
-                <li><button type="button" class="link-button sign-out-everywhere" on:click=move |_| sign_out.run(true)>{app.t(T::SignOutEverywhere)}</button></li>
-                <li><button type="button" class="link-button sign-out" on:click=move |_| sign_out.run(false)>{app.t(T::SignOut)}</button></li>
+            <ul class="account-menu-items">
+                // The screen gets the focus, even if it is the one shown already.
+                <li><A href="/admin/account" on:click=move |ev: leptos::ev::MouseEvent| {
+                    ask_before_leaving(app, &ev);
+                    if !ev.default_prevented() {
+                        close();
+                        crate::components::focus_later("#main");
+                    }
+                }>{app.t(T::ChangePassword)}</A></li>
+                <li><button type="button" class="link-button sign-out-everywhere" on:click=move |_| choose_sign_out(true)>{app.t(T::SignOutEverywhere)}</button></li>
+                <li><button type="button" class="link-button sign-out" on:click=move |_| choose_sign_out(false)>{app.t(T::SignOut)}</button></li>
             </ul>
         </details>
     }

@@ -3,15 +3,17 @@
 //! README, "How the build works") and fetched when the screen is first
 //! opened, or earlier when its menu link is hovered or focused.
 //!
-//! Leptos' `#[lazy_route]` panics (aborting the whole app) when a chunk
-//! cannot be fetched, so each screen is split here with the splitter's
-//! `fallible` option and shown through `load_screen`, which offers a retry.
+//! Leptos' `#[lazy_route]` awaits the chunk inside the router, and panics
+//! (aborting the whole app) when it cannot be fetched. Here each screen is
+//! split with the splitter's `fallible` option, and the route's view is a
+//! [`LazyScreen`] that fetches its chunk itself: the router resolves at once,
+//! so navigations never race on chunks, and a failed fetch offers a retry.
 
 use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 use leptos_router::LazyRoute;
 
-use crate::components::screen_loader::load_screen;
+use crate::components::screen_loader::LazyScreen;
 use crate::routes;
 
 macro_rules! lazy_screens {
@@ -24,12 +26,10 @@ macro_rules! lazy_screens {
             }
 
             async fn view(_: Self) -> AnyView {
-                load_screen(|| Box::pin($split())).await
-            }
-
-            async fn preload() {
-                // A failure shows when the screen is opened.
-                let _ = $preload().await;
+                view! {
+                    <LazyScreen fetch=|| Box::pin($preload()) make=|| Box::pin($split())/>
+                }
+                .into_any()
             }
         }
 

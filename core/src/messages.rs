@@ -87,6 +87,8 @@ codes! {
         KeyNamed = "key_named",
         /// The change was refused; `params.fields`.
         SignedInAdminRequired = "signed_in_admin_required",
+        /// Refused by the sign-in throttle (a signed-in admin's password checks).
+        TooManyAttempts = "too_many_attempts",
     }
 }
 

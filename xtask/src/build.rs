@@ -4,6 +4,7 @@
 //! ```text
 //! dist/admin/index.html              shell naming the build directory below
 //! dist/admin/split-manifest.json     each screen's chunks (for `xtask size`; not served)
+//! dist/admin/builds.txt              this and the last 3 builds' directories, kept for open pages
 //! dist/admin/assets/app-<h>/         one directory per build, named by its content:
 //!     app.js                         ES module glue, starts the app itself
 //!     app_bg.wasm                    main module: shell, sign-in, setup
@@ -94,6 +95,7 @@ pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     )
     .context("public/demo.html is missing")?;
     gzip_tree(&staging)?;
+    keep_previous_builds(&root.join("dist"), &staging)?;
 
     swap_in(&staging, &root.join("dist"))?;
     eprintln!("xtask: built {}", root.join("dist").display());
@@ -361,6 +363,39 @@ pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
         &mut packed,
     )?;
     Ok(packed)
+}
+
+/// How many earlier builds of the admin app stay in `dist/`: a page opened
+/// before an update still fetches its screens from its own build's directory
+/// (a chunk of another build cannot link to its main module).
+const KEEP_BUILDS: usize = 3;
+/// Beside `index.html`: the build directories in `assets/`, newest first.
+const BUILDS_LIST: &str = "builds.txt";
+
+fn keep_previous_builds(dist: &Path, staging: &Path) -> Result<()> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(staging.join("admin").join(SPLIT_MANIFEST))?)?;
+    let current = manifest["build_dir"]
+        .as_str()
+        .context("split manifest without build_dir")?
+        .to_string();
+    let earlier = fs::read_to_string(dist.join("admin").join(BUILDS_LIST)).unwrap_or_default();
+    let mut builds = vec![current];
+    for name in earlier.lines().map(str::trim) {
+        let is_build = name.starts_with("app-")
+            && name[4..].chars().all(|c| c.is_ascii_hexdigit())
+            && !builds.iter().any(|b| b == name);
+        let old = dist.join("admin").join("assets").join(name);
+        if is_build && old.is_dir() && builds.len() <= KEEP_BUILDS {
+            copy_dir(&old, &staging.join("admin").join("assets").join(name))?;
+            builds.push(name.to_string());
+        }
+    }
+    fs::write(
+        staging.join("admin").join(BUILDS_LIST),
+        builds.join("\n") + "\n",
+    )?;
+    Ok(())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

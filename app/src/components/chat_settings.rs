@@ -196,10 +196,11 @@ pub fn SaveBar(
     on_reload: Callback<()>,
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
+    let save_button = NodeRef::<leptos::html::Button>::new();
     let app = use_app();
     view! {
         <div class="form-actions">
-            <button type="submit" class="primary" disabled=move || disabled.get() aria-disabled=move || pending.get().to_string()>
+            <button type="submit" class="primary" node_ref=save_button disabled=move || disabled.get() aria-disabled=move || pending.get().to_string()>
                 {move || if pending.get() { app.t(T::Working)() } else { app.t(T::Save)() }}
             </button>
             <span class="unsaved" hidden=move || !dirty.get()>{app.t(T::UnsavedChanges)}</span>
@@ -209,7 +210,14 @@ pub fn SaveBar(
                 Some(Notice::Stale) => view! {
                     <div class="notice error" role="alert">
                         <p>{app.t(T::StaleTitle)}</p>
-                        <button type="button" on:click=move |_| { notice.set(None); on_reload.run(()); }>{app.t(T::StaleAction)}</button>
+                        // The notice and this button go: the Save button keeps the focus.
+                        <button type="button" on:click=move |_| {
+                            notice.set(None);
+                            on_reload.run(());
+                            if let Some(save) = save_button.get_untracked() {
+                                let _ = save.focus();
+                            }
+                        }>{app.t(T::StaleAction)}</button>
                     </div>
                 }
                 .into_any(),

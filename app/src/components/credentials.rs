@@ -120,6 +120,8 @@ where
                 Ok(session) => {
                     // The screen that opens gets the focus, as after in-app navigation.
                     app.shown_before.set_value(true);
+                    // A sign-in after a session ended elsewhere starts afresh.
+                    app.expired.set(false);
                     app.gate.set(Gate::SignedIn(session));
                 }
                 Err(e) => error.set(Some(e)),

@@ -44,12 +44,16 @@ fn actor_kind(kind: &str) -> Option<T> {
 
 /// The entry's detail, worded from its code; the server's English otherwise.
 fn detail(app: crate::state::AppState, entry: &AuditEntry) -> String {
-    let template = match entry.code.as_deref() {
-        Some("wrong_password") => T::DetailWrongPassword,
-        Some("not_itemized") => T::DetailNotItemized,
-        Some("signed_in_admin_required") => T::DetailSignedInAdminRequired,
-        Some("key_named") => T::DetailKeyNamed,
-        _ => return entry.detail.clone().unwrap_or_default(),
+    use switchboard_core::messages::AuditCode as C;
+    // Every code the server can record has a text (a new one does not
+    // compile without); one this build does not know shows its English detail.
+    let template = match entry.code.as_deref().and_then(C::parse) {
+        Some(C::WrongPassword) => T::DetailWrongPassword,
+        Some(C::NotItemized) => T::DetailNotItemized,
+        Some(C::SignedInAdminRequired) => T::DetailSignedInAdminRequired,
+        Some(C::KeyNamed) => T::DetailKeyNamed,
+        Some(C::TooManyAttempts) => T::DetailTooManyAttempts,
+        None => return entry.detail.clone().unwrap_or_default(),
     };
     fill(app.t(template)(), &entry.params)
 }

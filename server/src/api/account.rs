@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::Extension;
 use switchboard_core::admin::PasswordChange;
 use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
-use switchboard_core::messages::{ApiCode, AuditAction};
+use switchboard_core::messages::{ApiCode, AuditAction, AuditCode};
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
@@ -37,20 +37,30 @@ pub async fn change_password(
     Extension(principal): Extension<Principal>,
     ClientIp(ip): ClientIp,
     who: Who,
-    JsonBody(body): JsonBody,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
+    // An API key hears that it has no password before anything about the body.
     let (username, session_id) = session_of(principal)?;
+    let JsonBody(body) = body?;
     let change = PasswordChange::from_json(&username, &body).map_err(ApiError::Validation)?;
     // A session in the wrong hands must not make unlimited guesses at the
     // password: the sign-in throttle counts these checks too.
     let address = ip.unwrap_or_default();
-    let attempt = state
-        .auth
-        .throttle
-        .begin(&username, &address)
-        .map_err(|refused| ApiError::TooManyRequests {
-            retry_after: refused.retry_after,
-        })?;
+    let attempt = match state.auth.throttle.begin(&username, &address) {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            let record = AuditRecord::failure(
+                AuditAction::AccountPasswordChange,
+                Some(username.clone()),
+                AuditCode::TooManyAttempts,
+                "too many wrong current passwords; the account waits",
+            );
+            state.store.record(&who, record).await;
+            return Err(ApiError::TooManyRequests {
+                retry_after: refused.retry_after,
+            });
+        }
+    };
     let stored = state
         .store
         .snapshot()
@@ -58,6 +68,7 @@ pub async fn change_password(
         .admins
         .get(&username)
         .map(|a| a.password_hash.clone());
+    let verified = stored.clone();
     let right = match password::verify(change.current_password, stored).await {
         Ok(right) => right,
         Err(password::Busy) => {
@@ -66,6 +77,14 @@ pub async fn change_password(
         }
     };
     if !right {
+        // A session in the wrong hands guessing: the log shows it.
+        let record = AuditRecord::failure(
+            AuditAction::AccountPasswordChange,
+            Some(username.clone()),
+            AuditCode::WrongPassword,
+            "the current password given was wrong",
+        );
+        state.store.record(&who, record).await;
         let mut errors = FieldErrors::default();
         errors.add(FieldError::new(
             "current_password",
@@ -85,6 +104,17 @@ pub async fn change_password(
             let admin = document.admins.get_mut(&username).ok_or_else(|| {
                 ApiError::unauthenticated(ApiCode::SessionEnded, "your account no longer exists")
             })?;
+            // Changed by another request since it was checked (two changes at
+            // once): the current password given is no longer the current one.
+            if Some(&admin.password_hash) != verified.as_ref() {
+                let mut errors = FieldErrors::default();
+                errors.add(FieldError::new(
+                    "current_password",
+                    ErrorCode::WrongPassword,
+                    "the password was changed meanwhile; this is no longer your current password",
+                ));
+                return Err(ApiError::Validation(errors));
+            }
             admin.password_hash = password_hash;
             Ok::<_, ApiError>((
                 (),

@@ -141,9 +141,15 @@ async fn authenticate(
 ) -> Result<Principal, ApiError> {
     let auth = &state.auth;
     if headers.contains_key(header::AUTHORIZATION) {
-        let bearer = headers
-            .typed_try_get::<Authorization<Bearer>>()
-            .ok()
+        // Two Authorization headers are not "the first one".
+        let one = headers.get_all(header::AUTHORIZATION).iter().count() == 1;
+        let bearer = one
+            .then(|| {
+                headers
+                    .typed_try_get::<Authorization<Bearer>>()
+                    .ok()
+                    .flatten()
+            })
             .flatten()
             .ok_or_else(|| {
                 ApiError::unauthenticated(

@@ -172,14 +172,26 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
-/// `application/json`, or a `+json` type, with any parameters (`charset`).
+/// One `Content-Type`, `application/json` (or a `+json` type), in UTF-8.
 fn is_json(headers: &HeaderMap) -> bool {
+    if headers
+        .get_all(axum::http::header::CONTENT_TYPE)
+        .iter()
+        .count()
+        != 1
+    {
+        return false;
+    }
     let Some(content_type) = headers.typed_try_get::<ContentType>().ok().flatten() else {
         return false;
     };
     let mime = mime::Mime::from(content_type);
+    let utf8 = mime
+        .get_param(mime::CHARSET)
+        .is_none_or(|charset| charset == mime::UTF_8);
     mime.type_() == mime::APPLICATION
         && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        && utf8
 }
 
 /// The ETag of a record at `revision`.
@@ -191,13 +203,25 @@ pub fn etag(revision: u64) -> HeaderValue {
 /// Checks `If-Match` against the record's current revision (RFC 9110: strong
 /// comparison; `*` matches any existing record). No header: no check.
 pub fn check_if_match(headers: &HeaderMap, current: u64) -> Result<(), ApiError> {
-    let if_match = headers.typed_try_get::<IfMatch>().map_err(|_| {
+    let malformed = || {
         ApiError::BadRequest(FieldError::new(
             "If-Match",
             ErrorCode::InvalidFormat,
             "If-Match must be * or a list of quoted revisions, as the ETag header gives them",
         ))
-    })?;
+    };
+    // The typed header skips entries it cannot read; a client that sent
+    // garbage must hear so, not that someone else changed the record.
+    let well_formed = headers
+        .get_all(axum::http::header::IF_MATCH)
+        .iter()
+        .all(|value| value.to_str().is_ok_and(is_if_match_list));
+    if !well_formed {
+        return Err(malformed());
+    }
+    let if_match = headers
+        .typed_try_get::<IfMatch>()
+        .map_err(|_| malformed())?;
     let Some(if_match) = if_match else {
         return Ok(());
     };
@@ -211,9 +235,44 @@ pub fn check_if_match(headers: &HeaderMap, current: u64) -> Result<(), ApiError>
     }
 }
 
+/// `*` alone, or entity tags (`"3"`, `W/"3"`) separated by commas.
+fn is_if_match_list(value: &str) -> bool {
+    let value = value.trim();
+    if value == "*" {
+        return true;
+    }
+    !value.is_empty()
+        && value.split(',').all(|tag| {
+            let tag = tag.trim();
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            opaque.len() >= 2
+                && opaque.starts_with('"')
+                && opaque.ends_with('"')
+                && !opaque[1..opaque.len() - 1].contains('"')
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_match_is_a_star_or_quoted_tags() {
+        for ok in ["*", "\"1\"", "W/\"1\"", "\"1\", \"2\"", " \"1\" "] {
+            assert!(is_if_match_list(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "garbage",
+            "1",
+            "\"1",
+            "foo, bar",
+            "\"99\", *",
+            "\"a\"b\"",
+        ] {
+            assert!(!is_if_match_list(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn duplicate_keys_are_refused_with_their_position() {

@@ -78,8 +78,12 @@ pub fn router(assets: &AssetsDir) -> Router {
         )
         .service(ServeFile::new(assets.admin_index()).precompressed_gzip())
     };
-    let admin_assets = static_headers(IMMUTABLE, &[])
-        .service(ServeDir::new(root.join("admin/assets")).precompressed_gzip());
+    // Files only: a directory's redirect would lose the /admin/assets prefix.
+    let admin_assets = static_headers(IMMUTABLE, &[]).service(
+        ServeDir::new(root.join("admin/assets"))
+            .append_index_html_on_directories(false)
+            .precompressed_gzip(),
+    );
 
     // The widget runs on other sites' pages: any origin may fetch it, and pages
     // with a Cross-Origin-Embedder-Policy may still embed it.
@@ -89,8 +93,11 @@ pub fn router(assets: &AssetsDir) -> Router {
     ];
     let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN)
         .service(ServeFile::new(assets.widget_loader()).precompressed_gzip());
-    let widget_files = static_headers(IMMUTABLE, CROSS_ORIGIN)
-        .service(ServeDir::new(root.join("widget")).precompressed_gzip());
+    let widget_files = static_headers(IMMUTABLE, CROSS_ORIGIN).service(
+        ServeDir::new(root.join("widget"))
+            .append_index_html_on_directories(false)
+            .precompressed_gzip(),
+    );
 
     // The demo runs a provider's script chosen in the settings, which an API
     // key can change: sandboxed without allow-same-origin it gets an opaque
@@ -162,6 +169,10 @@ fn static_headers<B>(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(cache_control),
             );
+        } else {
+            // A file missing now may exist after the next build: no cache
+            // may keep the 404 (RFC 9111 lets them by default).
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
         // Every file may be served gzipped or not, depending on the request.
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));

@@ -158,3 +158,84 @@ async fn an_api_key_has_no_password_or_sessions_to_change() {
     assert_eq!(everywhere.status, StatusCode::FORBIDDEN);
     assert_eq!(everywhere.error_code(), "not_a_session");
 }
+
+#[tokio::test]
+async fn of_two_changes_at_once_only_one_succeeds() {
+    let app = TestApp::new().await;
+    let one = setup(&app).await;
+    let two = signed_in(&app).await;
+    let change = |browser, new: &'static str| {
+        as_app(
+            &app,
+            browser,
+            Method::PUT,
+            "/api/v1/account/password",
+            Some(json!({"current_password": PASSWORD, "new_password": new})),
+        )
+    };
+    let (a, b) = tokio::join!(
+        change(&one, "first new passphrase"),
+        change(&two, "second new passphrase")
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::NO_CONTENT, StatusCode::UNPROCESSABLE_ENTITY],
+        "{} / {}",
+        a.text(),
+        b.text()
+    );
+    let (won, lost) = if a.status == StatusCode::NO_CONTENT {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    drop(won);
+    assert_eq!(
+        lost.field_errors(),
+        [("current_password".to_string(), "wrong_password".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_audited_and_throttled() {
+    let app = TestApp::new().await;
+    let here = setup(&app).await;
+    let mut last = None;
+    for _ in 0..6 {
+        last = Some(
+            as_app(
+                &app,
+                &here,
+                Method::PUT,
+                "/api/v1/account/password",
+                Some(
+                    json!({"current_password": "wrong wrong wrong", "new_password": NEW_PASSWORD}),
+                ),
+            )
+            .await,
+        );
+    }
+    let last = last.expect("sent");
+    assert_eq!(
+        last.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        last.text()
+    );
+    let audit = app.get("/api/v1/audit").await.json();
+    let codes: Vec<&str> = audit["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "account.password_change" && e["outcome"] == "failure")
+        .filter_map(|e| e["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "wrong_password").count(),
+        5,
+        "{audit}"
+    );
+    assert!(codes.contains(&"too_many_attempts"), "{audit}");
+}

@@ -340,3 +340,72 @@ async fn unknown_endpoints_and_methods_are_json() {
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.error_code(), "method_not_allowed");
 }
+
+#[tokio::test]
+async fn odd_if_match_authorization_and_content_type_headers_are_refused() {
+    let app = TestApp::new().await;
+    let uri = "/api/v1/instance/click-to-chat";
+    let mut settings = crisp_settings(true);
+    settings["site_settings_strategy"] = json!("always_inherit");
+    let before = app.stored()["instance_click_to_chat"].clone();
+    for garbage in ["garbage", "1", "\"1", "foo, bar", "\"99\", *", ""] {
+        let response = app
+            .send_json(Method::PUT, uri, &settings, &[("if-match", garbage)])
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "If-Match: {garbage:?}"
+        );
+        assert_eq!(
+            response.field_errors(),
+            [("If-Match".to_string(), "invalid_format".to_string())],
+            "If-Match: {garbage:?}"
+        );
+    }
+    assert_eq!(
+        app.stored()["instance_click_to_chat"],
+        before,
+        "nothing changed"
+    );
+
+    // Two Authorization headers are not "the first one".
+    let bearer = format!("Bearer {}", app.key);
+    let twice = app
+        .anonymous(
+            Method::GET,
+            "/api/v1/sites",
+            &[("authorization", &bearer), ("authorization", "Bearer junk")],
+            None,
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(twice.error_code(), "malformed_authorization");
+
+    let body = settings.to_string().into_bytes();
+    for content_types in [
+        &[
+            ("content-type", "application/json"),
+            ("content-type", "text/plain"),
+        ][..],
+        &[("content-type", "application/json; charset=utf-16")][..],
+    ] {
+        let response = app
+            .request(Method::PUT, uri, content_types, Some(body.clone()))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_types:?}"
+        );
+    }
+    let fine = app
+        .request(
+            Method::PUT,
+            uri,
+            &[("content-type", "application/json; charset=UTF-8")],
+            Some(body),
+        )
+        .await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.text());
+}

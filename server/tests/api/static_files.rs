@@ -64,7 +64,11 @@ async fn a_builds_admin_files_are_immutable_and_missing_ones_are_404_uncached() 
     // A missing asset is not the SPA shell, and a 404 must not be cached for a year.
     let missing = app.get("/admin/assets/app-ffffffff/app.js").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert_eq!(missing.header("cache-control"), None);
+    assert_eq!(missing.header("cache-control"), Some("no-cache"));
+    // A build's directory is not a file: no redirect that loses the prefix.
+    let directory = app.get("/admin/assets/app-0123abcd").await;
+    assert_eq!(directory.status, StatusCode::NOT_FOUND);
+    assert_eq!(directory.header("location"), None);
 }
 
 #[tokio::test]

@@ -160,7 +160,7 @@ async fn a_screen_whose_code_cannot_be_fetched_offers_to_try_again() -> anyhow::
     assert_eq!(
         message,
         json!(
-            "This screen could not be loaded from the server. Check your connection and try again."
+            "This screen could not be loaded from the server. Check your connection and try again; if Switchboard was updated meanwhile, reload the page."
         )
     );
     assert_eq!(
@@ -316,5 +316,70 @@ async fn the_account_menu_changes_the_password_and_signs_out_everywhere() -> any
     browser
         .wait_for(r#"return document.querySelector(".username") !== null;"#)
         .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_screen_whose_code_arrives_after_the_admin_went_on_never_covers_the_current_one(
+) -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/")).await?;
+    sign_in(&browser).await?;
+    expect_heading(&browser, "Click to Chat").await?;
+    // The API keys screen's code is slow to arrive; the admin moves on to
+    // the audit log before it does.
+    browser
+        .eval(
+            r#"const fetch0 = window.fetch;
+               window.fetch = function (input, init) {
+                 const url = String(input && input.url || input);
+                 const answer = fetch0.call(this, input, init);
+                 if (!url.includes("split_api_keys")) return answer;
+                 return answer.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
+               };
+               document.querySelector('nav a[href="/admin/api-keys"]').click();
+               setTimeout(() => document.querySelector('nav a[href="/admin/audit"]').click(), 150);"#,
+        )
+        .await?;
+    expect_heading(&browser, "Audit log").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        browser
+            .eval("return [location.pathname, document.querySelector('main h1.page-title').textContent];")
+            .await?,
+        json!(["/admin/audit", "Audit log"])
+    );
+    // Back and forth before the slow code arrives: the last one asked for shows.
+    browser.eval(r#"window.location.reload();"#).await?;
+    expect_heading(&browser, "Audit log").await?;
+    browser
+        .eval(
+            r#"const fetch0 = window.fetch;
+               window.fetch = function (input, init) {
+                 const url = String(input && input.url || input);
+                 const answer = fetch0.call(this, input, init);
+                 const late = url.includes("split_sites") ? 1000 : url.includes("split_api_keys") ? 2500 : 0;
+                 if (!late) return answer;
+                 return answer.then(r => new Promise(done => setTimeout(() => done(r), late)));
+               };
+               const go = href => document.querySelector('nav a[href="' + href + '"]').click();
+               go("/admin/sites");
+               setTimeout(() => go("/admin/api-keys"), 150);
+               setTimeout(() => go("/admin/sites"), 400);"#,
+        )
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
+    assert_eq!(
+        browser
+            .eval("return [location.pathname, document.querySelector('main h1.page-title').textContent];")
+            .await?,
+        json!(["/admin/sites", "Sites"])
+    );
+    // And the late screen still opens when it is asked for again.
+    browser
+        .eval(r#"document.querySelector('nav a[href="/admin/api-keys"]').click();"#)
+        .await?;
+    expect_heading(&browser, "API access keys").await?;
     browser.close().await
 }
