@@ -15,9 +15,9 @@ const WIDGET_BUDGET: u64 = 12 * 1024;
 /// What `/admin/` downloads before the first screen is usable: the shell, the
 /// style sheet, the glue, the main module, the chunk loader and the first
 /// screen's chunks. Issue 11 sets 200 KB. The Leptos runtime and every text
-/// of the app live in the main module (194 KB on its own), and resources,
+/// of the app live in the main module (196 KB on its own), and resources,
 /// actions and transitions added 20 KB to the screens, so until the main
-/// module shrinks the check holds the line 9 KB above today's 301 KB.
+/// module shrinks the check holds the line at 310 KB (305 KB today).
 const ADMIN_FIRST_SCREEN_TARGET: u64 = 200 * 1024;
 const ADMIN_FIRST_SCREEN_BUDGET: u64 = 310 * 1024;
 /// Each screen's own chunk.
