@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{ApiError, Session};
-use crate::components::{field_message, language_switch::LanguageSwitch};
+use crate::components::{field_error_text, general_error_text, language_switch::LanguageSwitch};
 use crate::i18n::T;
 use crate::state::{use_app, Gate};
 
@@ -22,20 +22,8 @@ pub fn CredentialsForm(
     let app = use_app();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let problem = move |field: &'static str| {
-        move || {
-            error.with(|e| {
-                e.as_ref()
-                    .and_then(|e| field_message(e.fields(), field, app.lang.get()))
-            })
-        }
-    };
-    let general = move || {
-        error.with(|e| match e {
-            Some(e) if e.fields().is_empty() => Some(e.text(app.lang.get())),
-            _ => None,
-        })
-    };
+    let problem = move |field: &'static str| field_error_text(error, field);
+    let general = general_error_text(error);
     let autocomplete = if new_password {
         "new-password"
     } else {

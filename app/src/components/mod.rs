@@ -64,3 +64,30 @@ pub fn field_message(
     let problem = problems.iter().find(|p| p.field == field)?;
     Some(crate::i18n::field_text(lang, problem))
 }
+
+/// The text of `error`'s problem with `field`, in the current language.
+pub fn field_error_text(
+    error: RwSignal<Option<api::ApiError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    let app = crate::state::use_app();
+    move || {
+        error.with(|e| {
+            e.as_ref()
+                .and_then(|e| field_message(e.fields(), field, app.lang.get()))
+        })
+    }
+}
+
+/// The text of `error` if it names no field, in the current language.
+pub fn general_error_text(
+    error: RwSignal<Option<api::ApiError>>,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    let app = crate::state::use_app();
+    move || {
+        error.with(|e| match e {
+            Some(e) if e.fields().is_empty() => Some(e.text(app.lang.get())),
+            _ => None,
+        })
+    }
+}

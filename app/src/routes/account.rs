@@ -5,7 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::components::{field_message, focus_first_invalid, on_change};
+use crate::components::{field_error_text, focus_first_invalid, general_error_text, on_change};
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -62,20 +62,8 @@ fn ChangePassword() -> impl IntoView {
         changed.set(false);
         change.dispatch_local((current.get_untracked(), new.get_untracked()));
     };
-    let problem = move |field: &'static str| {
-        move || {
-            error.with(|e| {
-                e.as_ref()
-                    .and_then(|e| field_message(e.fields(), field, app.lang.get()))
-            })
-        }
-    };
-    let general = move || {
-        error.with(|e| match e {
-            Some(e) if e.fields().is_empty() => Some(e.text(app.lang.get())),
-            _ => None,
-        })
-    };
+    let problem = move |field: &'static str| field_error_text(error, field);
+    let general = general_error_text(error);
     view! {
         <form class="card change-password" novalidate on:submit=submit aria-labelledby="change-password-title">
             <h2 id="change-password-title">{app.t(T::ChangePassword)}</h2>

@@ -12,6 +12,7 @@ use switchboard_core::messages::{ApiCode, AuditAction, AuditCode};
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
+use super::session::check_stored_password;
 use super::ApiError;
 use crate::auth::{password, Principal};
 use crate::state::AppState;
@@ -61,21 +62,8 @@ pub async fn change_password(
             });
         }
     };
-    let stored = state
-        .store
-        .snapshot()
-        .document
-        .admins
-        .get(&username)
-        .map(|a| a.password_hash.clone());
-    let verified = stored.clone();
-    let right = match password::verify(change.current_password, stored).await {
-        Ok(right) => right,
-        Err(password::Busy) => {
-            state.auth.throttle.cancel(attempt);
-            return Err(ApiError::Busy);
-        }
-    };
+    let (right, verified, attempt) =
+        check_stored_password(&state, &username, change.current_password, attempt).await?;
     if !right {
         // A session in the wrong hands guessing: the log shows it.
         let record = AuditRecord::failure(

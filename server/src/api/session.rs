@@ -12,6 +12,7 @@ use switchboard_core::wire;
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
 use super::ApiError;
+use crate::auth::throttle::Attempt;
 use crate::auth::{login_audit, password, Principal};
 use crate::state::AppState;
 use crate::store::{Actor, AuditRecord, Who};
@@ -24,6 +25,31 @@ pub fn signed_in(state: &AppState, username: &str) -> (HeaderValue, wire::Signed
         csrf_token: session.csrf_token,
     };
     (authn::session_cookie(&state.auth, &id), body)
+}
+
+/// Checks `password` against `username`'s stored hash, for an attempt the
+/// throttle has counted; if the server is too busy to check, the attempt is
+/// taken back. Also gives the hash it checked against.
+pub async fn check_stored_password(
+    state: &AppState,
+    username: &str,
+    password: String,
+    attempt: Attempt,
+) -> Result<(bool, Option<String>, Attempt), ApiError> {
+    let stored = state
+        .store
+        .snapshot()
+        .document
+        .admins
+        .get(username)
+        .map(|a| a.password_hash.clone());
+    match password::verify(password, stored.clone()).await {
+        Ok(right) => Ok((right, stored, attempt)),
+        Err(password::Busy) => {
+            state.auth.throttle.cancel(attempt);
+            Err(ApiError::Busy)
+        }
+    }
 }
 
 pub async fn login(
@@ -52,20 +78,7 @@ pub async fn login(
             });
         }
     };
-    let stored = state
-        .store
-        .snapshot()
-        .document
-        .admins
-        .get(&username)
-        .map(|a| a.password_hash.clone());
-    let right = match password::verify(password, stored).await {
-        Ok(right) => right,
-        Err(password::Busy) => {
-            state.auth.throttle.cancel(attempt);
-            return Err(ApiError::Busy);
-        }
-    };
+    let (right, _, attempt) = check_stored_password(&state, &username, password, attempt).await?;
     if !right {
         let decision = state.auth.login_audit.failed(&address);
         login_audit::record_summary(&state.store, decision.summary).await;

@@ -1,28 +1,8 @@
 //! The admin app in a real browser against the real server.
 
+use crate::common::{expect_heading, sign_in};
 use serde_json::json;
 use switchboard_e2e::{spawn_app, spawn_fresh_app, AdminApi, Browser, ADMIN_PASSWORD};
-
-async fn sign_in(browser: &Browser) -> anyhow::Result<()> {
-    browser.fill("#username", "admin").await?;
-    browser.fill("#password", ADMIN_PASSWORD).await?;
-    browser.click("button[type=submit]").await?;
-    browser.wait_for(r#"return document.querySelector(".username") && document.querySelector(".username").textContent === "admin";"#).await?;
-    Ok(())
-}
-
-/// Waits until the screen's heading is `expected` (fails after the page timeout).
-async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result<()> {
-    let script = format!(
-        "var h = document.querySelector('main h1.page-title'); return h && h.textContent === {};",
-        serde_json::to_string(expected)?
-    );
-    browser
-        .wait_for(&script)
-        .await
-        .map(drop)
-        .map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
-}
 
 #[tokio::test]
 async fn first_run_setup_then_sign_out_and_sign_in() -> anyhow::Result<()> {

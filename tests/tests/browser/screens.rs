@@ -1,6 +1,7 @@
 //! Each screen's code is its own wasm chunk, fetched when the screen is first
 //! opened (`cargo xtask build` splits the app; see README "How the build works").
 
+use crate::common::{expect_heading, sign_in};
 use serde_json::{json, Value};
 use switchboard_e2e::{assets_dir, spawn_app, Browser, ADMIN_PASSWORD};
 
@@ -28,28 +29,6 @@ fn chunks_of(screen: &str) -> anyhow::Result<Vec<String>> {
         .filter_map(Value::as_str)
         .map(|f| format!("{f}.wasm"))
         .collect())
-}
-
-async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result<()> {
-    let script = format!(
-        "var h = document.querySelector('main h1.page-title'); return h && h.textContent === {};",
-        serde_json::to_string(expected)?
-    );
-    browser
-        .wait_for(&script)
-        .await
-        .map(drop)
-        .map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
-}
-
-async fn sign_in(browser: &Browser) -> anyhow::Result<()> {
-    browser.fill("#username", "admin").await?;
-    browser.fill("#password", ADMIN_PASSWORD).await?;
-    browser.click("button[type=submit]").await?;
-    browser
-        .wait_for(r#"return document.querySelector(".username") !== null;"#)
-        .await?;
-    Ok(())
 }
 
 #[tokio::test]
