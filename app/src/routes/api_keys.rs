@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::api::{self, ApiKey, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
 use crate::components::field_message;
-use crate::components::{flash, when};
+use crate::components::{flash, on_change, when};
 use crate::i18n::T;
 use crate::state::use_app;
 
@@ -42,52 +42,83 @@ pub fn ApiKeys() -> impl IntoView {
     // The row whose Rename was pressed last: Escape returns the focus there.
     let last_renamed = RwSignal::new(String::new());
 
-    let act = move |what: Pending| {
-        let Some(session) = app.session() else { return };
-        let (id, name) = chosen.get_untracked();
-        leptos::task::spawn_local(async move {
+    // Regenerating or deleting the chosen key.
+    let change = Action::new_local(move |(what, id, name): &(Pending, String, String)| {
+        let (what, id, name) = (*what, id.clone(), name.clone());
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        async move {
             let result = match what {
                 Pending::Regenerate => {
-                    api::change_api_key(&session.csrf_token, &id, &json!({"regenerate": true}))
+                    api::change_api_key(&csrf, &id, &json!({"regenerate": true}))
                         .await
-                        .map(|k| {
-                            revealed.set(k.key.map(|key| (k.id, name, key)));
-                            copied.set(false);
-                        })
+                        .map(Some)
                 }
-                Pending::Delete => api::delete_api_key(&session.csrf_token, &id)
-                    .await
-                    .map(|()| {
-                        // Its row is gone: the screen, not another row's button, gets the focus.
-                        crate::components::focus_later("#main");
-                        // A deleted key is not shown as the new one any longer.
-                        if revealed.with_untracked(|r| {
-                            r.as_ref().is_some_and(|(shown, _, _)| *shown == id)
-                        }) {
-                            revealed.set(None);
-                        }
-                    }),
+                Pending::Delete => api::delete_api_key(&csrf, &id).await.map(|()| None),
             };
-            error.set(result.err().map(|e| e.text(app.lang.get_untracked())));
+            (id, name, result)
+        }
+    });
+    on_change(
+        move || change.value().get(),
+        move |done| {
+            let Some((id, name, result)) = done else {
+                return;
+            };
+            match result {
+                // Regenerated: the new key, shown this once.
+                Ok(Some(key)) => {
+                    revealed.set(key.key.map(|whole| (key.id, name, whole)));
+                    copied.set(false);
+                    error.set(None);
+                }
+                Ok(None) => {
+                    // Its row is gone: the screen, not another row's button, gets the focus.
+                    crate::components::focus_later("#main");
+                    // A deleted key is not shown as the new one any longer.
+                    if revealed
+                        .with_untracked(|r| r.as_ref().is_some_and(|(shown, _, _)| *shown == id))
+                    {
+                        revealed.set(None);
+                    }
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.text(app.lang.get_untracked()))),
+            }
             reload();
-        });
+        },
+    );
+    let act = move |what: Pending| {
+        if app.session().is_some() {
+            let (id, name) = chosen.get_untracked();
+            change.dispatch_local((what, id, name));
+        }
     };
-    let rename = move |id: String| {
-        let Some(session) = app.session() else { return };
-        let name = rename_to.get_untracked();
-        leptos::task::spawn_local(async move {
-            match api::change_api_key(&session.csrf_token, &id, &json!({"name": name})).await {
-                Ok(_) => {
+    let renamed = Action::new_local(move |(id, name): &(String, String)| {
+        let (id, name) = (id.clone(), name.clone());
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        async move { api::change_api_key(&csrf, &id, &json!({"name": name})).await }
+    });
+    on_change(
+        move || renamed.value().get(),
+        move |done| {
+            match done {
+                Some(Ok(_)) => {
                     renaming.set(None);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e.fields().first().map_or_else(
+                Some(Err(e)) => error.set(Some(e.fields().first().map_or_else(
                     || e.text(app.lang.get_untracked()),
                     |f| crate::i18n::field_text(app.lang.get_untracked(), f),
                 ))),
+                None => return,
             }
             reload();
-        });
+        },
+    );
+    let rename = move |id: String| {
+        if app.session().is_some() {
+            renamed.dispatch_local((id, rename_to.get_untracked()));
+        }
     };
 
     view! {
