@@ -5,6 +5,24 @@ use crate::common::{expect_heading, sign_in};
 use serde_json::{json, Value};
 use switchboard_e2e::{assets_dir, spawn_app, Browser, ADMIN_PASSWORD};
 
+/// Script that makes the page's fetches of URLs containing each text answer
+/// that many milliseconds late (everything else answers as usual).
+fn answer_late(rules: &[(&str, u32)]) -> String {
+    let rules = serde_json::to_string(rules).unwrap_or_default();
+    format!(
+        r#"const fetch0 = window.fetch;
+           const rules = {rules};
+           window.fetch = function (input, init) {{
+             const url = String(input && input.url || input);
+             const answer = fetch0.call(this, input, init);
+             const rule = rules.find(([part]) => url.includes(part));
+             if (!rule) return answer;
+             return answer.then(r => new Promise(done => setTimeout(() => done(r), rule[1])));
+           }};
+"#
+    )
+}
+
 /// The wasm files the page has fetched so far, by file name, in order.
 async fn fetched_wasm(browser: &Browser) -> anyhow::Result<Vec<String>> {
     let names = browser
@@ -181,21 +199,16 @@ async fn switching_quickly_between_two_sites_never_shows_the_first_ones_data() -
 
     // Everything about alpha answers late; beta answers at once.
     browser
-        .eval(
-            r#"const fetch0 = window.fetch;
-               window.fetch = function (input, init) {
-                 const url = String(input && input.url || input);
-                 const answer = fetch0.call(this, input, init);
-                 if (!url.includes("/sites/alpha")) return answer;
-                 return answer.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
-               };
-               const go = path => {
+        .eval(&format!(
+            "{}{}",
+            answer_late(&[("/sites/alpha", 1500)]),
+            r#"const go = path => {
                  history.pushState(null, "", path);
                  window.dispatchEvent(new PopStateEvent("popstate"));
                };
                go("/admin/sites/alpha");
-               setTimeout(() => go("/admin/sites/beta"), 100);"#,
-        )
+               setTimeout(() => go("/admin/sites/beta"), 100);"#
+        ))
         .await?;
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     expect_heading(&browser, "Beta shop").await?;
@@ -310,15 +323,12 @@ async fn a_screen_whose_code_arrives_after_the_admin_went_on_never_covers_the_cu
     // the audit log before it does.
     browser
         .eval(
-            r#"const fetch0 = window.fetch;
-               window.fetch = function (input, init) {
-                 const url = String(input && input.url || input);
-                 const answer = fetch0.call(this, input, init);
-                 if (!url.includes("split_api_keys")) return answer;
-                 return answer.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
-               };
-               document.querySelector('nav a[href="/admin/api-keys"]').click();
-               setTimeout(() => document.querySelector('nav a[href="/admin/audit"]').click(), 150);"#,
+            &format!(
+                "{}{}",
+                answer_late(&[("split_api_keys", 1500)]),
+                r#"document.querySelector('nav a[href="/admin/api-keys"]').click();
+               setTimeout(() => document.querySelector('nav a[href="/admin/audit"]').click(), 150);"#
+            ),
         )
         .await?;
     expect_heading(&browser, "Audit log").await?;
@@ -333,20 +343,14 @@ async fn a_screen_whose_code_arrives_after_the_admin_went_on_never_covers_the_cu
     browser.eval(r#"window.location.reload();"#).await?;
     expect_heading(&browser, "Audit log").await?;
     browser
-        .eval(
-            r#"const fetch0 = window.fetch;
-               window.fetch = function (input, init) {
-                 const url = String(input && input.url || input);
-                 const answer = fetch0.call(this, input, init);
-                 const late = url.includes("split_sites") ? 1000 : url.includes("split_api_keys") ? 2500 : 0;
-                 if (!late) return answer;
-                 return answer.then(r => new Promise(done => setTimeout(() => done(r), late)));
-               };
-               const go = href => document.querySelector('nav a[href="' + href + '"]').click();
+        .eval(&format!(
+            "{}{}",
+            answer_late(&[("split_sites", 1000), ("split_api_keys", 2500)]),
+            r#"const go = href => document.querySelector('nav a[href="' + href + '"]').click();
                go("/admin/sites");
                setTimeout(() => go("/admin/api-keys"), 150);
-               setTimeout(() => go("/admin/sites"), 400);"#,
-        )
+               setTimeout(() => go("/admin/sites"), 400);"#
+        ))
         .await?;
     tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
     assert_eq!(
