@@ -12,6 +12,7 @@ use crate::errors::{ErrorCode, FieldError, FieldErrors, FieldWarning};
 
 /// Validated, normalized account values by field key. Only keys of the
 /// provider's catalog entry, only non-empty values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account(BTreeMap<String, String>);
 

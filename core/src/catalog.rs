@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::{l, Localized};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderId {
@@ -59,6 +60,7 @@ impl ProviderId {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Provider {
     pub id: ProviderId,
@@ -76,6 +78,7 @@ pub struct Provider {
 }
 
 /// What the widget can do with this provider for a visitor.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Features {
     /// The signed-in visitor's name and e-mail reach the provider.
@@ -88,6 +91,7 @@ pub struct Features {
     pub note: Option<Localized>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Field {
     pub key: &'static str,
@@ -106,6 +110,7 @@ pub struct Field {
     pub secret: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Format {
@@ -130,14 +135,20 @@ pub enum Format {
     Choice { choices: &'static [Choice] },
 }
 
+/// A test of a value's shape (a named type: the schema derive cannot read `fn` types).
+pub type ValueCheck = fn(&str) -> bool;
+
 /// The shape values have in every public sample: a mismatch only warns.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Usual {
     pub description: Localized,
     #[serde(skip)]
-    pub matches: fn(&str) -> bool,
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub matches: ValueCheck,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Choice {
     pub value: &'static str,

@@ -12,6 +12,7 @@ use serde_json::Value;
 pub type Params = BTreeMap<String, Value>;
 
 /// Why a field was refused. Serialized in snake_case (`invalid_format`, …).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -108,6 +109,7 @@ impl ErrorCode {
     ];
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
@@ -116,6 +118,7 @@ pub struct FieldError {
     pub message: String,
     /// Always present (`{}` when the text needs nothing).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: Params,
 }
 
@@ -143,12 +146,14 @@ impl fmt::Display for FieldError {
 
 /// A value that is accepted but looks unusual (formats marked "heuristic" in
 /// the catalog): shown to the admin, never blocks saving.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldWarning {
     pub field: String,
     pub code: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: Params,
 }
 

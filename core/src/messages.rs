@@ -7,12 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! codes {
-    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $text:literal,)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[doc = $doc:literal])* $variant:ident = $text:literal,)* }) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$doc])* $variant,)*
+            $($(#[doc = $doc])* $variant,)*
         }
 
         impl $name {
@@ -26,6 +27,13 @@ macro_rules! codes {
 
             pub fn parse(code: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|c| c.as_str() == code)
+            }
+
+            /// The code's doc comment (for API documentation).
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $($name::$variant => concat!($($doc,)* "").trim_ascii(),)*
+                }
             }
         }
     };
@@ -44,36 +52,80 @@ codes! {
         MalformedAuthorization = "malformed_authorization",
         /// Wrong user name or password.
         WrongPassword = "wrong_password",
+        /// A change made with the session cookie lacks the session's `X-CSRF-Token`.
         CsrfTokenMissing = "csrf_token_missing",
+        /// A browser request that did not come from the admin app's own origin.
         CrossOrigin = "cross_origin",
         /// API keys cannot manage API keys.
         ApiKeyNotAllowed = "api_key_not_allowed",
         /// The change needs a signed-in admin (a key cannot make it); `params.fields`.
         SignedInAdminRequired = "signed_in_admin_required",
+        /// Only a signed-in admin has a session or a password (an API key has neither).
         NotASession = "not_a_session",
-        /// `params.retry_after` seconds.
+        /// Too many failed password checks from this address or for this admin; try again after `params.retry_after` seconds.
         TooManyAttempts = "too_many_attempts",
         /// Too many password checks at once; `params.retry_after`.
         ServerBusy = "server_busy",
-        /// `params.line`, `params.column`.
+        /// The body is not valid JSON (or repeats a key); `params.line`, `params.column`.
         InvalidJson = "invalid_json",
+        /// The body is not sent as `Content-Type: application/json` (UTF-8).
         UnsupportedMediaType = "unsupported_media_type",
-        /// `params.limit` bytes.
+        /// The body is larger than `params.limit` bytes.
         PayloadTooLarge = "payload_too_large",
+        /// A query parameter, path segment or header is missing or malformed; `fields` names it.
         BadRequest = "bad_request",
+        /// Some fields are refused; `fields` lists each with its own code. Nothing was saved.
         ValidationFailed = "validation_failed",
+        /// Some values are already used by another record; `fields` names them.
         Conflict = "conflict",
-        /// `params.site`.
+        /// There is no site `params.site`.
         UnknownSite = "unknown_site",
+        /// There is no API key with that id.
         UnknownApiKey = "unknown_api_key",
+        /// There is no such endpoint.
         NotFound = "not_found",
+        /// `If-Match` names a revision that is no longer current: someone changed the record since it was read.
         PreconditionFailed = "precondition_failed",
+        /// The endpoint does not accept that HTTP method.
         MethodNotAllowed = "method_not_allowed",
+        /// First-run setup is done already: there is an administrator.
         AlreadySetUp = "already_set_up",
         /// First-run setup from a host name that is not loopback, without `--public-url`.
         SetupHostNotAllowed = "setup_host_not_allowed",
+        /// The change could not be stored; nothing was changed.
         StorageError = "storage_error",
+        /// Something failed on the server; nothing was changed.
         InternalError = "internal_error",
+    }
+}
+
+impl ApiCode {
+    /// The HTTP status every answer with this code has.
+    pub fn status(self) -> u16 {
+        use ApiCode::*;
+        match self {
+            InvalidJson | BadRequest => 400,
+            Unauthenticated
+            | SessionEnded
+            | InvalidApiKey
+            | MalformedAuthorization
+            | WrongPassword => 401,
+            CsrfTokenMissing
+            | CrossOrigin
+            | ApiKeyNotAllowed
+            | SignedInAdminRequired
+            | NotASession
+            | SetupHostNotAllowed => 403,
+            UnknownSite | UnknownApiKey | NotFound => 404,
+            MethodNotAllowed => 405,
+            Conflict | AlreadySetUp => 409,
+            PreconditionFailed => 412,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            ValidationFailed => 422,
+            TooManyAttempts | ServerBusy => 429,
+            StorageError | InternalError => 500,
+        }
     }
 }
 
@@ -125,6 +177,12 @@ mod tests {
             assert_eq!(
                 serde_json::to_value(code).ok(),
                 Some(serde_json::Value::from(code.as_str()))
+            );
+        }
+        for code in ApiCode::ALL {
+            assert!(
+                !code.doc().is_empty(),
+                "{code:?} has no doc comment (the API documentation shows it)"
             );
         }
         for code in AuditCode::ALL {

@@ -8,6 +8,7 @@ use crate::account::Account;
 use crate::catalog::ProviderId;
 use crate::resolution::Effective;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicConfig {
     pub site: String,

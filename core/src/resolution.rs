@@ -15,6 +15,7 @@ use crate::account::Account;
 use crate::catalog::ProviderId;
 use crate::settings::{ChatSettings, InstanceChatSettings, Strategy};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -23,6 +24,7 @@ pub enum Source {
 }
 
 /// Why these settings were chosen.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -58,6 +60,7 @@ impl Reason {
 }
 
 /// Why the chosen settings load no chat, when they do not.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Inactive {

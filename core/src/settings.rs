@@ -11,6 +11,7 @@ use crate::json::ObjectReader;
 use crate::text::{l, Localized};
 
 /// How site settings relate to the instance settings (instance level only).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
@@ -70,7 +71,9 @@ impl Strategy {
 }
 
 /// The fields instance and site settings share.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"enabled": true, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true})))]
 pub struct ChatSettings {
     pub enabled: bool,
     pub provider: Option<ProviderId>,
@@ -79,7 +82,9 @@ pub struct ChatSettings {
     pub guest_users_allowed: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": false})))]
 pub struct InstanceChatSettings {
     pub enabled: bool,
     pub site_settings_strategy: Strategy,

@@ -11,9 +11,13 @@ use crate::json::ObjectReader;
 pub const MAX_NAME_LEN: usize = 100;
 pub const MAX_DOMAINS: usize = 100;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": "marketing-jp", "name": "Marketing (Japan)", "domains": ["www.example.jp", "example.jp"]})))]
 pub struct Site {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$"))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     pub domains: Vec<String>,
 }

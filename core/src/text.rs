@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 /// A string in English and Japanese. Every user-facing catalog string has both.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Localized {
     pub en: &'static str,

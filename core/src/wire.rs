@@ -2,9 +2,11 @@
 //! admin app's decoders are tested against the server's real answers (see
 //! `tests/tests/wire_contract.rs`). One home for the shape of every body.
 //!
-//! Request bodies are not here: each is read by its validating parser in the
-//! domain modules (`admin`, `settings`, `site`), which names every field it
-//! refuses.
+//! Request bodies are here as their documented shape (for the OpenAPI
+//! document and for clients), but the server reads each with its validating
+//! parser in the domain modules (`admin`, `settings`, `site`), which names
+//! every field it refuses; a server test holds every example below against
+//! its parser.
 
 use std::collections::BTreeMap;
 
@@ -20,12 +22,14 @@ use crate::settings::{ChatSettings, InstanceChatSettings, Strategy};
 use crate::site::Site;
 
 /// `GET /setup`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupStatus {
     pub needed: bool,
 }
 
 /// `POST /setup` and `POST /session`: the session the cookie names.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub username: String,
@@ -33,6 +37,7 @@ pub struct SignedIn {
 }
 
 /// `GET /session`: who the credentials belong to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WhoAmI {
@@ -45,6 +50,7 @@ pub enum WhoAmI {
     },
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyName {
     pub id: String,
@@ -53,6 +59,7 @@ pub struct KeyName {
 
 /// An API key as listed; `key` (the whole secret) only in the answer that
 /// created or regenerated it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKey {
     pub id: String,
@@ -67,18 +74,21 @@ pub struct ApiKey {
 }
 
 /// `GET /api-keys`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyList {
     pub api_keys: Vec<ApiKey>,
 }
 
 /// `GET /sites`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteList {
     pub sites: Vec<Site>,
 }
 
 /// `GET` and `PUT /instance/click-to-chat`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceSettings {
     pub settings: InstanceChatSettings,
@@ -86,6 +96,7 @@ pub struct InstanceSettings {
 }
 
 /// `GET` and `PUT /sites/{id}/click-to-chat`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteSettings {
     pub settings: ChatSettings,
@@ -95,6 +106,7 @@ pub struct SiteSettings {
 }
 
 /// A code with its English wording.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explained<C> {
     pub code: C,
@@ -102,6 +114,7 @@ pub struct Explained<C> {
 }
 
 /// `GET /sites/{id}/click-to-chat/effective`: what applies, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effective {
     pub site: String,
@@ -117,6 +130,7 @@ pub struct Effective {
 }
 
 /// `GET /sites/{id}/csp`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Csp {
     pub site: String,
@@ -131,6 +145,7 @@ pub struct Csp {
 }
 
 /// `GET /audit`: one page, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditPage<Entry> {
     pub entries: Vec<Entry>,
@@ -141,18 +156,85 @@ pub struct AuditPage<Entry> {
 }
 
 /// Every error answer: `{"error": {…}}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDetail {
     pub status: u16,
     pub code: ApiCode,
     /// English, for API users; the admin app words `code` and `params`.
     pub message: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: Map<String, Value>,
     /// At most 50; `params.more_fields` counts the rest.
     pub fields: Vec<FieldError>,
+}
+
+/// `POST /setup` (the first admin) and `POST /session` (signing in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "admin", "password": "correct horse battery staple"})))]
+pub struct Credentials {
+    /// 1 to 32 lowercase letters, digits, `.`, `_` or `-`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9._-]{0,31}$"))]
+    pub username: String,
+    /// At least 12 characters (setup); at most 256.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub password: String,
+}
+
+/// `PUT /account/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"current_password": "correct horse battery staple", "new_password": "a different long passphrase"})))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// The same rules as at setup.
+    pub new_password: String,
+}
+
+/// `POST /api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Deploy pipeline"})))]
+pub struct NewApiKey {
+    /// 1 to 100 characters, unique among the keys.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+}
+
+/// `PUT /api-keys/{id}`: a new name, a new secret, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Deploy pipeline (2027)", "regenerate": true})))]
+pub struct ApiKeyChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `true`: a new secret; the old one stops working at once.
+    #[serde(default)]
+    pub regenerate: bool,
+}
+
+/// `PUT /sites/{id}`: the site's name and domains (its id never changes;
+/// if sent, it must be the current one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Marketing (Japan)", "domains": ["www.example.jp", "example.jp"]})))]
+pub struct SiteChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub domains: Vec<String>,
+}
+
+/// `GET /providers`: the catalog the admin app builds its forms from.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderCatalog {
+    pub providers: &'static [crate::catalog::Provider],
 }

@@ -191,6 +191,16 @@ impl AdminApi {
         })
     }
 
+    /// The API key this client uses (for tools that call the API themselves).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The signed-in admin's session: the `Cookie` header's value and the CSRF token.
+    pub fn session(&self) -> (&str, &str) {
+        (&self.session.0, &self.session.1)
+    }
+
     /// Sends JSON with the API key; fails unless the answer is 2xx.
     pub async fn send(&self, method: &str, path: &str, body: Value) -> Result<Value> {
         self.send_with(method, path, body, false).await

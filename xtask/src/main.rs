@@ -48,6 +48,7 @@ fn run() -> Result<()> {
             tools::ensure_build_tools(&root)?;
             if rest.iter().any(|a| a == "--browser") {
                 tools::ensure_browser()?;
+                tools::ensure_schemathesis(&root)?;
             }
             Ok(())
         }
@@ -59,7 +60,7 @@ fn run() -> Result<()> {
                  \n  build                 build the admin app and widget into dist/\
                  \n  size                  print gzipped sizes against their budgets\
                  \n  lint                  cargo fmt --check, clippy -D warnings on every crate\
-                 \n  setup [--browser]     install the pinned tools (and Chromium + chromedriver)"
+                 \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, chromedriver, schemathesis)"
             );
             bail!("unknown command {command:?}")
         }
@@ -84,6 +85,7 @@ fn start(root: &Path, server_args: &[String]) -> Result<()> {
 fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
     let tools = tools::ensure_build_tools(root)?;
     let browser = tools::ensure_browser()?;
+    let schemathesis = tools::ensure_schemathesis(root)?;
     build::build(root, &tools)?;
     size::report(root)?;
     let mut cargo = cargo();
@@ -93,7 +95,8 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .args(cargo_test_args)
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
         .env("SWITCHBOARD_AXE_JS", &tools.axe)
-        .env("CHROMEDRIVER", &browser.chromedriver);
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .env("SWITCHBOARD_SCHEMATHESIS", &schemathesis);
     run_command(&mut cargo)
 }
 

@@ -1,7 +1,7 @@
 //! Finds or installs the tools the build and the tests need, idempotently:
 //! the wasm32 target (rustup), the wasm-bindgen CLI at exactly the version in
 //! Cargo.lock (crates.io), wasm-opt and terser (npm), Chromium and chromedriver
-//! (Debian's packages).
+//! (Debian's packages), the API fuzzer schemathesis (PyPI, in a virtualenv).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -152,6 +152,41 @@ fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
         std::fs::write(&stamp_path, stamp)?;
     }
     Ok(node_modules)
+}
+
+/// The API fuzzer (schemathesis, from PyPI) in its own virtualenv, pinned by
+/// `tests/fuzz/requirements.txt`; reinstalled when that file changes.
+pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
+    let requirements_path = root.join("tests").join("fuzz").join("requirements.txt");
+    let requirements =
+        std::fs::read(&requirements_path).context("cannot read tests/fuzz/requirements.txt")?;
+    let stamp = crate::build::content_hash(&requirements);
+    let venv = tools_dir()?.join("schemathesis");
+    let binary = venv.join("bin").join("schemathesis");
+    let stamp_path = venv.join(".switchboard-requirements-stamp");
+    let installed = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp)
+        && command_output(Command::new(&binary).arg("--version")).is_ok();
+    if installed {
+        return Ok(binary);
+    }
+    eprintln!(
+        "xtask: installing schemathesis from PyPI into {}",
+        venv.display()
+    );
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv)?;
+    }
+    run_command(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        .context("Python 3 (with its venv module) is needed for the API fuzzer")?;
+    run_command(
+        Command::new(venv.join("bin").join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements_path),
+    )?;
+    command_output(Command::new(&binary).arg("--version"))
+        .context("schemathesis does not run after installing it")?;
+    std::fs::write(&stamp_path, stamp)?;
+    Ok(binary)
 }
 
 /// Chromium and chromedriver for the end-to-end tests: `CHROMEDRIVER` if set,

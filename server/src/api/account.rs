@@ -9,9 +9,11 @@ use axum::Extension;
 use switchboard_core::admin::PasswordChange;
 use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
 use switchboard_core::messages::{ApiCode, AuditAction, AuditCode};
+use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
+use super::openapi;
 use super::session::check_stored_password;
 use super::ApiError;
 use crate::auth::{password, Principal};
@@ -33,6 +35,15 @@ fn session_of(principal: Principal) -> Result<(String, String), ApiError> {
     }
 }
 
+#[utoipa::path(
+    put, path = "/account/password", tag = "account",
+    operation_id = "change_password",
+    summary = "Change my password",
+    description = "The same rules as at setup. Ends the admin's other sessions; this one stays.",
+    request_body = wire::PasswordChange,
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 204, description = "Changed"), openapi::PasswordChangeErrors)
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -118,6 +129,14 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete, path = "/account/sessions", tag = "account",
+    operation_id = "sign_out_everywhere",
+    summary = "Sign out everywhere",
+    description = "Ends every session of this admin, this one included.",
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 204, description = "Every session ended; the cookie is cleared"), openapi::SessionOnlyChange)
+)]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

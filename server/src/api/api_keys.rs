@@ -13,6 +13,7 @@ use switchboard_core::messages::{ApiCode, AuditAction};
 use switchboard_core::wire;
 
 use super::extract::{JsonBody, PathId};
+use super::openapi;
 use super::ApiError;
 use crate::auth::{api_keys, Principal};
 use crate::state::AppState;
@@ -72,6 +73,14 @@ fn unknown_key(id: &str) -> ApiError {
     )
 }
 
+#[utoipa::path(
+    get, path = "/api-keys", tag = "api-keys",
+    operation_id = "list_api_keys",
+    summary = "List API keys",
+    description = "Without their secrets: only the prefix a key starts with.",
+    security(("session" = [])),
+    responses((status = 200, description = "OK", body = wire::ApiKeyList), openapi::SessionOnlyRead)
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -85,6 +94,15 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    post, path = "/api-keys", tag = "api-keys",
+    operation_id = "create_api_key",
+    summary = "Create an API key",
+    description = "The answer holds the whole key in `key`, this once.",
+    request_body = wire::NewApiKey,
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 201, description = "Created", body = wire::ApiKey), openapi::ApiKeyCreateErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -133,6 +151,16 @@ pub async fn create(
 
 /// Rename (`{"name": …}`) and/or regenerate (`{"regenerate": true}`). A
 /// regenerated key's old value stops working at once.
+#[utoipa::path(
+    put, path = "/api-keys/{id}", tag = "api-keys",
+    operation_id = "update_api_key",
+    summary = "Rename or regenerate an API key",
+    description = "A regenerated key's old value stops working at once; the answer holds the new one in `key`.",
+    params(("id" = String, Path, description = "The API key's id")),
+    request_body = wire::ApiKeyChange,
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "OK", body = wire::ApiKey), openapi::ApiKeyUpdateErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -187,6 +215,15 @@ pub async fn update(
 }
 
 /// Deletes the key; it is refused from the next request on. Irreversible.
+#[utoipa::path(
+    delete, path = "/api-keys/{id}", tag = "api-keys",
+    operation_id = "delete_api_key",
+    summary = "Delete an API key",
+    description = "Refused from the next request on. Irreversible.",
+    params(("id" = String, Path, description = "The API key's id")),
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 204, description = "Deleted"), openapi::ApiKeyDeleteErrors)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -7,6 +7,7 @@ use switchboard_core::errors::{ErrorCode, FieldError};
 use switchboard_core::wire;
 
 use super::extract::QueryParams;
+use super::openapi;
 use super::ApiError;
 use crate::state::AppState;
 
@@ -35,6 +36,18 @@ fn number(raw: Option<&str>, field: &str, default: usize, max: usize) -> Result<
     }
 }
 
+#[utoipa::path(
+    get, path = "/audit", tag = "audit",
+    operation_id = "read_audit_log",
+    summary = "Read the audit log",
+    description = "Newest first. Entries name the fields that changed, never their values.",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "From 1 (default 1)"),
+        ("per_page" = Option<u64>, Query, minimum = 1, maximum = 200, description = "1 to 200 (default 50)"),
+    ),
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::AuditPage<crate::store::AuditEntry>), openapi::AuditErrors)
+)]
 pub async fn list(
     State(state): State<AppState>,
     QueryParams(paging): QueryParams<Paging>,

@@ -111,54 +111,52 @@ impl ApiError {
     }
 
     pub fn code(&self) -> ApiCode {
-        self.parts().1
+        self.parts().0
     }
 
-    fn parts(&self) -> (StatusCode, ApiCode, String) {
+    /// The status comes from the code ([`ApiCode::status`]), so the API's
+    /// documentation and its answers cannot disagree.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn parts(&self) -> (ApiCode, String) {
         match self {
             Self::InvalidJson { detail, .. } => {
-                (StatusCode::BAD_REQUEST, ApiCode::InvalidJson, format!("the request body is not valid JSON: {detail}"))
+                (ApiCode::InvalidJson, format!("the request body is not valid JSON: {detail}"))
             }
-            Self::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ApiCode::UnsupportedMediaType,
+            Self::UnsupportedMediaType => (ApiCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json".into(),
             ),
             Self::PayloadTooLarge { limit } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
+                (ApiCode::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
             }
-            Self::BadRequest(error) => (StatusCode::BAD_REQUEST, ApiCode::BadRequest, error.message.clone()),
+            Self::BadRequest(error) => (ApiCode::BadRequest, error.message.clone()),
             Self::Validation(_) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, ApiCode::ValidationFailed, "some fields are not valid; nothing was saved".into())
+                (ApiCode::ValidationFailed, "some fields are not valid; nothing was saved".into())
             }
-            Self::Conflict(_) => (StatusCode::CONFLICT, ApiCode::Conflict, "some values are already in use; nothing was saved".into()),
-            Self::NotFound { code, message, .. } => (StatusCode::NOT_FOUND, *code, message.clone()),
-            Self::PreconditionFailed => (
-                StatusCode::PRECONDITION_FAILED,
-                ApiCode::PreconditionFailed,
+            Self::Conflict(_) => (ApiCode::Conflict, "some values are already in use; nothing was saved".into()),
+            Self::NotFound { code, message, .. } => (*code, message.clone()),
+            Self::PreconditionFailed => (ApiCode::PreconditionFailed,
                 "this was changed by someone else since you loaded it; reload and apply your change again".into(),
             ),
-            Self::Unauthenticated { code, message } => (StatusCode::UNAUTHORIZED, *code, message.clone()),
-            Self::Forbidden { code, message, .. } => (StatusCode::FORBIDDEN, *code, message.clone()),
-            Self::TooManyRequests { retry_after } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ApiCode::TooManyAttempts,
+            Self::Unauthenticated { code, message } => (*code, message.clone()),
+            Self::Forbidden { code, message, .. } => (*code, message.clone()),
+            Self::TooManyRequests { retry_after } => (ApiCode::TooManyAttempts,
                 format!("too many failed sign-ins; try again in {}", wait_text(retry_seconds(*retry_after))),
             ),
-            Self::Busy => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ApiCode::ServerBusy,
+            Self::Busy => (ApiCode::ServerBusy,
                 "the server is checking too many passwords at once; try again in a moment".into(),
             ),
-            Self::StateConflict { code, message } => (StatusCode::CONFLICT, *code, message.clone()),
+            Self::StateConflict { code, message } => (*code, message.clone()),
             Self::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, ApiCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
+                (ApiCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
             }
             Self::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::InternalError, "something went wrong on the server; nothing was changed".into())
+                (ApiCode::InternalError, "something went wrong on the server; nothing was changed".into())
             }
             Self::Storage(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::StorageError, "the change could not be stored; nothing was changed".into())
+                (ApiCode::StorageError, "the change could not be stored; nothing was changed".into())
             }
         }
     }
@@ -226,7 +224,8 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = self.parts();
+        let status = self.status();
+        let (code, message) = self.parts();
         match &self {
             Self::Storage(error) => tracing::error!(%error, "storage failure"),
             Self::Internal(error) => tracing::error!(%error, "internal failure"),

@@ -10,6 +10,7 @@ use switchboard_core::settings::InstanceChatSettings;
 use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody};
+use super::openapi;
 use super::{script_origins, ApiError};
 use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, Versioned, Who};
@@ -23,10 +24,27 @@ fn respond(settings: &Versioned<InstanceChatSettings>) -> impl IntoResponse {
     ([(header::ETAG, etag(settings.revision))], Json(body))
 }
 
+#[utoipa::path(
+    get, path = "/instance/click-to-chat", tag = "click-to-chat",
+    operation_id = "get_instance_click_to_chat",
+    summary = "The instance's Click to Chat settings",
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::InstanceSettings, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::SignedInRead)
+)]
 pub async fn get(State(state): State<AppState>) -> impl IntoResponse {
     respond(&state.store.snapshot().document.instance_click_to_chat)
 }
 
+#[utoipa::path(
+    put, path = "/instance/click-to-chat", tag = "click-to-chat",
+    operation_id = "put_instance_click_to_chat",
+    summary = "Change the instance's Click to Chat settings",
+    description = "Replaces them as a whole. A change of the origin visitors' pages load script from (a self-hosted provider's base URL) needs a signed-in admin.",
+    params(("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    request_body = InstanceChatSettings,
+    security(("api_key" = []), ("session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "OK", body = wire::InstanceSettings, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::InstanceChangeErrors)
+)]
 pub async fn put(
     State(state): State<AppState>,
     who: Who,

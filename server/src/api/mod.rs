@@ -12,6 +12,7 @@ pub mod authn;
 pub mod error;
 pub mod extract;
 mod instance;
+pub mod openapi;
 mod providers;
 mod script_origins;
 mod session;
@@ -25,8 +26,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
 use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::store::{Document, SiteRecord};
@@ -35,14 +38,25 @@ pub use error::ApiError;
 use switchboard_core::messages::ApiCode;
 
 pub fn router(state: AppState) -> Router {
+    let (admin, _) = admin_routes().split_for_parts();
+    let (public, _) = public_routes().split_for_parts();
     Router::new()
-        .merge(admin_routes(state.clone()))
-        .merge(public_routes())
+        .merge(admin.route_layer(from_fn_with_state(state.clone(), require_auth)))
+        .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(map_response(api_headers))
         .with_state(state)
+}
+
+/// The OpenAPI document: [`openapi::ApiDoc`]'s description and schemes, with
+/// every operation as the routers below register it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = openapi::ApiDoc::openapi();
+    document.merge(admin_routes().into_openapi());
+    document.merge(public_routes().into_openapi());
+    document
 }
 
 /// Admin answers (sessions with their CSRF token, settings, the audit log)
@@ -60,48 +74,33 @@ async fn api_headers(mut response: Response) -> Response {
     response
 }
 
-/// Every route that reads or changes the configuration, behind the one
-/// authentication layer.
-fn admin_routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/session", get(session::whoami).delete(session::logout))
-        .route("/account/password", put(account::change_password))
-        .route("/account/sessions", delete(account::sign_out_everywhere))
-        .route("/api-keys", get(api_keys::list).post(api_keys::create))
-        .route(
-            "/api-keys/{id}",
-            put(api_keys::update).delete(api_keys::delete),
-        )
-        .route("/audit", get(audit::list))
-        .route("/providers", get(providers::list))
-        .route(
-            "/instance/click-to-chat",
-            get(instance::get).put(instance::put),
-        )
-        .route("/sites", get(sites::list).post(sites::create))
-        .route(
-            "/sites/{id}",
-            get(sites::get).put(sites::update).delete(sites::delete),
-        )
-        .route(
-            "/sites/{id}/click-to-chat",
-            get(site_click_to_chat::get).put(site_click_to_chat::put),
-        )
-        .route(
-            "/sites/{id}/click-to-chat/effective",
-            get(site_click_to_chat::effective),
-        )
-        .route("/sites/{id}/csp", get(site_csp::get))
-        .route_layer(from_fn_with_state(state, require_auth))
+/// Every route that reads or changes the configuration; `router` puts them
+/// behind the one authentication layer.
+fn admin_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session::whoami, session::logout))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::sign_out_everywhere))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::update, api_keys::delete))
+        .routes(routes!(audit::list))
+        .routes(routes!(providers::list))
+        .routes(routes!(instance::get, instance::put))
+        .routes(routes!(sites::list, sites::create))
+        .routes(routes!(sites::get, sites::update, sites::delete))
+        .routes(routes!(site_click_to_chat::get, site_click_to_chat::put))
+        .routes(routes!(site_click_to_chat::effective))
+        .routes(routes!(site_csp::get))
 }
 
 /// Reachable without signing in: the widget's config (from any origin),
-/// first-run setup, and signing in.
-fn public_routes() -> Router<AppState> {
-    Router::new()
-        .route("/widget/config", get(widget_config::get))
-        .route("/setup", get(setup::status).post(setup::create))
-        .route("/session", post(session::login))
+/// first-run setup, signing in, and this API's description.
+fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(widget_config::get))
+        .routes(routes!(setup::status, setup::create))
+        .routes(routes!(session::login))
+        .routes(routes!(openapi::document_json))
 }
 
 /// The site `id`, or the API's 404 for it.

@@ -11,6 +11,7 @@ use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
+use super::openapi;
 use super::ApiError;
 use crate::auth::throttle::Attempt;
 use crate::auth::{login_audit, password, Principal};
@@ -52,6 +53,14 @@ pub async fn check_stored_password(
     }
 }
 
+#[utoipa::path(
+    post, path = "/session", tag = "session",
+    operation_id = "sign_in",
+    summary = "Sign in",
+    description = "Starts an admin app session: sets the session cookie and gives the CSRF token that changes must send. Failed attempts are throttled per client address and audited.",
+    request_body = wire::Credentials,
+    responses((status = 200, description = "OK", body = wire::SignedIn, headers(("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite=Strict)"))), openapi::LoginErrors)
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -116,6 +125,14 @@ pub async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)))
 }
 
+#[utoipa::path(
+    get, path = "/session", tag = "session",
+    operation_id = "who_am_i",
+    summary = "Who am I",
+    description = "Who the credentials belong to: a signed-in admin (with the session's CSRF token) or an API key.",
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::WhoAmI), openapi::SignedInRead)
+)]
 pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<wire::WhoAmI> {
     Json(match principal {
         Principal::Session {
@@ -132,6 +149,13 @@ pub async fn whoami(Extension(principal): Extension<Principal>) -> Json<wire::Wh
     })
 }
 
+#[utoipa::path(
+    delete, path = "/session", tag = "session",
+    operation_id = "sign_out",
+    summary = "Sign out",
+    security(("session" = [], "csrf_token" = [])),
+    responses((status = 204, description = "The session ended; the cookie is cleared", headers(("Set-Cookie" = String, description = "Clears the session cookie"))), openapi::SessionOnlyChange)
+)]
 pub async fn logout(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

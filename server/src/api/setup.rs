@@ -14,12 +14,19 @@ use switchboard_core::wire;
 
 use super::authn::{self, ClientIp};
 use super::extract::JsonBody;
+use super::openapi;
 use super::session::signed_in;
 use super::ApiError;
 use crate::auth::password;
 use crate::state::AppState;
 use crate::store::{now_rfc3339, Actor, AdminRecord, AuditRecord, Who};
 
+#[utoipa::path(
+    get, path = "/setup", tag = "setup",
+    operation_id = "setup_status",
+    summary = "Is first-run setup needed",
+    responses((status = 200, description = "OK", body = wire::SetupStatus))
+)]
 pub async fn status(State(state): State<AppState>) -> Json<wire::SetupStatus> {
     Json(wire::SetupStatus {
         needed: state.store.snapshot().document.admins.is_empty(),
@@ -27,6 +34,14 @@ pub async fn status(State(state): State<AppState>) -> Json<wire::SetupStatus> {
 }
 
 /// Creates the first admin and signs them in.
+#[utoipa::path(
+    post, path = "/setup", tag = "setup",
+    operation_id = "create_first_admin",
+    summary = "Create the first administrator",
+    description = "Only while there is no administrator, and (without a configured public URL) only from this machine through a loopback host name. Signs the new admin in.",
+    request_body = wire::Credentials,
+    responses((status = 201, description = "Created", body = wire::SignedIn, headers(("Set-Cookie" = String, description = "The session cookie"))), openapi::SetupErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

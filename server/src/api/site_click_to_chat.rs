@@ -11,6 +11,7 @@ use switchboard_core::settings::ChatSettings;
 use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
+use super::openapi;
 use super::{script_origins, site, site_mut, ApiError};
 use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
@@ -30,6 +31,15 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
     ([(header::ETAG, etag(revision))], Json(body))
 }
 
+#[utoipa::path(
+    get, path = "/sites/{id}/click-to-chat", tag = "click-to-chat",
+    operation_id = "get_site_click_to_chat",
+    summary = "A site's own Click to Chat settings",
+    description = "`saved: false` (revision 0): the site has none yet, and these are the defaults.",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id")),
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::SiteSettings, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::SiteReadErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     PathId(id): PathId,
@@ -39,6 +49,16 @@ pub async fn get(
     Ok(respond(record))
 }
 
+#[utoipa::path(
+    put, path = "/sites/{id}/click-to-chat", tag = "click-to-chat",
+    operation_id = "put_site_click_to_chat",
+    summary = "Change a site's own Click to Chat settings",
+    description = "Replaces them as a whole. Whether they apply depends on the instance's strategy: see `effective`.",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    request_body = ChatSettings,
+    security(("api_key" = []), ("session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "OK", body = wire::SiteSettings, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::SiteChatChangeErrors)
+)]
 pub async fn put(
     State(state): State<AppState>,
     who: Who,
@@ -94,6 +114,14 @@ pub async fn put(
     Ok(respond(&record?))
 }
 
+#[utoipa::path(
+    get, path = "/sites/{id}/click-to-chat/effective", tag = "click-to-chat",
+    operation_id = "get_effective_click_to_chat",
+    summary = "What applies to a site, and why",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id")),
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::Effective), openapi::SiteReadErrors)
+)]
 pub async fn effective(
     State(state): State<AppState>,
     PathId(id): PathId,

@@ -10,9 +10,19 @@ use switchboard_core::errors::{ErrorCode, FieldError};
 use switchboard_core::wire;
 
 use super::extract::PathId;
+use super::openapi;
 use super::{site, ApiError};
 use crate::state::AppState;
 
+#[utoipa::path(
+    get, path = "/sites/{id}/csp", tag = "sites",
+    operation_id = "get_site_csp",
+    summary = "The Content-Security-Policy a site needs",
+    description = "The sources the site's pages must allow for Switchboard's loader and the provider's chat.",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id")),
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::Csp), openapi::SiteReadErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     PathId(id): PathId,

@@ -10,6 +10,7 @@ use switchboard_core::site::Site;
 use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
+use super::openapi;
 use super::{site, site_mut, ApiError};
 use crate::state::AppState;
 use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Who};
@@ -21,6 +22,13 @@ fn respond(record: &SiteRecord) -> impl IntoResponse {
     )
 }
 
+#[utoipa::path(
+    get, path = "/sites", tag = "sites",
+    operation_id = "list_sites",
+    summary = "List sites",
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = wire::SiteList), openapi::SignedInRead)
+)]
 pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
     let snapshot = state.store.snapshot();
     let sites: Vec<Site> = snapshot
@@ -32,6 +40,14 @@ pub async fn list(State(state): State<AppState>) -> impl IntoResponse {
     Json(wire::SiteList { sites })
 }
 
+#[utoipa::path(
+    post, path = "/sites", tag = "sites",
+    operation_id = "create_site",
+    summary = "Create a site",
+    request_body = Site,
+    security(("api_key" = []), ("session" = [], "csrf_token" = [])),
+    responses((status = 201, description = "Created", body = Site, headers(("ETag" = String, description = "The revision, for `If-Match`"), ("Location" = String, description = "The new site's URL"))), openapi::SiteCreateErrors)
+)]
 pub async fn create(
     State(state): State<AppState>,
     who: Who,
@@ -66,6 +82,14 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/sites/{id}", tag = "sites",
+    operation_id = "get_site",
+    summary = "Read a site",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id")),
+    security(("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "OK", body = Site, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::SiteReadErrors)
+)]
 pub async fn get(
     State(state): State<AppState>,
     PathId(id): PathId,
@@ -75,6 +99,15 @@ pub async fn get(
     Ok(respond(record))
 }
 
+#[utoipa::path(
+    put, path = "/sites/{id}", tag = "sites",
+    operation_id = "update_site",
+    summary = "Change a site's name and domains",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    request_body = wire::SiteChange,
+    security(("api_key" = []), ("session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "OK", body = Site, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::SiteUpdateErrors)
+)]
 pub async fn update(
     State(state): State<AppState>,
     who: Who,
@@ -114,6 +147,15 @@ pub async fn update(
 }
 
 /// Removes the site and its Click to Chat settings. Irreversible.
+#[utoipa::path(
+    delete, path = "/sites/{id}", tag = "sites",
+    operation_id = "delete_site",
+    summary = "Delete a site",
+    description = "With its Click to Chat settings. Irreversible.",
+    params(("id" = String, Path, example = "marketing-jp", description = "The site's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    security(("api_key" = []), ("session" = [], "csrf_token" = [])),
+    responses((status = 204, description = "Deleted"), openapi::SiteDeleteErrors)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     who: Who,

@@ -7,8 +7,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchboard_core::errors::{ErrorCode, FieldError};
+use switchboard_core::public_config::PublicConfig;
 use switchboard_core::site::normalize_domain;
 
+use super::openapi;
 use super::ApiError;
 use crate::state::AppState;
 
@@ -24,6 +26,22 @@ pub struct WidgetQuery {
     host: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/widget/config", tag = "widget",
+    operation_id = "get_widget_config",
+    summary = "What the widget loads for a site",
+    description = "Public, from any origin, identical for every visitor and without secrets. Give exactly one of `site` or `host`.",
+    params(
+        ("site" = Option<String>, Query, example = "marketing-jp", description = "A site id"),
+        ("host" = Option<String>, Query, example = "www.example.jp", description = "A host name (as `location.host` gives it, with or without port)"),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = PublicConfig, headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=60`"), ("Access-Control-Allow-Origin" = String))),
+        (status = 304, description = "Unchanged since the `ETag` sent", headers(("ETag" = String), ("Cache-Control" = String))),
+        openapi::WidgetConfigErrors,
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     query: Result<Query<WidgetQuery>, QueryRejection>,

@@ -9,6 +9,7 @@ mod bad_input;
 mod config;
 mod hardening;
 mod instance;
+mod openapi;
 mod process;
 mod providers;
 mod site_click_to_chat;

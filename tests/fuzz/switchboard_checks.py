@@ -1,0 +1,54 @@
+"""Schemathesis hooks for Switchboard's API fuzz test (tests/tests/api_fuzz.rs).
+
+One check beyond schemathesis' own: a request the server refuses (any 4xx or
+5xx answer) leaves the stored settings exactly as they were. The store is read
+from the server's JSON file (SWITCHBOARD_STORE_FILE) before and after every
+call; the audit log lives elsewhere (refused sign-ins are meant to be logged),
+and an API key's `last_used_at` is bookkeeping the server updates on use.
+"""
+
+import json
+import os
+
+import schemathesis
+
+STORE_FILE = os.environ["SWITCHBOARD_STORE_FILE"]
+
+# The stored settings before and after each call, by case id (recorded by the
+# hooks, so a check that schemathesis runs again on a replay sees the same pair).
+_around = {}
+
+
+def _stored_settings():
+    with open(STORE_FILE, "rb") as f:
+        document = json.load(f)
+    for key in document.get("api_keys", {}).values():
+        key.pop("last_used_at", None)
+    return document
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    _around[case.id] = (_stored_settings(), None)
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    before, _ = _around.get(case.id, (None, None))
+    _around[case.id] = (before, _stored_settings())
+
+
+@schemathesis.check
+def store_unchanged_by_refusals(ctx, response, case):
+    """A refused request changes nothing that is stored."""
+    if response.status_code < 400:
+        return True
+    before, after = _around.get(case.id, (None, None))
+    if before is None or after is None:
+        raise AssertionError("the store was not read around this call")
+    if after != before:
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        raise AssertionError(
+            f"the server answered {response.status_code}, yet the stored {', '.join(changed)} changed"
+        )
+    return True
