@@ -215,32 +215,36 @@ fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
     let app = use_app();
     let name = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<FieldProblem>::new());
-    let pending = RwSignal::new(false);
+    let create = Action::new_local(move |wanted: &String| {
+        let wanted = wanted.clone();
+        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+        async move { api::create_api_key(&csrf, &wanted).await }
+    });
+    let pending = create.pending();
+    on_change(
+        move || create.value().get(),
+        move |done| match done {
+            Some(Ok(key)) => {
+                errors.set(Vec::new());
+                name.set(String::new());
+                on_created.run(key);
+            }
+            Some(Err(error)) => {
+                errors.set(error.fields().to_vec());
+                crate::components::focus_first_invalid();
+            }
+            None => {}
+        },
+    );
     let problem = move || errors.with(|e| field_message(e, "name", app.lang.get()));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some(session) = app.session() else { return };
-        let wanted = name.get_untracked();
         // The button stays focusable while busy (a disabled one drops the
         // keyboard focus to <body>), so a second press is ignored here.
-        if pending.get_untracked() {
+        if app.session().is_none() || pending.get_untracked() {
             return;
         }
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            match api::create_api_key(&session.csrf_token, &wanted).await {
-                Ok(key) => {
-                    errors.set(Vec::new());
-                    name.set(String::new());
-                    on_created.run(key);
-                }
-                Err(error) => {
-                    errors.set(error.fields().to_vec());
-                    crate::components::focus_first_invalid();
-                }
-            }
-            pending.set(false);
-        });
+        create.dispatch(name.get_untracked());
     };
     view! {
         <form class="card add-key" novalidate on:submit=submit>
