@@ -1,6 +1,8 @@
 //! `cargo xtask size`: the gzipped size of what visitors and admins download
-//! (the `.gz` siblings the server sends),
-//! against the budgets in SPEC ("Speed and size") and issue 11. Reads the
+//! (the `.gz` siblings the server sends), against the budgets in SPEC
+//! ("Speed and size") and issue 11; the Brotli siblings most browsers get are
+//! printed beside them, but the budgets stay in gzip so they do not depend on
+//! the browser. Reads the
 //! built `dist/`, and for the admin app the split manifest the build writes.
 
 use std::fs;
@@ -15,9 +17,9 @@ const WIDGET_BUDGET: u64 = 12 * 1024;
 /// What `/admin/` downloads before the first screen is usable: the shell, the
 /// style sheet, the glue, the main module, the chunk loader and the first
 /// screen's chunks. Issue 11 sets 200 KB. The Leptos runtime and every text
-/// of the app live in the main module (196 KB on its own), and resources,
+/// of the app live in the main module (201 KB on its own), and resources,
 /// actions and transitions added 20 KB to the screens, so until the main
-/// module shrinks the check holds the line at 310 KB (305 KB today).
+/// module shrinks the check holds the line at 310 KB (304 KB today).
 const ADMIN_FIRST_SCREEN_TARGET: u64 = 200 * 1024;
 const ADMIN_FIRST_SCREEN_BUDGET: u64 = 310 * 1024;
 /// Each screen's own chunk.
@@ -30,11 +32,14 @@ pub fn report(root: &Path) -> Result<()> {
     let widget_js = dist.join("widget").join("widget.js");
     let widget_wasm = find_one(&dist.join("widget"), "widget-", ".wasm")?;
     let widget = [Measured::of(&widget_js)?, Measured::of(&widget_wasm)?];
-    println!("{:<44} {:>10} {:>10}", "file", "bytes", "gzipped");
+    println!(
+        "{:<44} {:>10} {:>10} {:>10}",
+        "file", "bytes", "gzipped", "brotli"
+    );
     for m in &widget {
         m.print();
     }
-    let widget_total: u64 = widget.iter().map(|m| m.gzipped).sum();
+    let widget_total = Sizes::sum(widget.iter().map(Measured::sizes));
 
     let admin = dist.join("admin");
     let manifest = read_manifest(&admin.join(SPLIT_MANIFEST))?;
@@ -54,7 +59,7 @@ pub fn report(root: &Path) -> Result<()> {
     for m in &main {
         m.print();
     }
-    let main_total: u64 = main.iter().map(|m| m.gzipped).sum();
+    let main_total = Sizes::sum(main.iter().map(Measured::sizes));
 
     // Every chunk file once, then each screen as the files it needs.
     let mut chunks = std::collections::BTreeMap::new();
@@ -63,30 +68,30 @@ pub fn report(root: &Path) -> Result<()> {
             if !chunks.contains_key(file) {
                 let measured = Measured::of(&build.join(format!("{file}.wasm")))?;
                 measured.print();
-                chunks.insert(file.clone(), measured.gzipped);
+                chunks.insert(file.clone(), measured.sizes());
             }
         }
     }
-    let screen_cost = |files: &[String]| -> u64 { files.iter().map(|f| chunks[f]).sum() };
+    let screen_cost = |files: &[String]| Sizes::sum(files.iter().map(|f| chunks[f]));
     let first = manifest
         .screens
         .get(FIRST_SCREEN)
         .with_context(|| format!("the build has no {FIRST_SCREEN} screen chunk"))?;
-    let total = main_total + chunks.values().sum::<u64>();
+    let total = main_total.plus(Sizes::sum(chunks.values().copied()));
 
     println!();
     let mut ok = line("widget.js + wasm", widget_total, Some(WIDGET_BUDGET));
-    let first_screen = main_total + screen_cost(first);
+    let first_screen = main_total.plus(screen_cost(first));
     ok &= line(
         &format!("admin: first screen ({FIRST_SCREEN})"),
         first_screen,
         Some(ADMIN_FIRST_SCREEN_BUDGET),
     );
-    if first_screen > ADMIN_FIRST_SCREEN_TARGET {
+    if first_screen.gzipped > ADMIN_FIRST_SCREEN_TARGET {
         println!(
             "{:<36} {:>8.1} KB to go to the {} KB target",
             "",
-            (first_screen - ADMIN_FIRST_SCREEN_TARGET) as f64 / 1024.0,
+            (first_screen.gzipped - ADMIN_FIRST_SCREEN_TARGET) as f64 / 1024.0,
             ADMIN_FIRST_SCREEN_TARGET / 1024
         );
     }
@@ -101,7 +106,7 @@ pub fn report(root: &Path) -> Result<()> {
         println!(
             "{:<36} {:>8.1} KB with the shared chunks it needs",
             "",
-            screen_cost(files) as f64 / 1024.0
+            screen_cost(files).gzipped as f64 / 1024.0
         );
     }
     line("admin: everything", total, None);
@@ -129,23 +134,44 @@ fn read_manifest(path: &Path) -> Result<Manifest> {
     Ok(Manifest { build_dir, screens })
 }
 
-/// One gzipped total, against its budget if it has one.
-fn line(what: &str, bytes: u64, budget: Option<u64>) -> bool {
-    let kb = bytes as f64 / 1024.0;
+/// One gzipped total, against its budget if it has one, and its Brotli size.
+fn line(what: &str, sizes: Sizes, budget: Option<u64>) -> bool {
+    let kb = sizes.gzipped as f64 / 1024.0;
+    let brotli = format!("(Brotli {:.1} KB)", sizes.brotli as f64 / 1024.0);
     match budget {
         Some(budget) => {
-            let ok = bytes <= budget;
+            let ok = sizes.gzipped <= budget;
             println!(
-                "{what:<36} {kb:>8.1} KB of {:>4} KB budget  {}",
+                "{what:<36} {kb:>8.1} KB of {:>4} KB budget  {:<11} {brotli}",
                 budget / 1024,
                 if ok { "ok" } else { "OVER BUDGET" }
             );
             ok
         }
         None => {
-            println!("{what:<36} {kb:>8.1} KB");
+            println!("{what:<36} {kb:>8.1} KB {brotli}");
             true
         }
+    }
+}
+
+/// Compressed sizes of one file or a sum of files.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sizes {
+    gzipped: u64,
+    brotli: u64,
+}
+
+impl Sizes {
+    fn plus(self, other: Sizes) -> Sizes {
+        Sizes {
+            gzipped: self.gzipped + other.gzipped,
+            brotli: self.brotli + other.brotli,
+        }
+    }
+
+    fn sum(all: impl Iterator<Item = Sizes>) -> Sizes {
+        all.fold(Sizes::default(), Sizes::plus)
     }
 }
 
@@ -153,11 +179,22 @@ struct Measured {
     name: String,
     raw: u64,
     gzipped: u64,
+    brotli: u64,
 }
 
 impl Measured {
     fn print(&self) {
-        println!("{:<44} {:>10} {:>10}", self.name, self.raw, self.gzipped);
+        println!(
+            "{:<44} {:>10} {:>10} {:>10}",
+            self.name, self.raw, self.gzipped, self.brotli
+        );
+    }
+
+    fn sizes(&self) -> Sizes {
+        Sizes {
+            gzipped: self.gzipped,
+            brotli: self.brotli,
+        }
     }
 
     fn of(path: &Path) -> Result<Self> {
@@ -169,15 +206,16 @@ impl Measured {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             raw: bytes.len() as u64,
-            gzipped: gzipped_size(path)?,
+            gzipped: sibling_size(path, ".gz")?,
+            brotli: sibling_size(path, ".br")?,
         })
     }
 }
 
-/// The size of the `.gz` sibling the build wrote: what the server sends.
-fn gzipped_size(path: &Path) -> Result<u64> {
+/// The size of a compressed sibling the build wrote: what the server sends.
+fn sibling_size(path: &Path, extension: &str) -> Result<u64> {
     let mut sibling = path.as_os_str().to_owned();
-    sibling.push(".gz");
+    sibling.push(extension);
     let sibling = PathBuf::from(sibling);
     Ok(fs::metadata(&sibling)
         .with_context(|| format!("{} is missing (run `cargo xtask build`)", sibling.display()))?

@@ -8,7 +8,8 @@
 //! - `public/*` (served under their own names)
 //! - `demo/demo.html` (served only at `/demo`, sandboxed)
 //!
-//! Each file may have a `.gz` sibling, sent to clients that accept gzip.
+//! Each file may have `.br` and `.gz` siblings: Brotli to clients that accept
+//! it, gzip to those that accept only gzip, the file itself otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -76,12 +77,17 @@ pub fn router(assets: &AssetsDir) -> Router {
                 ("referrer-policy", "same-origin"),
             ],
         )
-        .service(ServeFile::new(assets.admin_index()).precompressed_gzip())
+        .service(
+            ServeFile::new(assets.admin_index())
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
     };
     // Files only: a directory's redirect would lose the /admin/assets prefix.
     let admin_assets = static_headers(IMMUTABLE, &[]).service(
         ServeDir::new(root.join("admin/assets"))
             .append_index_html_on_directories(false)
+            .precompressed_br()
             .precompressed_gzip(),
     );
 
@@ -91,11 +97,15 @@ pub fn router(assets: &AssetsDir) -> Router {
         ("access-control-allow-origin", "*"),
         ("cross-origin-resource-policy", "cross-origin"),
     ];
-    let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN)
-        .service(ServeFile::new(assets.widget_loader()).precompressed_gzip());
+    let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN).service(
+        ServeFile::new(assets.widget_loader())
+            .precompressed_br()
+            .precompressed_gzip(),
+    );
     let widget_files = static_headers(IMMUTABLE, CROSS_ORIGIN).service(
         ServeDir::new(root.join("widget"))
             .append_index_html_on_directories(false)
+            .precompressed_br()
             .precompressed_gzip(),
     );
 
@@ -109,11 +119,16 @@ pub fn router(assets: &AssetsDir) -> Router {
             ("referrer-policy", "no-referrer"),
         ],
     )
-    .service(ServeFile::new(root.join("demo/demo.html")).precompressed_gzip());
+    .service(
+        ServeFile::new(root.join("demo/demo.html"))
+            .precompressed_br()
+            .precompressed_gzip(),
+    );
     // No directory listings or directory redirects: only files.
     let public = static_headers(PUBLIC_CACHE, &[]).service(
         ServeDir::new(root.join("public"))
             .append_index_html_on_directories(false)
+            .precompressed_br()
             .precompressed_gzip(),
     );
 
@@ -174,7 +189,7 @@ fn static_headers<B>(
             // may keep the 404 (RFC 9111 lets them by default).
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
-        // Every file may be served gzipped or not, depending on the request.
+        // Every file may be served compressed or not, depending on the request.
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,

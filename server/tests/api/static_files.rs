@@ -121,6 +121,43 @@ async fn gzip_siblings_are_served_to_clients_that_accept_them() {
 }
 
 #[tokio::test]
+async fn brotli_siblings_are_preferred_by_clients_that_accept_them() {
+    let app = TestApp::new().await;
+    let widget = app.assets_dir.path().join("widget");
+    std::fs::write(widget.join("widget.js.gz"), b"pretend-gzip").expect("write .gz");
+    std::fs::write(widget.join("widget.js.br"), b"pretend-brotli").expect("write .br");
+    let get = |accept: &'static str| {
+        let app = &app;
+        async move {
+            let headers: Vec<(&str, &str)> = match accept {
+                "" => vec![],
+                accept => vec![("accept-encoding", accept)],
+            };
+            app.request(Method::GET, "/widget.js", &headers, None).await
+        }
+    };
+    // What browsers send: Brotli wins.
+    let brotli = get("gzip, deflate, br, zstd").await;
+    assert_eq!(brotli.header("content-encoding"), Some("br"));
+    assert_eq!(brotli.header("vary"), Some("accept-encoding"));
+    assert_eq!(brotli.text(), "pretend-brotli");
+    assert!(brotli
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/javascript")));
+    // A client that ranks gzip higher gets gzip; one that wants neither, the file.
+    let ranked = get("br;q=0.5, gzip").await;
+    assert_eq!(ranked.header("content-encoding"), Some("gzip"));
+    let plain = get("").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_ne!(plain.text(), "pretend-brotli");
+    assert_ne!(plain.text(), "pretend-gzip");
+    // Without a Brotli sibling, gzip is the fallback.
+    std::fs::remove_file(widget.join("widget.js.br")).expect("remove .br");
+    let fallback = get("gzip, br").await;
+    assert_eq!(fallback.header("content-encoding"), Some("gzip"));
+}
+
+#[tokio::test]
 async fn demo_page_and_public_files_are_served() {
     let app = TestApp::new().await;
     let demo = app.get("/demo").await;
