@@ -1,7 +1,7 @@
 //! The embed loader. `widget.js` (the wrapper in `loader.js` around
-//! wasm-bindgen's no-modules glue) instantiates this module, calls [`start`]
-//! with the `<script>` element that loaded it, fetches the URL `start`
-//! returns and hands the answer to [`configure`].
+//! wasm-bindgen's no-modules glue) asks for the site's config while it
+//! instantiates this module, calls [`start`] with the `<script>` element that
+//! loaded it, and hands the config answer to [`configure`].
 //!
 //! Here: read the tag (site, visitor), decide (enabled? guest allowed?), and
 //! run the provider's recipe ([`recipes`]). The tag's `data-switchboard-state`
@@ -112,27 +112,17 @@ fn fail(reason: &str, message: &str) {
     mark("error");
 }
 
-/// Called once with the tag that loaded us and the wrapper's helpers.
-/// Returns the config URL to fetch, relative to the script's own URL (so a
-/// path prefix in front of Switchboard carries over).
+/// Called once with the tag that loaded us and the wrapper's helpers (which
+/// has already asked for the site's config, in parallel with our download).
 #[wasm_bindgen]
-pub fn start(tag: JsValue, helpers: JsValue) -> JsValue {
+pub fn start(tag: JsValue, helpers: JsValue) {
     let visitor = Visitor::from_tag(&tag);
-    let site = js::non_empty(call(&tag, "getAttribute", &[text("data-site")]));
-    let (query, value) = match site {
-        Some(site) => ("api/v1/widget/config?site=", site),
-        None => (
-            "api/v1/widget/config?host=",
-            get(&get(&get(&helpers, "w"), "location"), "hostname"),
-        ),
-    };
     write(|s| {
         s.tag = tag;
         s.helpers = helpers;
         s.visitor = visitor;
     });
     mark("loading");
-    js::concat(&text(query), &js::encode_uri_component(&value))
 }
 
 /// The answer to the config request: HTTP `status` (0 if the request

@@ -5,8 +5,8 @@
 // This wrapper only does what must happen synchronously or is plumbing:
 // find its own <script> tag (currentScript exists only now), stop a second
 // copy of the tag, give the page `window.Switchboard` at once (calls made
-// before the wasm is ready are queued), fetch the config URL the wasm asks
-// for, turn provider callbacks into calls of the wasm's `hook`, turn every
+// before the wasm is ready are queued), fetch the site's config while the
+// wasm loads, turn provider callbacks into calls of the wasm's `hook`, turn every
 // failure into one console warning, and offer two queue stubs that need JS's
 // `arguments`. The decisions (which chat, which URL, which globals) are all
 // in the wasm.
@@ -139,41 +139,48 @@
     },
     warn: warn
   };
-  // The config request; whatever fetch or the body does (throw at once,
-  // return something that is not a promise, resolve to nonsense), the wasm
-  // hears a status exactly once and the tag ends in a true state.
-  var configured = false;
-  function configure(status, body) {
-    if (configured) return;
-    configured = true;
-    wasm.configure(status, body);
+  // The config request starts now, in parallel with the wasm's download and
+  // compilation: the decision waits only for the slower of the two. Whatever
+  // fetch or the body does (throw at once, return something that is not a
+  // promise, resolve to nonsense, never settle), the answer is settled
+  // exactly once, and the wasm hears it once it has started.
+  var answer = null;
+  var deliver = null;
+  function settle(status, body) {
+    if (answer) return;
+    answer = [status, body];
+    if (deliver) deliver();
+  }
+  // `data-site` (trimmed) names the site; without it, the page's host does.
+  function configUrl() {
+    var site = String(script.getAttribute("data-site") || "").trim();
+    var query = site ? "site=" + encodeURIComponent(site) : "host=" + encodeURIComponent(location.hostname);
+    return new URL("api/v1/widget/config?" + query, script.src);
   }
   // A config answer that never comes (a stalled network, a fetch that never
   // settles) ends as `unreachable` rather than `loading` forever.
   var CONFIG_WAIT = 15000;
-  function load(url) {
-    try {
-      setTimeout(function () { guarded(function () { configure(0, null); }); }, CONFIG_WAIT);
-    } catch (ignored) {}
-    return Native.resolve()
-      .then(function () { return fetch(url); })
-      .then(
-        function (response) {
-          if (!response.ok) return configure(response.status || 2, null);
-          return Native.resolve()
-            .then(function () { return response.json(); })
-            .then(
-              function (value) { configure(200, value); },
-              function () { configure(1, null); }
-            );
-        },
-        function () { configure(0, null); }
-      )
-      .catch(function (error) {
-        warn(error);
-        configure(1, null);
-      });
-  }
+  try {
+    setTimeout(function () { settle(0, null); }, CONFIG_WAIT);
+  } catch (ignored) {}
+  Native.resolve()
+    .then(function () { return fetch(configUrl()); })
+    .then(
+      function (response) {
+        if (!response.ok) return settle(response.status || 2, null);
+        return Native.resolve()
+          .then(function () { return response.json(); })
+          .then(
+            function (value) { settle(200, value); },
+            function () { settle(1, null); }
+          );
+      },
+      function () { settle(0, null); }
+    )
+    .catch(function (error) {
+      warn(error);
+      settle(1, null);
+    });
   var started = false;
   // The same for the loader's own wasm, if it never arrives.
   var gaveUp = false;
@@ -191,25 +198,25 @@
       .then(function () {
         if (gaveUp) return;
         wasm = __switchboard_widget;
-        var url = new URL(wasm.start(script, helpers), script.src);
+        wasm.start(script, helpers);
         started = true;
         // Calls the page made before we were ready; one that fails must
-        // not stop the others or the config request.
+        // not stop the others or the config answer.
         queue.forEach(function (call) {
           guarded(function () { wasm[call[0]](call[1]); });
         });
         queue = [];
-        return load(url);
+        deliver = function () {
+          guarded(function () { wasm.configure(answer[0], answer[1]); });
+        };
+        if (answer) deliver();
       })
       .catch(function (error) {
         // Before `start`: the wasm could not be fetched or compiled (a CSP
         // without 'wasm-unsafe-eval' refuses to compile it). After it: the
         // tag still gets a true state.
         if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
-        else if (!configured) {
-          warn(error);
-          guarded(function () { configure(0, null); });
-        } else warn(error);
+        else warn(error);
       });
   } catch (error) {
     fail("unsupported", error);

@@ -441,6 +441,51 @@ async fn without_data_site_the_site_is_found_by_host_name() -> anyhow::Result<()
     world.browser.close().await
 }
 
+/// One round trip after `widget.js`: the config request leaves while the
+/// wasm is still on its way (before, it waited for the wasm to be fetched
+/// and instantiated, so it always started after the wasm's response ended).
+#[tokio::test]
+async fn the_config_request_starts_in_parallel_with_the_wasm() -> anyhow::Result<()> {
+    let world = World::new().await?;
+    world.instance(true, "inherit_or_override", true).await?;
+    world
+        .site(
+            "parallel",
+            &["parallel.example.com"],
+            "tidio",
+            json!({"public_key": "abcdefghijklmnopqrstuvwxyz012345"}),
+            true,
+        )
+        .await?;
+    assert_eq!(
+        world
+            .visit("parallel", &world.embed(r#"data-site="parallel""#))
+            .await?,
+        "loaded"
+    );
+    let timing = world
+        .browser
+        .eval(
+            r#"var entries = performance.getEntriesByType("resource");
+               var config = entries.filter(function (e) { return e.name.indexOf("/api/v1/widget/config?site=parallel") >= 0; });
+               var wasm = entries.filter(function (e) { return /\/widget\/widget-[0-9a-f]+\.wasm$/.test(e.name); });
+               return { configs: config.length, wasms: wasm.length,
+                        configStart: config.length ? config[0].startTime : null,
+                        wasmEnd: wasm.length ? wasm[0].responseEnd : null };"#,
+        )
+        .await?;
+    assert_eq!(timing["configs"], 1, "{timing}");
+    assert_eq!(timing["wasms"], 1, "{timing}");
+    let config_start = timing["configStart"].as_f64().unwrap_or(f64::MAX);
+    let wasm_end = timing["wasmEnd"].as_f64().unwrap_or(0.0);
+    assert!(
+        config_start < wasm_end,
+        "the config request started at {config_start} ms, after the wasm arrived at {wasm_end} ms"
+    );
+    world.host_unharmed().await?;
+    world.browser.close().await
+}
+
 #[tokio::test]
 async fn the_tag_twice_loads_the_provider_once() -> anyhow::Result<()> {
     let world = World::new().await?;
