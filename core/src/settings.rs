@@ -76,6 +76,8 @@ impl Strategy {
 #[cfg_attr(feature = "openapi", schema(example = json!({"enabled": true, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true})))]
 pub struct ChatSettings {
     pub enabled: bool,
+    /// `null`: none chosen yet; the key must be present.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub provider: Option<ProviderId>,
     #[serde(default)]
     pub account: Account,
@@ -88,6 +90,8 @@ pub struct ChatSettings {
 pub struct InstanceChatSettings {
     pub enabled: bool,
     pub site_settings_strategy: Strategy,
+    /// `null`: none chosen yet; the key must be present.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub provider: Option<ProviderId>,
     #[serde(default)]
     pub account: Account,

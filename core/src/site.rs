@@ -19,6 +19,10 @@ pub struct Site {
     pub id: String,
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
+    /// Host names the site is found by when its tag has no `data-site`;
+    /// may be left out (none).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub domains: Vec<String>,
 }
 
@@ -171,7 +175,7 @@ fn read_name_and_domains(
     };
     let mut domains: Vec<String> = Vec::new();
     match reader.get("domains") {
-        None | Some(Value::Null) => {}
+        None => {}
         Some(Value::Array(items)) if items.len() > MAX_DOMAINS => {
             errors.add(
                 FieldError::new(

@@ -183,7 +183,8 @@ pub struct Credentials {
     /// 1 to 32 lowercase letters, digits, `.`, `_` or `-`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9._-]{0,31}$"))]
     pub username: String,
-    /// At least 12 characters (setup); at most 256.
+    /// At most 256 characters; at setup at least 10, not a common one, not
+    /// containing the user name.
     #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub password: String,
 }
@@ -214,6 +215,7 @@ pub struct NewApiKey {
 #[cfg_attr(feature = "openapi", schema(example = json!({"name": "Deploy pipeline (2027)", "regenerate": true})))]
 pub struct ApiKeyChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false, min_length = 1, max_length = 100))]
     pub name: Option<String>,
     /// `true`: a new secret; the old one stops working at once.
     #[serde(default)]
@@ -227,8 +229,10 @@ pub struct ApiKeyChange {
 #[cfg_attr(feature = "openapi", schema(example = json!({"name": "Marketing (Japan)", "domains": ["www.example.jp", "example.jp"]})))]
 pub struct SiteChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
     pub id: Option<String>,
     pub name: String,
+    #[serde(default)]
     pub domains: Vec<String>,
 }
 

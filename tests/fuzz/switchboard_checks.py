@@ -52,3 +52,36 @@ def store_unchanged_by_refusals(ctx, response, case):
             f"the server answered {response.status_code}, yet the stored {', '.join(changed)} changed"
         )
     return True
+
+
+@schemathesis.check
+class EveryOperationSucceeds:
+    """Every operation answered 2xx at least once, except those named in
+    SWITCHBOARD_REFUSED_OPERATIONS (e.g. what an API key may not do): a run
+    whose requests were all refused (a broken key, an exhausted throttle)
+    tested nothing behind the refusal and must not pass."""
+
+    def __init__(self):
+        self.expected_refused = {
+            label.strip()
+            for label in os.environ.get("SWITCHBOARD_REFUSED_OPERATIONS", "").split(",")
+            if label.strip()
+        }
+        self.tested = set()
+        self.succeeded = set()
+
+    def after_response(self, ctx, response, case):
+        label = case.operation.label
+        self.tested.add(label)
+        if 200 <= response.status_code < 300:
+            self.succeeded.add(label)
+
+    def after_run(self, ctx):
+        never = self.tested - self.succeeded - self.expected_refused
+        if never:
+            raise AssertionError("never answered 2xx: " + ", ".join(sorted(never)))
+        unexpected = self.succeeded & self.expected_refused
+        if unexpected:
+            raise AssertionError("answered 2xx though expected to refuse: " + ", ".join(sorted(unexpected)))
+        if not self.tested:
+            raise AssertionError("no operation was tested")

@@ -101,7 +101,7 @@ pub async fn list(
     description = "The answer holds the whole key in `key`, this once.",
     request_body = wire::NewApiKey,
     security(("session" = [], "csrf_token" = [])),
-    responses((status = 201, description = "Created", body = wire::ApiKey), openapi::ApiKeyCreateErrors)
+    responses((status = 201, description = "Created", body = wire::ApiKey, headers(("Location" = String, description = "The new key's URL"))), openapi::ApiKeyCreateErrors)
 )]
 pub async fn create(
     State(state): State<AppState>,

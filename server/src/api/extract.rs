@@ -31,6 +31,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
+        // A declared length over the limit is refused at once, rather than
+        // after waiting for a body that may never come.
+        let declared = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+            return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+        }
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {

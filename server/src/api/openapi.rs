@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 
 use serde_json::{json, Value};
+use switchboard_core::errors::{ErrorCode, FieldError};
 use switchboard_core::messages::ApiCode;
 use switchboard_core::site::Site;
 use utoipa::openapi::example::ExampleBuilder;
@@ -185,6 +186,11 @@ fn error_example(status: u16, code: ApiCode) -> Value {
             };
             Some(new.conflicts([&shop], true).0)
         }
+        ApiCode::BadRequest => Some(vec![FieldError::new(
+            "If-Match",
+            ErrorCode::InvalidFormat,
+            "If-Match must be * or a list of quoted revisions, as the ETag header gives them",
+        )]),
         _ => None,
     }
     .unwrap_or_default();
@@ -244,26 +250,84 @@ const REVISION: &[ApiCode] = &[BadRequest, PreconditionFailed];
 const PATH: &[ApiCode] = &[BadRequest];
 /// The password checks' throttle and concurrency limit.
 const PASSWORD_CHECK: &[ApiCode] = &[TooManyAttempts, ServerBusy];
+/// A change the store could not write (a full or read-only disk): nothing
+/// was changed.
+const STORE: &[ApiCode] = &[StorageError];
 
 errors! {
     SignedInRead = [SIGNED_IN];
     SignedInChange = [SIGNED_IN, SESSION_CHANGE];
     SessionOnlyRead = [SIGNED_IN, &[ApiKeyNotAllowed]];
     SessionOnlyChange = [SIGNED_IN, SESSION_CHANGE, &[NotASession]];
-    PasswordChangeErrors = [SIGNED_IN, SESSION_CHANGE, BODY, PASSWORD_CHECK, &[NotASession]];
+    PasswordChangeErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PASSWORD_CHECK, &[NotASession]];
     LoginErrors = [BODY, PASSWORD_CHECK, &[WrongPassword, CrossOrigin]];
-    SetupErrors = [BODY, &[ServerBusy, AlreadySetUp, SetupHostNotAllowed, CrossOrigin]];
-    ApiKeyCreateErrors = [SIGNED_IN, SESSION_CHANGE, BODY, &[ApiKeyNotAllowed, Conflict]];
-    ApiKeyUpdateErrors = [SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownApiKey, Conflict]];
-    ApiKeyDeleteErrors = [SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownApiKey]];
+    SetupErrors = [STORE, BODY, &[ServerBusy, AlreadySetUp, SetupHostNotAllowed, CrossOrigin]];
+    ApiKeyCreateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, &[ApiKeyNotAllowed, Conflict]];
+    ApiKeyUpdateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownApiKey, Conflict]];
+    ApiKeyDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownApiKey]];
     AuditErrors = [SIGNED_IN, &[BadRequest]];
-    InstanceChangeErrors = [SIGNED_IN, SESSION_CHANGE, BODY, REVISION, &[SignedInAdminRequired]];
-    SiteCreateErrors = [SIGNED_IN, SESSION_CHANGE, BODY, &[Conflict]];
+    InstanceChangeErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, &[SignedInAdminRequired]];
+    SiteCreateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, &[Conflict]];
     SiteReadErrors = [SIGNED_IN, PATH, &[UnknownSite]];
-    SiteUpdateErrors = [SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[UnknownSite, Conflict]];
-    SiteDeleteErrors = [SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[UnknownSite]];
-    SiteChatChangeErrors = [SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[UnknownSite, SignedInAdminRequired]];
+    SiteUpdateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[UnknownSite, Conflict]];
+    SiteDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[UnknownSite]];
+    SiteChatChangeErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[UnknownSite, SignedInAdminRequired]];
     WidgetConfigErrors = [&[BadRequest, UnknownSite]];
+}
+
+/// The document as JSON, with what utoipa cannot say: every response header
+/// it lists is always sent (`required`), and request bodies may hold no
+/// other keys than their schema's (the parsers refuse unknown fields).
+pub fn tightened(document: &utoipa::openapi::OpenApi) -> Value {
+    let mut json = match serde_json::to_value(document) {
+        Ok(json) => json,
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize the OpenAPI document");
+            return Value::Null;
+        }
+    };
+    let mut request_schemas = Vec::new();
+    if let Some(paths) = json["paths"].as_object_mut() {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            if let Some(reference) =
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                request_schemas.push(
+                    reference
+                        .trim_start_matches("#/components/schemas/")
+                        .to_string(),
+                );
+            }
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for headers in responses
+                .values_mut()
+                .filter_map(|r| r.get_mut("headers"))
+                .filter_map(Value::as_object_mut)
+            {
+                for header in headers.values_mut().filter_map(Value::as_object_mut) {
+                    header.insert("required".into(), Value::Bool(true));
+                }
+            }
+        }
+    }
+    for name in request_schemas {
+        if let Some(schema) = json["components"]["schemas"]
+            .get_mut(&name)
+            .and_then(Value::as_object_mut)
+        {
+            schema.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    }
+    json
 }
 
 /// This document, built once (it depends only on the code).
@@ -283,10 +347,17 @@ pub async fn document_json() -> impl IntoResponse {
         }
     });
     (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            // It changes only with the server's version: caches may keep it a while.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
         body.clone(),
     )
 }

@@ -33,7 +33,7 @@ pub struct WidgetQuery {
     description = "Public, from any origin, identical for every visitor and without secrets. Give exactly one of `site` or `host`.",
     params(
         ("site" = Option<String>, Query, example = "marketing-jp", description = "A site id"),
-        ("host" = Option<String>, Query, example = "www.example.jp", description = "A host name (as `location.host` gives it, with or without port)"),
+        ("host" = Option<String>, Query, description = "A host name (as `location.host` gives it, with or without port)"),
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer"),
     ),
     responses(

@@ -118,6 +118,30 @@ async fn bodies_over_the_limit_are_refused() {
     assert_eq!(store_bytes(&app), before);
 }
 
+/// A declared length over the limit is refused before any body is read (a
+/// client that never sends it cannot hold the request for the timeout).
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_at_once() {
+    let app = TestApp::with_crisp_site().await;
+    let before = store_bytes(&app);
+    for uri in ["/api/v1/sites", "/api/v1/session"] {
+        let response = app
+            .request(
+                Method::POST,
+                uri,
+                &[
+                    ("content-type", "application/json"),
+                    ("content-length", "100000000"),
+                ],
+                Some(b"{".to_vec()),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        assert_eq!(response.error_code(), "payload_too_large");
+    }
+    assert_eq!(store_bytes(&app), before);
+}
+
 #[tokio::test]
 async fn wrong_types_unknown_fields_and_unknown_providers() {
     let app = TestApp::with_crisp_site().await;

@@ -59,6 +59,19 @@ async fn the_document_is_public_openapi_3_1_with_every_operation_described() {
                 response["description"].is_string(),
                 "{method} {path} {status}: no description"
             );
+            // Only headers that are always sent are listed, so each is required.
+            for (name, header) in response["headers"].as_object().into_iter().flatten() {
+                assert_eq!(header["required"], true, "{method} {path} {status} {name}");
+            }
+        }
+        if let Some(reference) =
+            operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+        {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            assert_eq!(
+                document["components"]["schemas"][name]["additionalProperties"], false,
+                "{method} {path}: the parsers refuse unknown fields"
+            );
         }
         // Documented statuses are the ones the codes listed under them have.
         for (status, response) in operation["responses"].as_object().expect("responses") {

@@ -78,6 +78,28 @@ async fn create_read_list_update_delete() {
     assert!(app.stored()["sites"].get("shop").is_none());
 }
 
+/// `domains` may be left out (no domains), but not given as null.
+#[tokio::test]
+async fn domains_may_be_left_out_but_not_null() {
+    let app = TestApp::new().await;
+    let refused = app
+        .post(
+            "/api/v1/sites",
+            &json!({"id": "n1", "name": "N", "domains": null}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.field_errors(),
+        vec![("domains".to_string(), "wrong_type".to_string())]
+    );
+    let created = app
+        .post("/api/v1/sites", &json!({"id": "n1", "name": "N"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(created.json()["domains"], json!([]));
+}
+
 #[tokio::test]
 async fn deleting_a_site_removes_its_settings_and_frees_its_domains() {
     let app = TestApp::new().await;
