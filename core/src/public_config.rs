@@ -10,6 +10,7 @@ use crate::resolution::Effective;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"site": "marketing-jp", "enabled": true, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true})))]
 pub struct PublicConfig {
     pub site: String,
     pub enabled: bool,

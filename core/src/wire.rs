@@ -24,6 +24,7 @@ use crate::site::Site;
 /// `GET /setup`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"needed": false})))]
 pub struct SetupStatus {
     pub needed: bool,
 }
@@ -31,6 +32,7 @@ pub struct SetupStatus {
 /// `POST /setup` and `POST /session`: the session the cookie names.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "admin", "csrf_token": "Zk3mQ8vT1xR7bN2cW5yH9pL4sD6fG0aJ"})))]
 pub struct SignedIn {
     pub username: String,
     pub csrf_token: String,
@@ -40,6 +42,7 @@ pub struct SignedIn {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", schema(example = json!({"kind": "api_key", "api_key": {"id": "q7x2mfkd3a9b", "name": "Deploy pipeline"}})))]
 pub enum WhoAmI {
     User {
         username: String,
@@ -61,6 +64,7 @@ pub struct KeyName {
 /// created or regenerated it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": "q7x2mfkd3a9b", "name": "Deploy pipeline", "prefix": "sbk_Jq3vR8tX", "created_at": "2026-11-30T09:12:44Z", "created_by": "admin", "last_used_at": "2026-12-01T08:00:02Z", "regenerated_at": null})))]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
@@ -76,6 +80,7 @@ pub struct ApiKey {
 /// `GET /api-keys`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"api_keys": [{"id": "q7x2mfkd3a9b", "name": "Deploy pipeline", "prefix": "sbk_Jq3vR8tX", "created_at": "2026-11-30T09:12:44Z", "created_by": "admin", "last_used_at": "2026-12-01T08:00:02Z", "regenerated_at": null}]})))]
 pub struct ApiKeyList {
     pub api_keys: Vec<ApiKey>,
 }
@@ -83,6 +88,7 @@ pub struct ApiKeyList {
 /// `GET /sites`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"sites": [{"id": "marketing-jp", "name": "Marketing (Japan)", "domains": ["www.example.jp", "example.jp"]}]})))]
 pub struct SiteList {
     pub sites: Vec<Site>,
 }
@@ -90,6 +96,7 @@ pub struct SiteList {
 /// `GET` and `PUT /instance/click-to-chat`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"settings": {"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": false}, "warnings": []})))]
 pub struct InstanceSettings {
     pub settings: InstanceChatSettings,
     pub warnings: Vec<FieldWarning>,
@@ -98,6 +105,7 @@ pub struct InstanceSettings {
 /// `GET` and `PUT /sites/{id}/click-to-chat`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"settings": {"enabled": true, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true}, "saved": true, "warnings": []})))]
 pub struct SiteSettings {
     pub settings: ChatSettings,
     /// The site has settings of its own (else these are the defaults).
@@ -116,6 +124,7 @@ pub struct Explained<C> {
 /// `GET /sites/{id}/click-to-chat/effective`: what applies, and why.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"site": "marketing-jp", "enabled": true, "strategy": "inherit_or_override", "source": "site", "reason": {"code": "site_configured", "message": "This site has its own provider and account, which override the instance settings (strategy: Inherit or Override)."}, "inactive": null, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true})))]
 pub struct Effective {
     pub site: String,
     pub enabled: bool,

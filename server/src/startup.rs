@@ -143,7 +143,26 @@ async fn refuse_empty_segments(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if request.uri().path().contains("//") {
+    let path = request.uri().path();
+    if path.contains("//") {
+        // Under the API, the API's own JSON error (and headers).
+        if path.starts_with("/api/") {
+            let mut response = crate::api::ApiError::not_found(
+                switchboard_core::messages::ApiCode::NotFound,
+                "there is no such API endpoint",
+            )
+            .into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            headers.insert(
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            );
+            return response;
+        }
         return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
     }
     next.run(request).await

@@ -133,6 +133,7 @@ impl AuditRecord {
 }
 
 #[derive(utoipa::ToSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[schema(example = json!({"id": 42, "at": "2026-12-01T08:14:03Z", "actor": {"kind": "user", "name": "admin"}, "ip": "192.0.2.10", "action": "site.click_to_chat.update", "target": "marketing-jp", "changed": ["provider", "account.website_id"], "outcome": "success"}))]
 pub struct AuditEntry {
     pub id: u64,
     /// RFC 3339, UTC.

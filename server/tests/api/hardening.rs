@@ -363,6 +363,11 @@ async fn double_slashes_never_redirect_off_site() {
         );
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{uri}");
     }
+    // Under the API, the API's JSON error.
+    let response = app.get("/api/v1/sites//csp").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.error_code(), "not_found");
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
 }
 
 fn chatwoot(base_url: &str) -> Value {

@@ -177,3 +177,30 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
     }
     assert!(checked.len() >= 8, "{checked:?}");
 }
+
+/// The answers' examples are what the server's own types read.
+#[tokio::test]
+async fn every_answer_example_is_a_value_of_its_type() {
+    use serde::de::DeserializeOwned;
+    use switchboard_core::{public_config::PublicConfig, wire};
+    let app = TestApp::new().await;
+    let document = document(&app).await;
+    fn holds<T: DeserializeOwned>(document: &Value, name: &str) {
+        let example = document["components"]["schemas"][name]["example"].clone();
+        assert!(example.is_object(), "{name} has no example");
+        if let Err(error) = serde_json::from_value::<T>(example) {
+            panic!("the {name} example is not a {name}: {error}");
+        }
+    }
+    holds::<wire::SetupStatus>(&document, "SetupStatus");
+    holds::<wire::SignedIn>(&document, "SignedIn");
+    holds::<wire::WhoAmI>(&document, "WhoAmI");
+    holds::<wire::ApiKey>(&document, "ApiKey");
+    holds::<wire::ApiKeyList>(&document, "ApiKeyList");
+    holds::<wire::SiteList>(&document, "SiteList");
+    holds::<wire::InstanceSettings>(&document, "InstanceSettings");
+    holds::<wire::SiteSettings>(&document, "SiteSettings");
+    holds::<wire::Effective>(&document, "Effective");
+    holds::<PublicConfig>(&document, "PublicConfig");
+    holds::<switchboard_server::store::AuditEntry>(&document, "AuditEntry");
+}
