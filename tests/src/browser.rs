@@ -153,7 +153,44 @@ fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// A Chrome DevTools Protocol command, through chromedriver's
+/// `goog/cdp/execute` (network emulation, cache control).
+#[derive(Debug)]
+struct DevToolsCommand {
+    cmd: String,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevToolsCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 impl Browser {
+    /// Runs a DevTools Protocol command in the current page's target.
+    pub async fn devtools(&self, cmd: &str, params: Value) -> Result<Value> {
+        self.client
+            .issue_cmd(DevToolsCommand {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .with_context(|| format!("DevTools command {cmd}"))
+    }
+
     /// Saves a PNG of the current page as `test-output/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<()> {
         let dir = crate::output_dir().join("screenshots");

@@ -104,8 +104,17 @@ pub async fn spawn_fresh_app() -> Result<TestApp> {
     spawn(false).await
 }
 
+/// The same with the admin, serving the assets in `assets` (a copy of `dist/`
+/// with changes, for the bench).
+pub async fn spawn_app_serving(assets: PathBuf) -> Result<TestApp> {
+    spawn_with(true, assets).await
+}
+
 async fn spawn(with_admin: bool) -> Result<TestApp> {
-    let assets = assets_dir();
+    spawn_with(with_admin, assets_dir()).await
+}
+
+async fn spawn_with(with_admin: bool, assets: PathBuf) -> Result<TestApp> {
     if !assets.join("admin").join("index.html").is_file() {
         bail!(
             "no built assets in {}: run `cargo xtask build` (or `cargo xtask test`)",

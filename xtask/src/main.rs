@@ -5,6 +5,7 @@
 //! - `build`                  build the admin app and the widget into `dist/`
 //! - `size`                   print the gzipped sizes and check them against the budgets
 //! - `lint`                   `cargo fmt --check` and `clippy -D warnings` (native, then each wasm crate)
+//! - `bench [--smoke]`        time to decision and config throughput, each against a reference
 //! - `setup [--browser]`      only install the tools
 //!
 //! Everything it installs comes from crates.io, npm or Debian's packages, and
@@ -39,6 +40,7 @@ fn run() -> Result<()> {
             build::build(&root, &tools)
         }
         "size" => size::report(&root),
+        "bench" => bench(&root, rest.iter().any(|a| a == "--smoke")),
         "lint" => {
             tools::ensure_build_tools(&root)?;
             tools::ensure_lint_components()?;
@@ -49,6 +51,7 @@ fn run() -> Result<()> {
             if rest.iter().any(|a| a == "--browser") {
                 tools::ensure_browser()?;
                 tools::ensure_schemathesis(&root)?;
+                tools::ensure_bench_tools()?;
             }
             Ok(())
         }
@@ -59,6 +62,7 @@ fn run() -> Result<()> {
                  \n  test [cargo test args] build everything and run all tests, browser tests included\
                  \n  build                 build the admin app and widget into dist/\
                  \n  size                  print gzipped sizes against their budgets\
+                 \n  bench [--smoke]       time to decision and config throughput against references\
                  \n  lint                  cargo fmt --check, clippy -D warnings on every crate\
                  \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, chromedriver, schemathesis)"
             );
@@ -88,8 +92,8 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
     let schemathesis = tools::ensure_schemathesis(root)?;
     build::build(root, &tools)?;
     size::report(root)?;
-    let mut cargo = cargo();
-    cargo
+    let mut cargo_test = cargo();
+    cargo_test
         .current_dir(root)
         .args(["test", "--workspace", "--exclude", "switchboard-widget"])
         .args(cargo_test_args)
@@ -97,7 +101,79 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .env("SWITCHBOARD_AXE_JS", &tools.axe)
         .env("CHROMEDRIVER", &browser.chromedriver)
         .env("SWITCHBOARD_SCHEMATHESIS", &schemathesis);
-    run_command(&mut cargo)
+    run_command(&mut cargo_test)?;
+    // The bench is not part of the tests (its figures need a quiet machine),
+    // but a short run of every part is, so it cannot rot. `cargo test` has
+    // built both binaries already (this only makes sure).
+    let bench_tools = tools::ensure_bench_tools()?;
+    run_command(cargo().current_dir(root).args([
+        "build",
+        "--package",
+        "switchboard-server",
+        "--bin",
+        "switchboard-server",
+        "--package",
+        "switchboard-e2e",
+        "--bin",
+        "bench",
+    ]))?;
+    run_bench(
+        root,
+        &root.join("target").join("debug"),
+        &browser,
+        &bench_tools,
+        true,
+    )
+}
+
+/// `cargo xtask bench`: release builds, then the bench and the sizes.
+fn bench(root: &Path, smoke: bool) -> Result<()> {
+    let tools = tools::ensure_build_tools(root)?;
+    let browser = tools::ensure_browser()?;
+    let bench_tools = tools::ensure_bench_tools()?;
+    build::build(root, &tools)?;
+    run_command(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "--package",
+        "switchboard-server",
+        "--bin",
+        "switchboard-server",
+        "--package",
+        "switchboard-e2e",
+        "--bin",
+        "bench",
+    ]))?;
+    run_bench(
+        root,
+        &root.join("target").join("release"),
+        &browser,
+        &bench_tools,
+        smoke,
+    )?;
+    println!();
+    size::report(root)
+}
+
+fn run_bench(
+    root: &Path,
+    binaries: &Path,
+    browser: &tools::Browser,
+    bench_tools: &tools::BenchTools,
+    smoke: bool,
+) -> Result<()> {
+    let mut bench = Command::new(binaries.join("bench"));
+    if smoke {
+        bench.arg("--smoke");
+    }
+    bench
+        .current_dir(root)
+        .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .env("SWITCHBOARD_SERVER", binaries.join("switchboard-server"))
+        .env("NGINX", &bench_tools.nginx)
+        .env("WRK", &bench_tools.wrk);
+    run_command(&mut bench)
 }
 
 /// Formatting and clippy, as CI runs them. The wasm crates are checked one at

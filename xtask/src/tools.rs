@@ -1,7 +1,8 @@
 //! Finds or installs the tools the build and the tests need, idempotently:
 //! the wasm32 target (rustup), the wasm-bindgen CLI at exactly the version in
 //! Cargo.lock (crates.io), wasm-opt and terser (npm), Chromium and chromedriver
-//! (Debian's packages), the API fuzzer schemathesis (PyPI, in a virtualenv).
+//! (Debian's packages), the API fuzzer schemathesis (PyPI, in a virtualenv),
+//! nginx and wrk for the bench (Debian's packages).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,6 +214,41 @@ pub fn ensure_browser() -> Result<Browser> {
     match chromedriver.or_else(|| find_on_path("chromedriver")) {
         Some(chromedriver) => Ok(Browser { chromedriver }),
         None => bail!("chromedriver is still not on PATH after installing chromium-driver"),
+    }
+}
+
+/// What `cargo xtask bench` measures against and with: Debian's nginx (the
+/// reference for the config endpoint) and wrk (the load generator).
+pub struct BenchTools {
+    pub nginx: PathBuf,
+    pub wrk: PathBuf,
+}
+
+pub fn ensure_bench_tools() -> Result<BenchTools> {
+    let nginx = || {
+        find_on_path("nginx")
+            .or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.is_file()))
+    };
+    let mut packages = Vec::new();
+    if nginx().is_none() {
+        packages.push("nginx");
+    }
+    if find_on_path("wrk").is_none() {
+        packages.push("wrk");
+    }
+    if find_on_path("taskset").is_none() {
+        packages.push("util-linux");
+    }
+    if !packages.is_empty() {
+        eprintln!("xtask: installing Debian packages: {}", packages.join(" "));
+        apt(&["update", "-qq"])?;
+        let mut install = vec!["install", "-y", "-qq"];
+        install.extend(&packages);
+        apt(&install).context("the bench needs Debian's nginx, wrk and taskset")?;
+    }
+    match (nginx(), find_on_path("wrk")) {
+        (Some(nginx), Some(wrk)) => Ok(BenchTools { nginx, wrk }),
+        _ => bail!("nginx or wrk is still missing after installing them"),
     }
 }
 
