@@ -24,8 +24,6 @@
       } catch (ignored) {}
     }
   }
-  // The engine's own Promise, whatever the page did to window.Promise.
-  var Native = (async function () {})().constructor;
   // The tag ends in `error` with a reason the page (or the demo) can read.
   function fail(reason, error) {
     try {
@@ -77,6 +75,10 @@
     fail("unsupported", "unsupported page or browser");
     return;
   }
+  // Loading from now on (the wasm and the config travel in parallel).
+  try {
+    script.setAttribute("data-switchboard-state", "loading");
+  } catch (ignored) {}
   function guarded(call) {
     try {
       call();
@@ -153,7 +155,8 @@
   }
   // `data-site` (trimmed) names the site; without it, the page's host does.
   function configUrl() {
-    var site = String(script.getAttribute("data-site") || "").trim();
+    var site = script.getAttribute("data-site");
+    site = typeof site === "string" ? site.trim() : "";
     var query = site ? "site=" + encodeURIComponent(site) : "host=" + encodeURIComponent(location.hostname);
     return new URL("api/v1/widget/config?" + query, script.src);
   }
@@ -163,24 +166,28 @@
   try {
     setTimeout(function () { settle(0, null); }, CONFIG_WAIT);
   } catch (ignored) {}
-  Native.resolve()
-    .then(function () { return fetch(configUrl()); })
-    .then(
-      function (response) {
-        if (!response.ok) return settle(response.status || 2, null);
-        return Native.resolve()
-          .then(function () { return response.json(); })
-          .then(
-            function (value) { settle(200, value); },
-            function () { settle(1, null); }
-          );
-      },
-      function () { settle(0, null); }
-    )
-    .catch(function (error) {
-      warn(error);
-      settle(1, null);
-    });
+  // `await`, not `.then`: it reaches the engine's promises without looking
+  // up methods the page may have replaced (Promise.prototype.then), and
+  // every rejection is handled here, none reaches the page.
+  (async function () {
+    try {
+      var response = await fetch(configUrl());
+      if (!response.ok) return settle(response.status || 2, null);
+      var value;
+      try {
+        value = await response.json();
+      } catch (error) {
+        return settle(1, null);
+      }
+      settle(200, value);
+    } catch (error) {
+      settle(0, null);
+    }
+  })();
+  // Hands the answer to the wasm, once it has started.
+  function deliverAnswer() {
+    guarded(function () { wasm.configure(answer[0], answer[1]); });
+  }
   var started = false;
   // The same for the loader's own wasm, if it never arrives.
   var gaveUp = false;
@@ -192,32 +199,45 @@
       }
     }, 2 * CONFIG_WAIT);
   } catch (ignored) {}
+  // Before `start`: the wasm could not be fetched or compiled (a CSP
+  // without 'wasm-unsafe-eval' refuses to compile it). After it: the tag
+  // still gets a true state, and the config answer still gets through.
+  function failed(error) {
+    if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
+    else {
+      warn(error);
+      if (!deliver) {
+        deliver = deliverAnswer;
+        if (answer) deliver();
+      }
+    }
+  }
+  // `glue` is wasm-bindgen's init function (its `let` is scoped to the
+  // block the glue is pasted into, below).
+  async function run(glue) {
+    try {
+      await glue({ module_or_path: new URL("widget/@WASM_FILE@", script.src) });
+      if (gaveUp) return;
+      wasm = glue;
+      wasm.start(script, helpers);
+      started = true;
+      // From here on, whatever else fails, the config answer gets through.
+      deliver = deliverAnswer;
+      // Calls the page made before we were ready; one that fails must not
+      // stop the others or the config answer (a plain loop: the page may
+      // have replaced Array.prototype.forEach).
+      for (var i = 0; i < queue.length; i++) {
+        guarded(function () { wasm[queue[i][0]](queue[i][1]); });
+      }
+      queue = [];
+      if (answer) deliver();
+    } catch (error) {
+      failed(error);
+    }
+  }
   try {
     /*@GLUE@*/
-    __switchboard_widget({ module_or_path: new URL("widget/@WASM_FILE@", script.src) })
-      .then(function () {
-        if (gaveUp) return;
-        wasm = __switchboard_widget;
-        wasm.start(script, helpers);
-        started = true;
-        // Calls the page made before we were ready; one that fails must
-        // not stop the others or the config answer.
-        queue.forEach(function (call) {
-          guarded(function () { wasm[call[0]](call[1]); });
-        });
-        queue = [];
-        deliver = function () {
-          guarded(function () { wasm.configure(answer[0], answer[1]); });
-        };
-        if (answer) deliver();
-      })
-      .catch(function (error) {
-        // Before `start`: the wasm could not be fetched or compiled (a CSP
-        // without 'wasm-unsafe-eval' refuses to compile it). After it: the
-        // tag still gets a true state.
-        if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
-        else warn(error);
-      });
+    run(__switchboard_widget);
   } catch (error) {
     fail("unsupported", error);
   }

@@ -240,6 +240,16 @@ fn build_widget(
             .arg(work)
             .arg(wasm),
     )?;
+    // Short import names in the module and its glue alike.
+    let bindgen_wasm = work.join("widget_bg.wasm");
+    let bindgen_glue = work.join("widget.js");
+    let (short_wasm, short_glue) = crate::short_imports::shorten(
+        &fs::read(&bindgen_wasm)?,
+        &fs::read_to_string(&bindgen_glue)?,
+    )
+    .context("cannot shorten the widget's import names")?;
+    fs::write(&bindgen_wasm, short_wasm)?;
+    fs::write(&bindgen_glue, short_glue)?;
     let optimized = work.join("widget.opt.wasm");
     wasm_opt(tools, &work.join("widget_bg.wasm"), &optimized)?;
     let wasm_bytes = fs::read(&optimized)?;
@@ -280,11 +290,17 @@ fn wrap_widget_glue(template: &str, glue: &str, wasm_name: &str) -> Result<Strin
 
 fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
     // The features rustc 1.95 enables for wasm32; named explicitly so wasm-opt
-    // accepts the module even if the target_features section is missing.
+    // accepts the module without its target_features section, which is
+    // stripped (browsers do not read it; 100 bytes gzipped off the loader).
     run_command(
         Command::new(&tools.wasm_opt)
             .arg(input)
-            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            .args([
+                "-Oz",
+                "--strip-debug",
+                "--strip-producers",
+                "--strip-target-features",
+            ])
             .args([
                 "--enable-bulk-memory",
                 "--enable-multivalue",
@@ -347,10 +363,19 @@ fn compress_tree(dir: &Path) -> Result<()> {
             let bytes = fs::read(&path)?;
             let mut gz_name = path.clone().into_os_string();
             gz_name.push(".gz");
-            fs::write(PathBuf::from(gz_name), gzip(&bytes)?)?;
+            fs::write(PathBuf::from(&gz_name), gzip(&bytes)?)?;
             let mut br_name = path.clone().into_os_string();
             br_name.push(".br");
-            fs::write(PathBuf::from(br_name), brotli(&bytes)?)?;
+            fs::write(PathBuf::from(&br_name), brotli(&bytes)?)?;
+            // The server dates each encoding by its own file: all three get
+            // the source's time, so Last-Modified agrees across encodings.
+            let modified = fs::metadata(&path)?.modified()?;
+            for sibling in [gz_name, br_name] {
+                fs::File::options()
+                    .write(true)
+                    .open(PathBuf::from(sibling))?
+                    .set_modified(modified)?;
+            }
         }
     }
     Ok(())
@@ -486,8 +511,8 @@ mod tests {
         assert!(code.trim_end().ends_with("})();"));
         assert!(code.contains("let __switchboard_widget = 1;"));
         assert!(code.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
-        // Every failure of the promise chain ends in a warning and a true state.
-        assert!(code.contains(".catch(function (error) {"));
+        // Every failure of the start ends in a warning and a true state.
+        assert!(code.contains("} catch (error) {\n      failed(error);"));
         assert!(code.contains(
             r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error)"#
         ));

@@ -12,6 +12,7 @@
 //! every step is idempotent: a second run finds the tools in place.
 
 mod build;
+mod short_imports;
 mod size;
 mod tools;
 

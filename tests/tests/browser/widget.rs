@@ -747,6 +747,22 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state() -> 
         assert_eq!(warnings(&world).await?.len(), 1, "{name}");
     }
 
+    // The engine's Promise methods broken by the page while the loader runs
+    // (restored after a moment; WebDriver's own scripts need them, so the
+    // test only looks once they are back): a true `error`, one warning,
+    // nothing thrown, no rejection left unhandled.
+    let sabotage = "var then = Promise.prototype.then; Promise.prototype.then = function () { throw new Error('no then'); }; setTimeout(function () { Promise.prototype.then = then; }, 1000);";
+    let url = world.host.page(
+        "then-throws",
+        &format!("<script>{sabotage}</script>\n{tag}"),
+    );
+    world.browser.client.goto(&url).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The wasm's glue itself fails on the broken `then`.
+    assert_eq!(world.final_state("error").await?, "unreachable");
+    assert_eq!(warnings(&world).await?.len(), 1);
+    world.host_unharmed().await?;
+
     // appendChild refused: `error`, no provider script.
     let page = format!("<script>HTMLHeadElement.prototype.appendChild = function () {{ throw new Error('no'); }};</script>\n{tag}");
     assert_eq!(world.visit("no-append", &page).await?, "error");
