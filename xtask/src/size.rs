@@ -19,7 +19,7 @@ const WIDGET_BUDGET: u64 = 12 * 1024;
 /// screen's chunks. Issue 11 sets 200 KB. The Leptos runtime and every text
 /// of the app live in the main module (201 KB on its own), and resources,
 /// actions and transitions added 20 KB to the screens, so until the main
-/// module shrinks the check holds the line at 310 KB (304 KB today).
+/// module shrinks the check holds the line at 310 KB (302.5 KB today).
 const ADMIN_FIRST_SCREEN_TARGET: u64 = 200 * 1024;
 const ADMIN_FIRST_SCREEN_BUDGET: u64 = 310 * 1024;
 /// Each screen's own chunk.
