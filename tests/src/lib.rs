@@ -168,9 +168,8 @@ impl AdminApi {
         let mut login = agent
             .post(&format!("{base}/api/v1/session"))
             .header("content-type", "application/json")
-            .send(
-                serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string(),
-            )?;
+            .send(serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())
+            .with_context(|| format!("signing in at {base}"))?;
         let cookie = login
             .headers()
             .get("set-cookie")
@@ -189,7 +188,8 @@ impl AdminApi {
             .header("cookie", &cookie)
             .header("x-csrf-token", &csrf)
             .header("origin", &base)
-            .send(r#"{"name":"end-to-end tests"}"#)?;
+            .send(r#"{"name":"end-to-end tests"}"#)
+            .with_context(|| format!("creating an API key at {base}"))?;
         let key: Value = serde_json::from_str(&created.body_mut().read_to_string()?)?;
         let key = key["key"].as_str().context("no API key")?.to_string();
         Ok(Self {
@@ -262,10 +262,22 @@ impl AdminApi {
             } else {
                 builder.header("authorization", &auth)
             };
-            let request = builder.body(body.to_string())?;
-            let mut response = agent.run(request)?;
+            // No body on a read or a delete: a server that does not read one
+            // closes the connection after answering, and the unread bytes make
+            // the close a reset that can cut the answer short.
+            let payload = match (method.as_str(), &body) {
+                ("GET" | "HEAD" | "DELETE", Value::Null) => String::new(),
+                _ => body.to_string(),
+            };
+            let request = builder.body(payload)?;
+            let mut response = agent
+                .run(request)
+                .with_context(|| format!("{method} {url}"))?;
             let status = response.status().as_u16();
-            let text = response.body_mut().read_to_string()?;
+            let text = response
+                .body_mut()
+                .read_to_string()
+                .with_context(|| format!("reading the answer to {method} {url}"))?;
             let answer = if text.is_empty() {
                 Value::Null
             } else {
