@@ -155,7 +155,13 @@ pub struct AdminApi {
 
 impl AdminApi {
     pub async fn new(app: &TestApp) -> Result<Self> {
-        let base = app.url("");
+        Self::at(&app.url("")).await
+    }
+
+    /// The same for a server running elsewhere (`http://host:port`), with
+    /// the admin `admin` / [`ADMIN_PASSWORD`].
+    pub async fn at(base: &str) -> Result<Self> {
+        let base = base.to_string();
         tokio::task::spawn_blocking(move || Self::connect(base)).await?
     }
 

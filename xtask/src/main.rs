@@ -111,25 +111,9 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
     let bench_tools = tools::ensure_bench_tools()?;
     let debug = root.join("target").join("debug");
     if !debug.join("bench").is_file() || !debug.join("switchboard-server").is_file() {
-        run_command(cargo().current_dir(root).args([
-            "build",
-            "--package",
-            "switchboard-server",
-            "--bin",
-            "switchboard-server",
-            "--package",
-            "switchboard-e2e",
-            "--bin",
-            "bench",
-        ]))?;
+        build_bench(root, &[])?;
     }
-    run_bench(
-        root,
-        &root.join("target").join("debug"),
-        &browser,
-        &bench_tools,
-        true,
-    )
+    run_bench(root, &debug, &browser, &bench_tools, true)
 }
 
 /// `cargo xtask bench`: release builds, then the bench and the sizes.
@@ -138,18 +122,7 @@ fn bench(root: &Path, smoke: bool) -> Result<()> {
     let browser = tools::ensure_browser()?;
     let bench_tools = tools::ensure_bench_tools()?;
     build::build(root, &tools)?;
-    run_command(cargo().current_dir(root).args([
-        "build",
-        "--release",
-        "--package",
-        "switchboard-server",
-        "--bin",
-        "switchboard-server",
-        "--package",
-        "switchboard-e2e",
-        "--bin",
-        "bench",
-    ]))?;
+    build_bench(root, &["--release"])?;
     run_bench(
         root,
         &root.join("target").join("release"),
@@ -159,6 +132,20 @@ fn bench(root: &Path, smoke: bool) -> Result<()> {
     )?;
     println!();
     size::report(root)
+}
+
+/// The bench's binary and the server it measures.
+fn build_bench(root: &Path, profile: &[&str]) -> Result<()> {
+    run_command(cargo().current_dir(root).arg("build").args(profile).args([
+        "--package",
+        "switchboard-server",
+        "--bin",
+        "switchboard-server",
+        "--package",
+        "switchboard-e2e",
+        "--bin",
+        "bench",
+    ]))
 }
 
 fn run_bench(

@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_e2e::{assets_dir, spawn_app_serving, AdminApi, Browser, HostSite, ADMIN_PASSWORD};
 
 /// The site both loaders load, and the provider script its settings name.
@@ -84,7 +84,7 @@ async fn main() -> Result<()> {
         plan.load_seconds
     );
     decision_times(&plan).await?;
-    config_throughput(&plan)?;
+    config_throughput(&plan).await?;
     Ok(())
 }
 
@@ -176,6 +176,7 @@ async fn decision(browser: &Browser, url: &str) -> Result<f64> {
         .context("the decision time is not a number")
 }
 
+/// The bench site, through the API as an admin would set it up.
 async fn configure_site(api: &AdminApi) -> Result<()> {
     api.put(
         "/instance/click-to-chat",
@@ -240,7 +241,7 @@ fn tool(variable: &str) -> Result<PathBuf> {
         .with_context(|| format!("{variable} is not set: run `cargo xtask bench`"))
 }
 
-fn config_throughput(plan: &Plan) -> Result<()> {
+async fn config_throughput(plan: &Plan) -> Result<()> {
     let server = tool("SWITCHBOARD_SERVER")?;
     let nginx = tool("NGINX")?;
     let wrk = tool("WRK")?;
@@ -267,7 +268,7 @@ fn config_throughput(plan: &Plan) -> Result<()> {
     );
     let base = format!("http://127.0.0.1:{port}");
     wait_until_up(&format!("{base}/healthz"))?;
-    seed_over_http(&base)?;
+    configure_site(&AdminApi::at(&base).await?).await?;
     let config_url = format!("{base}/api/v1/widget/config?site={SITE}");
     let body = http_get(&config_url)?;
 
@@ -423,58 +424,4 @@ fn wait_until_up(url: &str) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// The bench site, through the API as an admin would set it up.
-fn seed_over_http(base: &str) -> Result<()> {
-    let agent = agent();
-    let mut login = agent
-        .post(&format!("{base}/api/v1/session"))
-        .header("content-type", "application/json")
-        .send(json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .context("no session cookie")?
-        .to_string();
-    let session: Value = serde_json::from_str(&login.body_mut().read_to_string()?)?;
-    let csrf = session["csrf_token"]
-        .as_str()
-        .context("no CSRF token")?
-        .to_string();
-    for (method, path, body) in [
-        (
-            "PUT",
-            "/api/v1/instance/click-to-chat".to_string(),
-            json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": null,
-                   "account": {}, "guest_users_allowed": true}),
-        ),
-        (
-            "POST",
-            "/api/v1/sites".to_string(),
-            json!({"id": SITE, "name": "Bench", "domains": []}),
-        ),
-        (
-            "PUT",
-            format!("/api/v1/sites/{SITE}/click-to-chat"),
-            json!({"enabled": true, "provider": "tidio", "account": {"public_key": TIDIO_KEY},
-                   "guest_users_allowed": true}),
-        ),
-    ] {
-        let request = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{base}{path}"))
-            .header("content-type", "application/json")
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .header("origin", base)
-            .body(body.to_string())?;
-        let response = agent.run(request)?;
-        if !response.status().is_success() {
-            bail!("{method} {path} answered {}", response.status());
-        }
-    }
-    Ok(())
 }
