@@ -1,46 +1,108 @@
-//! Headless Chromium under its own chromedriver, for the end-to-end tests.
+//! A real browser under its own WebDriver server, for the end-to-end tests:
+//! headless Chromium (chromedriver), Firefox (geckodriver) or WebKit, Safari's
+//! engine (WebKitWebDriver driving WebKitGTK's MiniBrowser in an Xvfb of its own).
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 
 /// How long a page may take to reach the state a test waits for.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Headless Chromium under its own chromedriver; both end when this is dropped.
+/// The browser engines visitors use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+    WebKit,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "Chromium",
+            Engine::Firefox => "Firefox",
+            Engine::WebKit => "WebKit",
+        }
+    }
+}
+
+/// A browser under its WebDriver server; both (and WebKit's X server) end
+/// when this is dropped.
 pub struct Browser {
     pub client: Client,
+    pub engine: Engine,
     driver: Child,
+    /// WebKit's X server: WebKitGTK has no headless mode.
+    display: Option<Child>,
     _profile: TempDir,
 }
 
+/// A program the tests run: the environment variable's path if set, else
+/// `default` looked up on PATH.
+fn program(variable: &str, default: &str) -> std::ffi::OsString {
+    std::env::var_os(variable).unwrap_or_else(|| default.into())
+}
+
 impl Browser {
+    /// Headless Chromium.
     pub async fn start() -> Result<Self> {
-        let chromedriver =
-            std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
+        Self::start_in(Engine::Chromium).await
+    }
+
+    pub async fn start_in(engine: Engine) -> Result<Self> {
         let port = free_port()?;
-        let mut command = Command::new(&chromedriver);
-        command
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // Its own process group, so Drop can end chromedriver and every Chromium
+        let profile = tempfile::tempdir()?;
+        let mut display = None;
+        let (driver, mut command, capabilities) = match engine {
+            Engine::Chromium => {
+                let driver = program("CHROMEDRIVER", "chromedriver");
+                let mut command = Command::new(&driver);
+                command.arg(format!("--port={port}"));
+                (driver, command, chromium_capabilities(&profile))
+            }
+            Engine::Firefox => {
+                let driver = program("GECKODRIVER", "geckodriver");
+                let mut command = Command::new(&driver);
+                // geckodriver's BiDi port is a fixed 9222 by default: drivers
+                // started side by side would fight over it.
+                command.args(["--port", &port.to_string(), "--websocket-port", "0"]);
+                command.arg("--profile-root").arg(profile.path());
+                (driver, command, firefox_capabilities())
+            }
+            Engine::WebKit => {
+                let (x_server, number) = start_xvfb()?;
+                display = Some(DriverGuard(Some(x_server)));
+                let driver = program("WEBKIT_WEBDRIVER", "WebKitWebDriver");
+                let mut command = Command::new(&driver);
+                command
+                    .arg(format!("--port={port}"))
+                    .env("DISPLAY", format!(":{number}"));
+                (driver, command, webkit_capabilities())
+            }
+        };
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        // Its own process group, so Drop can end the driver and every browser
         // process it started, even when a test panics.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let driver = command.spawn().with_context(|| {
-            format!("cannot start {chromedriver:?} (run `cargo xtask setup --browser`)")
+            format!("cannot start {driver:?} (run `cargo xtask setup --browser`)")
         })?;
-        let profile = tempfile::tempdir()?;
         let guard = DriverGuard(Some(driver));
-        let client = connect(port, &profile).await?;
+        let client = connect(engine, port, capabilities).await?;
         Ok(Self {
             client,
+            engine,
             driver: guard.into_inner(),
+            display: display.map(DriverGuard::into_inner),
             _profile: profile,
         })
     }
@@ -69,10 +131,13 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         kill_group(&mut self.driver);
+        if let Some(display) = self.display.as_mut() {
+            kill_group(display);
+        }
     }
 }
 
-/// Kills chromedriver if connecting fails before a `Browser` owns it.
+/// Kills a driver (or X server) if starting fails before a `Browser` owns it.
 struct DriverGuard(Option<Child>);
 
 impl DriverGuard {
@@ -103,7 +168,7 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
+fn chromium_capabilities(profile: &TempDir) -> serde_json::Map<String, Value> {
     let mut args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),
@@ -120,19 +185,92 @@ async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
     if let Ok(extra) = std::env::var("SWITCHBOARD_TEST_CHROME_ARGS") {
         args.extend(extra.split_whitespace().map(String::from));
     }
-    let mut chrome_options = serde_json::Map::new();
-    chrome_options.insert("args".into(), args.into());
+    let mut options = json!({ "args": args });
     if let Some(binary) = std::env::var_os("CHROME_BIN") {
-        chrome_options.insert(
-            "binary".into(),
-            binary.to_string_lossy().into_owned().into(),
-        );
+        options["binary"] = binary.to_string_lossy().into_owned().into();
     }
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), chrome_options.into());
+    capabilities.insert("goog:chromeOptions".into(), options);
+    capabilities
+}
 
+fn firefox_capabilities() -> serde_json::Map<String, Value> {
+    let mut options = json!({
+        "args": ["-headless", "--width=1280", "--height=900"],
+        // The machine has no internet: no update checks, telemetry or
+        // captive-portal probes beside the page's own requests.
+        "prefs": {
+            "app.update.enabled": false,
+            "network.captive-portal-service.enabled": false,
+            "network.connectivity-service.enabled": false,
+            "datareporting.policy.dataSubmissionEnabled": false,
+            "toolkit.telemetry.enabled": false,
+            "browser.safebrowsing.malware.enabled": false,
+            "browser.safebrowsing.phishing.enabled": false,
+        },
+    });
+    if let Some(binary) = std::env::var_os("FIREFOX_BIN") {
+        options["binary"] = binary.to_string_lossy().into_owned().into();
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("moz:firefoxOptions".into(), options);
+    capabilities
+}
+
+fn webkit_capabilities() -> serde_json::Map<String, Value> {
+    let binary = program(
+        "WEBKIT_BROWSER",
+        "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+    );
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "webkitgtk:browserOptions".into(),
+        json!({"binary": binary.to_string_lossy(), "args": ["--automation"]}),
+    );
+    capabilities
+}
+
+/// An X server of its own for one WebKit browser: it picks a free display
+/// and prints its number on standard output.
+fn start_xvfb() -> Result<(Child, String)> {
+    let xvfb = program("XVFB", "Xvfb");
+    let mut command = Command::new(&xvfb);
+    command
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("cannot start {xvfb:?} (run `cargo xtask setup --browser`)"))?;
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        BufReader::new(stdout).read_line(&mut line)?;
+    }
+    let number = line.trim().to_string();
+    if number.is_empty() {
+        kill_group(&mut child);
+        anyhow::bail!("Xvfb did not say which display it opened");
+    }
+    Ok((child, number))
+}
+
+async fn connect(
+    engine: Engine,
+    port: u16,
+    capabilities: serde_json::Map<String, Value>,
+) -> Result<Client> {
     let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         match ClientBuilder::rustls()?
             .capabilities(capabilities.clone())
@@ -141,7 +279,12 @@ async fn connect(port: u16, profile: &TempDir) -> Result<Client> {
         {
             Ok(client) => return Ok(client),
             Err(error) if Instant::now() >= deadline => {
-                return Err(error).context("chromedriver did not start a browser session");
+                return Err(error).with_context(|| {
+                    format!(
+                        "{}'s WebDriver did not start a browser session",
+                        engine.name()
+                    )
+                });
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }

@@ -8,7 +8,7 @@
 mod browser;
 mod host;
 
-pub use browser::{Browser, PAGE_TIMEOUT};
+pub use browser::{Browser, Engine, PAGE_TIMEOUT};
 pub use host::HostSite;
 
 use std::net::SocketAddr;

@@ -71,7 +71,7 @@
     // The chat still loads; only the JS API is missing, and the warning says so.
     warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads, but Switchboard.identify, open and reset are not available.");
   }
-  if (!script || !script.src || typeof WebAssembly !== "object") {
+  if (!script || !script.src || typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) {
     fail("unsupported", "unsupported page or browser");
     return;
   }
@@ -214,10 +214,15 @@
   }
   // `glue` is wasm-bindgen's init function (its `let` is scoped to the
   // block the glue is pasted into, below).
+  // The wasm is compiled here while it streams in, and instantiated by the
+  // glue synchronously: only our own `await`s are involved, so no promise
+  // is left for a page's broken Promise methods to reject unhandled (WebKit's
+  // streaming compilation calls the page's Promise.prototype.then).
   async function run(glue) {
     try {
-      await glue({ module_or_path: new URL("widget/@WASM_FILE@", script.src) });
+      var module = await WebAssembly.compileStreaming(fetch(new URL("widget/@WASM_FILE@", script.src)));
       if (gaveUp) return;
+      glue.initSync({ module: module });
       wasm = glue;
       wasm.start(script, helpers);
       started = true;

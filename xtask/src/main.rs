@@ -65,7 +65,7 @@ fn run() -> Result<()> {
                  \n  size                  print gzipped sizes against their budgets\
                  \n  bench [--smoke]       time to decision and config throughput against references\
                  \n  lint                  cargo fmt --check, clippy -D warnings on every crate\
-                 \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, chromedriver, schemathesis)"
+                 \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, Firefox and WebKit with their drivers, schemathesis, the bench tools)"
             );
             bail!("unknown command {command:?}")
         }
@@ -100,7 +100,7 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .args(cargo_test_args)
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
         .env("SWITCHBOARD_AXE_JS", &tools.axe)
-        .env("CHROMEDRIVER", &browser.chromedriver)
+        .envs(browser.environment())
         .env("SWITCHBOARD_SCHEMATHESIS", &schemathesis);
     run_command(&mut cargo_test)?;
     // The bench is not part of the tests (its figures need a quiet machine),
@@ -162,7 +162,7 @@ fn run_bench(
     bench
         .current_dir(root)
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
-        .env("CHROMEDRIVER", &browser.chromedriver)
+        .envs(browser.environment())
         .env("SWITCHBOARD_SERVER", binaries.join("switchboard-server"))
         .env("NGINX", &bench_tools.nginx)
         .env("WRK", &bench_tools.wrk);

@@ -24,6 +24,25 @@ pub struct BuildTools {
 
 pub struct Browser {
     pub chromedriver: PathBuf,
+    pub geckodriver: PathBuf,
+    pub firefox: PathBuf,
+    pub webkit_webdriver: PathBuf,
+    pub webkit_browser: PathBuf,
+    pub xvfb: PathBuf,
+}
+
+impl Browser {
+    /// The environment the browser tests and the bench find them by.
+    pub fn environment(&self) -> [(&'static str, &Path); 6] {
+        [
+            ("CHROMEDRIVER", &self.chromedriver),
+            ("GECKODRIVER", &self.geckodriver),
+            ("FIREFOX_BIN", &self.firefox),
+            ("WEBKIT_WEBDRIVER", &self.webkit_webdriver),
+            ("WEBKIT_BROWSER", &self.webkit_browser),
+            ("XVFB", &self.xvfb),
+        ]
+    }
 }
 
 pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
@@ -190,9 +209,19 @@ pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
     Ok(binary)
 }
 
-/// Chromium and chromedriver for the end-to-end tests: `CHROMEDRIVER` if set,
-/// else the one on PATH, else Debian's `chromium` and `chromium-driver`; plus a
-/// Japanese font, so screenshots of the Japanese UI show text, not boxes.
+/// geckodriver, Firefox's WebDriver server: crates.io has it, Debian does not.
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// WebKitGTK's small browser, which WebKitWebDriver drives (Debian's
+/// `libwebkit2gtk-4.1-0` ships it outside PATH).
+const WEBKIT_BROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+/// The three engines the browser tests run in, each with its WebDriver
+/// server: Chromium and chromedriver (`CHROMEDRIVER` if set, else PATH, else
+/// Debian's `chromium`, `chromium-driver`); Firefox (Debian's `firefox-esr`)
+/// with geckodriver built from crates.io; WebKit (Debian's
+/// `webkit2gtk-driver`) under Debian's Xvfb. Plus a Japanese font, so
+/// screenshots of the Japanese UI show text, not boxes.
 pub fn ensure_browser() -> Result<Browser> {
     let mut packages = Vec::new();
     let chromedriver = std::env::var_os("CHROMEDRIVER")
@@ -200,6 +229,15 @@ pub fn ensure_browser() -> Result<Browser> {
         .or_else(|| find_on_path("chromedriver"));
     if chromedriver.is_none() || find_browser().is_none() {
         packages.extend(["chromium", "chromium-driver"]);
+    }
+    if find_on_path("firefox-esr").is_none() {
+        packages.push("firefox-esr");
+    }
+    if find_on_path("WebKitWebDriver").is_none() || !Path::new(WEBKIT_BROWSER).is_file() {
+        packages.push("webkit2gtk-driver");
+    }
+    if find_on_path("Xvfb").is_none() {
+        packages.push("xvfb");
     }
     if !has_japanese_font() {
         packages.push("fonts-ipafont-gothic");
@@ -209,12 +247,53 @@ pub fn ensure_browser() -> Result<Browser> {
         apt(&["update", "-qq"])?;
         let mut install = vec!["install", "-y", "-qq"];
         install.extend(&packages);
-        apt(&install).context("the browser tests need Chromium, chromedriver and a Japanese font (Debian packages chromium, chromium-driver, fonts-ipafont-gothic)")?;
+        apt(&install).context("the browser tests need Chromium, Firefox and WebKit with their WebDriver servers, Xvfb and a Japanese font (Debian packages chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, fonts-ipafont-gothic)")?;
     }
-    match chromedriver.or_else(|| find_on_path("chromedriver")) {
-        Some(chromedriver) => Ok(Browser { chromedriver }),
-        None => bail!("chromedriver is still not on PATH after installing chromium-driver"),
+    let found = |name: &str| {
+        find_on_path(name).with_context(|| format!("{name} is still not on PATH after installing"))
+    };
+    let webkit_browser = PathBuf::from(WEBKIT_BROWSER);
+    if !webkit_browser.is_file() {
+        bail!("{WEBKIT_BROWSER} is missing after installing webkit2gtk-driver");
     }
+    Ok(Browser {
+        chromedriver: match chromedriver {
+            Some(path) => path,
+            None => found("chromedriver")?,
+        },
+        geckodriver: ensure_geckodriver()?,
+        firefox: found("firefox-esr")?,
+        webkit_webdriver: found("WebKitWebDriver")?,
+        webkit_browser,
+        xvfb: found("Xvfb")?,
+    })
+}
+
+fn ensure_geckodriver() -> Result<PathBuf> {
+    let root = tools_dir()?.join(format!("geckodriver-{GECKODRIVER_VERSION}"));
+    let binary = root.join("bin").join("geckodriver");
+    let reports = |binary: &Path| {
+        command_output(Command::new(binary).arg("--version"))
+            .is_ok_and(|out| out.starts_with(&format!("geckodriver {GECKODRIVER_VERSION}")))
+    };
+    if reports(&binary) {
+        return Ok(binary);
+    }
+    eprintln!("xtask: building geckodriver {GECKODRIVER_VERSION} from crates.io (once; takes a few minutes)");
+    run_command(
+        cargo()
+            .args(["install", "geckodriver", "--locked", "--force", "--version"])
+            .arg(format!("={GECKODRIVER_VERSION}"))
+            .arg("--root")
+            .arg(&root),
+    )?;
+    if !reports(&binary) {
+        bail!(
+            "{} does not report version {GECKODRIVER_VERSION} after installing",
+            binary.display()
+        );
+    }
+    Ok(binary)
 }
 
 /// What `cargo xtask bench` measures against and with: Debian's nginx (the
