@@ -169,7 +169,7 @@ async fn refuse_empty_segments(
 }
 
 fn is_page_view(path: &str) -> bool {
-    path == "/widget.js" || path.starts_with("/widget/") || path == "/api/v1/widget/config"
+    path == "/widget.js" || path == "/api/v1/widget/config"
 }
 
 /// `SWITCHBOARD_ADMIN_PASSWORD`: creates the admin if it does not exist yet;

@@ -13,7 +13,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
-type Pages = Arc<Mutex<HashMap<String, String>>>;
+/// Each page's character encoding and its (ASCII) HTML.
+type Pages = Arc<Mutex<HashMap<String, (String, String)>>>;
 
 pub struct HostSite {
     addr: SocketAddr,
@@ -45,8 +46,14 @@ impl HostSite {
     /// `data-switchboard-state` the loader's tag went through, in order) and
     /// `data-ran="yes"` on `#host` once its later script ran.
     pub fn page(&self, name: &str, embed: &str) -> String {
+        self.page_in(name, embed, "utf-8")
+    }
+
+    /// The same, for a page in another character encoding (`shift_jis`, as
+    /// many Japanese sites still are).
+    pub fn page_in(&self, name: &str, embed: &str, charset: &str) -> String {
         let html = format!(
-            r#"<!doctype html><html><head><meta charset="utf-8"><title>Host page</title>
+            r#"<!doctype html><html><head><meta charset="{charset}"><title>Host page</title>
 <script>window.hostErrors = []; window.hostWarnings = [];
 (function () {{ var warn = console.warn; console.warn = function () {{
   hostWarnings.push(Array.prototype.map.call(arguments, String).join(" ")); return warn.apply(console, arguments); }}; }})();
@@ -63,7 +70,7 @@ new MutationObserver(function (records) {{ records.forEach(function (r) {{
 </body></html>"#
         );
         if let Ok(mut pages) = self.pages.lock() {
-            pages.insert(name.to_string(), html);
+            pages.insert(name.to_string(), (charset.to_string(), html));
         }
         format!("{}/{name}", self.origin())
     }
@@ -75,18 +82,12 @@ new MutationObserver(function (records) {{ records.forEach(function (r) {{
 async fn broken_switchboard(
     Path((mode, path)): Path<(String, String)>,
 ) -> axum::response::Response {
-    let widget_dir = crate::assets_dir().join("widget");
-    if path == "widget.js" || path.starts_with("widget/") {
-        let file = widget_dir.join(path.trim_start_matches("widget/"));
-        let content_type = if path.ends_with(".wasm") {
-            "application/wasm"
-        } else {
-            "text/javascript"
-        };
+    if path == "widget.js" {
+        let file = crate::assets_dir().join("widget").join("widget.js");
         return match std::fs::read(file) {
             Ok(bytes) => (
                 StatusCode::OK,
-                [(header::CONTENT_TYPE, content_type)],
+                [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
                 bytes,
             )
                 .into_response(),
@@ -114,9 +115,12 @@ async fn page(State(pages): State<Pages>, Path(name): Path<String>) -> impl Into
         .ok()
         .and_then(|pages| pages.get(&name).cloned())
     {
-        Some(html) => (
+        Some((charset, html)) => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            [(
+                header::CONTENT_TYPE,
+                format!("text/html; charset={charset}"),
+            )],
             html,
         )
             .into_response(),

@@ -1,15 +1,18 @@
 //! Helpers for the end-to-end tests: the real server on a free port with a
 //! temporary data directory, an admin API client, a second origin serving host
-//! pages, and headless Chromium driven through chromedriver.
+//! pages, a real browser (Chromium, Firefox or WebKit) under its WebDriver
+//! server, and a throttled link for the bench.
 //!
 //! The built assets come from `SWITCHBOARD_TEST_ASSETS_DIR` (set by
 //! `cargo xtask test`) or the workspace's `dist/`.
 
 mod browser;
 mod host;
+mod throttle;
 
 pub use browser::{Browser, Engine, PAGE_TIMEOUT};
 pub use host::HostSite;
+pub use throttle::{Link, ThrottledProxy};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,15 +1,19 @@
 // widget.js: the one script a site embeds. `cargo xtask build` puts
-// wasm-bindgen's no-modules glue at the glue marker below and the hashed wasm
-// file name at the file marker, then minifies the result.
+// wasm-bindgen's no-modules glue at the glue marker below, minifies the
+// result, and then writes the wasm module's bytes into the bytes marker's
+// string (one byte per character, see xtask's `embed_wasm`).
+//
+// The module travels inside this file: a second file would need a second
+// request, and on a visitor's first page view a second connection, which
+// measured slower than its bytes cost here (README, "Performance").
 //
 // This wrapper only does what must happen synchronously or is plumbing:
 // find its own <script> tag (currentScript exists only now), stop a second
-// copy of the tag, give the page `window.Switchboard` at once (calls made
-// before the wasm is ready are queued), fetch the site's config while the
-// wasm loads, turn provider callbacks into calls of the wasm's `hook`, turn every
-// failure into one console warning, and offer two queue stubs that need JS's
-// `arguments`. The decisions (which chat, which URL, which globals) are all
-// in the wasm.
+// copy of the tag, give the page `window.Switchboard`, fetch the site's
+// config while the wasm compiles, turn provider callbacks into calls of the
+// wasm's `hook`, turn every failure into one console warning, and offer two
+// queue stubs that need JS's `arguments`. The decisions (which chat, which
+// URL, which globals) are all in the wasm.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -53,13 +57,13 @@
     } catch (ignored) {}
     return;
   }
-  var queue = [];
+  // The started wasm (it starts before this script ends, so the page cannot
+  // call the API earlier; if it could not start, calls do nothing).
   var wasm = null;
   function api(name) {
     return function (argument) {
       try {
         if (wasm) wasm[name](argument);
-        else queue.push([name, argument]);
       } catch (error) {
         warn(error);
       }
@@ -71,11 +75,11 @@
     // The chat still loads; only the JS API is missing, and the warning says so.
     warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads, but Switchboard.identify, open and reset are not available.");
   }
-  if (!script || !script.src || typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) {
+  if (!script || !script.src || typeof WebAssembly !== "object") {
     fail("unsupported", "unsupported page or browser");
     return;
   }
-  // Loading from now on (the wasm and the config travel in parallel).
+  // Loading from now on (the config travels while the wasm compiles).
   try {
     script.setAttribute("data-switchboard-state", "loading");
   } catch (ignored) {}
@@ -141,17 +145,19 @@
     },
     warn: warn
   };
-  // The config request starts now, in parallel with the wasm's download and
-  // compilation: the decision waits only for the slower of the two. Whatever
-  // fetch or the body does (throw at once, return something that is not a
+  // The config request starts now, before the wasm compiles. Whatever fetch
+  // or the body does (throw at once, return something that is not a
   // promise, resolve to nonsense, never settle), the answer is settled
-  // exactly once, and the wasm hears it once it has started.
+  // exactly once, and goes to the wasm once it has started (a fetch that
+  // throws at once settles before that).
   var answer = null;
-  var deliver = null;
   function settle(status, body) {
     if (answer) return;
     answer = [status, body];
-    if (deliver) deliver();
+    if (wasm) deliver();
+  }
+  function deliver() {
+    guarded(function () { wasm.configure(answer[0], answer[1]); });
   }
   // `data-site` (trimmed) names the site; without it, the page's host does.
   function configUrl() {
@@ -162,9 +168,8 @@
   }
   // A config answer that never comes (a stalled network, a fetch that never
   // settles) ends as `unreachable` rather than `loading` forever.
-  var CONFIG_WAIT = 15000;
   try {
-    setTimeout(function () { settle(0, null); }, CONFIG_WAIT);
+    setTimeout(function () { settle(0, null); }, 15000);
   } catch (ignored) {}
   // `await`, not `.then`: it reaches the engine's promises without looking
   // up methods the page may have replaced (Promise.prototype.then), and
@@ -184,66 +189,23 @@
       settle(0, null);
     }
   })();
-  // Hands the answer to the wasm, once it has started.
-  function deliverAnswer() {
-    guarded(function () { wasm.configure(answer[0], answer[1]); });
-  }
-  var started = false;
-  // The same for the loader's own wasm, if it never arrives.
-  var gaveUp = false;
+  // The module, compiled and started synchronously while the config request
+  // is on its way: no promise of ours that a page could break, and the
+  // wasm is ready before any answer can arrive. A page whose CSP lacks
+  // 'wasm-unsafe-eval' gets a CompileError here.
+  // (No `.length` of the string: the minifier would fold it to the length
+  // of the marker, before the bytes take its place.)
+  var bytes = "@WASM_BYTES@";
   try {
-    setTimeout(function () {
-      if (!started) {
-        gaveUp = true;
-        fail("unreachable", "the loader's WebAssembly did not arrive in time");
-      }
-    }, 2 * CONFIG_WAIT);
-  } catch (ignored) {}
-  // Before `start`: the wasm could not be fetched or compiled (a CSP
-  // without 'wasm-unsafe-eval' refuses to compile it). After it: the tag
-  // still gets a true state, and the config answer still gets through.
-  function failed(error) {
-    if (!started) fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error);
-    else {
-      warn(error);
-      if (!deliver) {
-        deliver = deliverAnswer;
-        if (answer) deliver();
-      }
-    }
-  }
-  // `glue` is wasm-bindgen's init function (its `let` is scoped to the
-  // block the glue is pasted into, below).
-  // The wasm is compiled here while it streams in, and instantiated by the
-  // glue synchronously: only our own `await`s are involved, so no promise
-  // is left for a page's broken Promise methods to reject unhandled (WebKit's
-  // streaming compilation calls the page's Promise.prototype.then).
-  async function run(glue) {
-    try {
-      var module = await WebAssembly.compileStreaming(fetch(new URL("widget/@WASM_FILE@", script.src)));
-      if (gaveUp) return;
-      glue.initSync({ module: module });
-      wasm = glue;
-      wasm.start(script, helpers);
-      started = true;
-      // From here on, whatever else fails, the config answer gets through.
-      deliver = deliverAnswer;
-      // Calls the page made before we were ready; one that fails must not
-      // stop the others or the config answer (a plain loop: the page may
-      // have replaced Array.prototype.forEach).
-      for (var i = 0; i < queue.length; i++) {
-        guarded(function () { wasm[queue[i][0]](queue[i][1]); });
-      }
-      queue = [];
-      if (answer) deliver();
-    } catch (error) {
-      failed(error);
-    }
-  }
-  try {
+    for (var i = 0, list = [], c; (c = bytes.charCodeAt(i)) >= 0; i++) list[i] = c;
+    var module = new WebAssembly.Module(new Uint8Array(list));
     /*@GLUE@*/
-    run(__switchboard_widget);
+    __switchboard_widget.initSync({ module: module });
+    __switchboard_widget.start(script, helpers);
+    wasm = __switchboard_widget;
   } catch (error) {
-    fail("unsupported", error);
+    wasm = null;
+    fail(error instanceof WebAssembly.CompileError ? "blocked" : "unsupported", error);
   }
+  if (wasm && answer) deliver();
 })();

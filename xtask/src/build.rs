@@ -11,8 +11,7 @@
 //!     __wasm_split.js                loads a screen's chunks on demand
 //!     split_<screen>.wasm, chunk_<n>.wasm   one per lazy screen, shared code
 //! dist/admin/assets/style-<h>.css    style/*.css, in name order
-//! dist/widget/widget.js              the loader (stable URL), minified
-//! dist/widget/widget-<h>.wasm
+//! dist/widget/widget.js              the loader (stable URL), minified, its wasm inside
 //! dist/public/…                      copy of public/, except demo.html
 //! dist/demo/demo.html                the demo page (served only at /demo)
 //! ```
@@ -253,7 +252,6 @@ fn build_widget(
     let optimized = work.join("widget.opt.wasm");
     wasm_opt(tools, &work.join("widget_bg.wasm"), &optimized)?;
     let wasm_bytes = fs::read(&optimized)?;
-    let wasm_name = format!("widget-{}.wasm", content_hash(&wasm_bytes));
 
     let glue = fs::read_to_string(work.join("widget.js"))?;
     if !glue.contains(&format!("let {WIDGET_GLOBAL} =")) {
@@ -263,7 +261,7 @@ fn build_widget(
     }
     let template = fs::read_to_string(root.join("widget").join("src").join("loader.js"))
         .context("cannot read widget/src/loader.js")?;
-    let wrapped = wrap_widget_glue(&template, &glue, &wasm_name)?;
+    let wrapped = wrap_widget_glue(&template, &glue)?;
     let wrapped_path = work.join("widget.wrapped.js");
     fs::write(&wrapped_path, wrapped)?;
     let minified_path = work.join("widget.min.js");
@@ -275,17 +273,50 @@ fn build_widget(
             .arg(&minified_path),
     )?;
 
+    // After minifying: terser would rewrite the bytes' escapes its own way.
+    let minified = fs::read_to_string(&minified_path)?;
     fs::create_dir_all(out)?;
-    fs::copy(&minified_path, out.join("widget.js"))?;
-    fs::write(out.join(&wasm_name), &wasm_bytes)?;
+    fs::write(out.join("widget.js"), embed_wasm(&minified, &wasm_bytes)?)?;
     Ok(())
 }
 
 /// The loader: `widget/src/loader.js` with the glue inside its function (so
-/// nothing leaks into the host page's globals) and the hashed wasm file name.
-fn wrap_widget_glue(template: &str, glue: &str, wasm_name: &str) -> Result<String> {
-    let with_glue = replace_once(template, "/*@GLUE@*/", glue)?;
-    replace_once(&with_glue, "@WASM_FILE@", wasm_name)
+/// nothing leaks into the host page's globals).
+fn wrap_widget_glue(template: &str, glue: &str) -> Result<String> {
+    replace_once(template, "/*@GLUE@*/", glue)
+}
+
+/// The wasm module written into the loader's `"@WASM_BYTES@"` string, one
+/// character per byte (U+0000 to U+00FF), escaping only what a JS string
+/// literal cannot hold as it is. Gzipped this costs about 3 % over the bare
+/// module, where base64 would cost about 35 %. Bytes from 0x80 are two bytes
+/// of UTF-8, so the server names the charset (a page's own encoding, say
+/// Shift_JIS, must not be used to read the loader).
+fn embed_wasm(minified: &str, wasm: &[u8]) -> Result<String> {
+    const MARKER: &str = "@WASM_BYTES@";
+    let quote = match minified.matches(MARKER).count() {
+        1 => minified
+            .split(MARKER)
+            .next()
+            .and_then(|before| before.chars().last())
+            .filter(|quote| *quote == '"' || *quote == '\'')
+            .context("the wasm's marker is not in a quoted string")?,
+        n => bail!("expected {MARKER:?} exactly once in the minified loader, found it {n} times"),
+    };
+    let mut literal = String::with_capacity(wasm.len() * 9 / 8);
+    for &byte in wasm {
+        match byte {
+            b'\\' => literal.push_str("\\\\"),
+            b'\n' => literal.push_str("\\n"),
+            b'\r' => literal.push_str("\\r"),
+            _ if char::from(byte) == quote => {
+                literal.push('\\');
+                literal.push(quote);
+            }
+            _ => literal.push(char::from(byte)),
+        }
+    }
+    Ok(minified.replacen(MARKER, &literal, 1))
 }
 
 fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
@@ -497,11 +528,10 @@ mod tests {
     }
 
     #[test]
-    fn widget_wrapper_scopes_the_glue_and_loads_the_hashed_wasm_beside_the_loader() {
+    fn widget_wrapper_scopes_the_glue_and_starts_the_embedded_wasm() {
         let template = include_str!("../../widget/src/loader.js");
-        let wrapped =
-            wrap_widget_glue(template, "let __switchboard_widget = 1;", "widget-abc.wasm")
-                .expect("placeholders present");
+        let wrapped = wrap_widget_glue(template, "let __switchboard_widget = 1;")
+            .expect("placeholder present");
         let code = wrapped
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
@@ -510,12 +540,54 @@ mod tests {
         assert!(code.trim_start().starts_with("(function () {"));
         assert!(code.trim_end().ends_with("})();"));
         assert!(code.contains("let __switchboard_widget = 1;"));
-        assert!(code.contains(r#"new URL("widget/widget-abc.wasm", script.src)"#));
+        assert_eq!(code.matches(r#""@WASM_BYTES@""#).count(), 1);
         // Every failure of the start ends in a warning and a true state.
-        assert!(code.contains("} catch (error) {\n      failed(error);"));
         assert!(code.contains(
-            r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unreachable", error)"#
+            r#"fail(error instanceof WebAssembly.CompileError ? "blocked" : "unsupported", error)"#
         ));
+    }
+
+    /// Every byte value comes back from the JS string literal as it was.
+    #[test]
+    fn embedded_wasm_is_a_string_literal_of_its_bytes() {
+        let bytes: Vec<u8> = (0..=255u8).chain([b'"', b'\\', b'\n', b'\'']).collect();
+        for quote in ['"', '\''] {
+            let minified = format!("var b={quote}@WASM_BYTES@{quote};");
+            let embedded = embed_wasm(&minified, &bytes).expect("marker present");
+            let literal = embedded
+                .strip_prefix(&format!("var b={quote}"))
+                .and_then(|rest| rest.strip_suffix(&format!("{quote};")))
+                .expect("still one literal");
+            assert_eq!(
+                decode_js_literal(literal, quote),
+                bytes,
+                "quoted with {quote}"
+            );
+            assert!(!literal.contains('\n') && !literal.contains('\r'));
+        }
+        assert!(embed_wasm("var b=`@WASM_BYTES@`;", &bytes).is_err());
+        assert!(embed_wasm("var b=1;", &bytes).is_err());
+    }
+
+    /// What a JS engine reads from the escapes `embed_wasm` writes.
+    fn decode_js_literal(literal: &str, quote: char) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut chars = literal.chars();
+        while let Some(c) = chars.next() {
+            let c = if c == '\\' {
+                match chars.next() {
+                    Some('n') => '\n',
+                    Some('r') => '\r',
+                    Some(other) => other,
+                    None => panic!("dangling escape"),
+                }
+            } else {
+                assert_ne!(c, quote, "an unescaped quote ends the literal");
+                c
+            };
+            bytes.push(u8::try_from(u32::from(c)).expect("one character per byte"));
+        }
+        bytes
     }
 
     #[test]

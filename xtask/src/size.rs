@@ -12,8 +12,11 @@ use anyhow::{bail, Context, Result};
 
 use crate::build::SPLIT_MANIFEST;
 
-/// `widget.js` plus its wasm, gzipped: the widget runs on every page view.
-const WIDGET_BUDGET: u64 = 12 * 1024;
+/// `widget.js` (its wasm inside), gzipped: the widget runs on every page
+/// view. Issue 12 sets 8 KB; the check holds the line at 11 KB (10.0 KB
+/// today) until the module shrinks (README, "Sizes").
+const WIDGET_TARGET: u64 = 8 * 1024;
+const WIDGET_BUDGET: u64 = 11 * 1024;
 /// What `/admin/` downloads before the first screen is usable: the shell, the
 /// style sheet, the glue, the main module, the chunk loader and the first
 /// screen's chunks. Issue 11 sets 200 KB. The Leptos runtime and every text
@@ -29,9 +32,7 @@ const FIRST_SCREEN: &str = "click_to_chat";
 
 pub fn report(root: &Path) -> Result<()> {
     let dist = root.join("dist");
-    let widget_js = dist.join("widget").join("widget.js");
-    let widget_wasm = find_one(&dist.join("widget"), "widget-", ".wasm")?;
-    let widget = [Measured::of(&widget_js)?, Measured::of(&widget_wasm)?];
+    let widget = [Measured::of(&dist.join("widget").join("widget.js"))?];
     println!(
         "{:<44} {:>10} {:>10} {:>10}",
         "file", "bytes", "gzipped", "brotli"
@@ -80,21 +81,15 @@ pub fn report(root: &Path) -> Result<()> {
     let total = main_total.plus(Sizes::sum(chunks.values().copied()));
 
     println!();
-    let mut ok = line("widget.js + wasm", widget_total, Some(WIDGET_BUDGET));
+    let mut ok = line("widget.js (wasm inside)", widget_total, Some(WIDGET_BUDGET));
+    to_go(widget_total, WIDGET_TARGET);
     let first_screen = main_total.plus(screen_cost(first));
     ok &= line(
         &format!("admin: first screen ({FIRST_SCREEN})"),
         first_screen,
         Some(ADMIN_FIRST_SCREEN_BUDGET),
     );
-    if first_screen.gzipped > ADMIN_FIRST_SCREEN_TARGET {
-        println!(
-            "{:<36} {:>8.1} KB to go to the {} KB target",
-            "",
-            (first_screen.gzipped - ADMIN_FIRST_SCREEN_TARGET) as f64 / 1024.0,
-            ADMIN_FIRST_SCREEN_TARGET / 1024
-        );
-    }
+    to_go(first_screen, ADMIN_FIRST_SCREEN_TARGET);
     for (screen, files) in &manifest.screens {
         let own = format!("split_{screen}");
         let own_size = chunks.get(&own).copied().unwrap_or_default();
@@ -132,6 +127,18 @@ fn read_manifest(path: &Path) -> Result<Manifest> {
     let screens = serde_json::from_value(json["screens"].clone())
         .context("split manifest: screens must map names to lists of files")?;
     Ok(Manifest { build_dir, screens })
+}
+
+/// How far a figure still is from its target, if it has not reached it.
+fn to_go(sizes: Sizes, target: u64) {
+    if sizes.gzipped > target {
+        println!(
+            "{:<36} {:>8.1} KB to go to the {:.0} KB target",
+            "",
+            (sizes.gzipped - target) as f64 / 1024.0,
+            target as f64 / 1024.0
+        );
+    }
 }
 
 /// One gzipped total, against its budget if it has one, and its Brotli size.

@@ -4,7 +4,7 @@
 //! Layout of the assets directory:
 //! - `admin/index.html` and `admin/assets/*` (the style sheet's name and the
 //!   directory of each build's scripts and wasm chunks carry a content hash)
-//! - `widget/widget.js` (the loader, stable URL) and `widget/widget-<hash>.wasm`
+//! - `widget/widget.js` (the loader, stable URL, with its wasm inside)
 //! - `public/*` (served under their own names)
 //! - `demo/demo.html` (served only at `/demo`, sandboxed)
 //!
@@ -97,17 +97,13 @@ pub fn router(assets: &AssetsDir) -> Router {
         ("access-control-allow-origin", "*"),
         ("cross-origin-resource-policy", "cross-origin"),
     ];
-    let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN).service(
-        ServeFile::new(assets.widget_loader())
-            .precompressed_br()
-            .precompressed_gzip(),
-    );
-    let widget_files = static_headers(IMMUTABLE, CROSS_ORIGIN).service(
-        ServeDir::new(root.join("widget"))
-            .append_index_html_on_directories(false)
-            .precompressed_br()
-            .precompressed_gzip(),
-    );
+    let widget_loader = static_headers(LOADER_CACHE, CROSS_ORIGIN)
+        .map_response(utf8_javascript)
+        .service(
+            ServeFile::new(assets.widget_loader())
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
 
     // The demo runs a provider's script chosen in the settings, which an API
     // key can change: sandboxed without allow-same-origin it gets an opaque
@@ -140,7 +136,6 @@ pub fn router(assets: &AssetsDir) -> Router {
         .route_service("/admin/{*client_route}", spa_shell())
         .nest_service("/admin/assets", admin_assets)
         .route_service("/widget.js", widget_loader)
-        .nest_service("/widget", widget_files)
         .route_service("/demo", demo)
         .fallback_service(
             Router::new()
@@ -166,6 +161,19 @@ async fn only_plain_public_files(
         return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
     }
     next.run(request).await
+}
+
+/// The loader carries its wasm as characters up to U+00FF, written in UTF-8
+/// (xtask's `embed_wasm`): it must be read as UTF-8 whatever the embedding
+/// page's own encoding (Shift_JIS, say), and the header is what decides that.
+fn utf8_javascript<B>(mut response: Response<B>) -> Response<B> {
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        );
+    }
+    response
 }
 
 type HeadersLayer<F> = ServiceBuilder<Stack<MapResponseLayer<F>, Identity>>;

@@ -279,7 +279,6 @@ fn write_assets(root: &Path) {
         ("admin/assets/app-0123abcd/app_bg.wasm", "\0asm"),
         ("admin/assets/app-0123abcd/split_sites.wasm", "\0asm"),
         ("widget/widget.js", "(function(){})();"),
-        ("widget/widget-89efab.wasm", "\0asm"),
         ("demo/demo.html", "<!doctype html><title>demo</title>"),
         // A stray copy where the public files are: still never served.
         (
