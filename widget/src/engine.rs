@@ -1,11 +1,9 @@
 //! Runs the recipes in [`crate::recipes`] (their language is described there)
 //! against the page.
 
-use wasm_bindgen::JsValue;
-
 use crate::js::{
     apply, array, call, concat, encode_uri_component, get, is_set, non_empty, now, object,
-    parse_int, set, text,
+    parse_int, push, set, text, JsValue,
 };
 use crate::recipes::{Recipe, RECIPES};
 use crate::visitor::Visitor;
@@ -139,14 +137,12 @@ impl Cx<'_> {
                 let mut complete = true;
                 while !r.eat(b']') && r.at < r.text.len() {
                     match self.value(r) {
-                        Some(value) => {
-                            list.push(&value);
-                        }
+                        Some(value) => push(&list, &value),
                         None => complete = false,
                     }
                     r.eat(b',');
                 }
-                complete.then(|| list.into())
+                complete.then_some(list)
             }
             b'T' => Some(JsValue::TRUE),
             b'D' => Some(now()),
@@ -157,7 +153,7 @@ impl Cx<'_> {
                 Some(call(self.helpers, helper, &[text(argument)]))
             }
             b'@' => self.field(r.until(b",]} ")),
-            b'#' => self.field(r.until(b",]} ")).map(|v| parse_int(&v, 10)),
+            b'#' => self.field(r.until(b",]} ")).map(|v| parse_int(&v)),
             b'$' => self.visitor_field(r.until(b",]} ")),
             _ => None,
         }
@@ -248,9 +244,7 @@ impl Cx<'_> {
                 let args = array();
                 for word in words {
                     match self.value_of(word) {
-                        Some(value) => {
-                            args.push(&value);
-                        }
+                        Some(value) => push(&args, &value),
                         None => return true,
                     }
                 }

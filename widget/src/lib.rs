@@ -1,7 +1,8 @@
-//! The embed loader. `widget.js` (the wrapper in `loader.js` around
-//! wasm-bindgen's no-modules glue) asks for the site's config while it
-//! instantiates this module, calls [`start`] with the `<script>` element that
-//! loaded it, and hands the config answer to [`configure`].
+//! The embed loader. `widget.js` (`loader.js`, with this module inside) asks
+//! for the site's config while it compiles this module, calls [`start`] with
+//! the `<script>` element that loaded it, and hands the config answer to
+//! [`configure`]. Values cross as handles ([`js`]); the exports have
+//! one-letter names, which `loader.js` uses.
 //!
 //! Here: read the tag (site, visitor), decide (enabled? guest allowed?), and
 //! run the provider's recipe ([`recipes`]). The tag's `data-switchboard-state`
@@ -21,10 +22,8 @@ mod visitor;
 
 use core::cell::RefCell;
 
-use wasm_bindgen::prelude::*;
-
 use engine::{Cx, HOOK_IDENTIFY, HOOK_ON_LOAD, HOOK_SCRIPT_FAILED};
-use js::{call, get, text};
+use js::{call, get, text, JsValue};
 use visitor::{Visitor, GUEST};
 
 /// No unwinding and no message: formatting a panic would pull `core::fmt`
@@ -114,8 +113,9 @@ fn fail(reason: &str, message: &str) {
 
 /// Called once with the tag that loaded us and the wrapper's helpers (which
 /// has already asked for the site's config, in parallel with our download).
-#[wasm_bindgen]
-pub fn start(tag: JsValue, helpers: JsValue) {
+#[cfg_attr(target_arch = "wasm32", export_name = "s")]
+pub extern "C" fn start(tag: u32, helpers: u32) {
+    let (tag, helpers) = (JsValue::from_handle(tag), JsValue::from_handle(helpers));
     let visitor = Visitor::from_tag(&tag);
     write(|s| {
         s.tag = tag;
@@ -127,8 +127,9 @@ pub fn start(tag: JsValue, helpers: JsValue) {
 
 /// The answer to the config request: HTTP `status` (0 if the request
 /// failed, 1 if the body was not JSON) and the parsed body, if any.
-#[wasm_bindgen]
-pub fn configure(status: u32, body: JsValue) {
+#[cfg_attr(target_arch = "wasm32", export_name = "c")]
+pub extern "C" fn configure(status: u32, body: u32) {
+    let body = JsValue::from_handle(body);
     let problem = match status {
         200 => None,
         0 => Some(("unreachable", "cannot reach the Switchboard server")),
@@ -238,8 +239,8 @@ fn decide() {
 }
 
 /// A provider called back (its script loaded, it said it is ready).
-#[wasm_bindgen]
-pub fn hook(code: u32) {
+#[cfg_attr(target_arch = "wasm32", export_name = "h")]
+pub extern "C" fn hook(code: u32) {
     if code == HOOK_SCRIPT_FAILED {
         fail("script_failed", "the chat provider's script failed to load");
         return;
@@ -255,17 +256,17 @@ pub fn hook(code: u32) {
 
 /// `Switchboard.identify({id, name, email})`: the visitor signed in (or
 /// changed). Loads the chat now if it is only for signed-in visitors.
-#[wasm_bindgen]
-pub fn identify(visitor: JsValue) {
-    let visitor = Visitor::from_js(&visitor);
+#[cfg_attr(target_arch = "wasm32", export_name = "i")]
+pub extern "C" fn identify(visitor: u32) {
+    let visitor = Visitor::from_js(&JsValue::from_handle(visitor));
     write(|s| s.visitor = visitor);
     hook(HOOK_IDENTIFY);
     decide();
 }
 
 /// `Switchboard.open()`: opens the chat window where the provider allows it.
-#[wasm_bindgen]
-pub fn open() {
+#[cfg_attr(target_arch = "wasm32", export_name = "o")]
+pub extern "C" fn open() {
     with_recipe(true, |cx, _, _| {
         cx.run(cx.recipe.open);
     });
@@ -273,8 +274,8 @@ pub fn open() {
 
 /// `Switchboard.reset()`: on logout, clears the provider's visitor session
 /// where the provider allows it; the visitor is a guest again.
-#[wasm_bindgen]
-pub fn reset() {
+#[cfg_attr(target_arch = "wasm32", export_name = "r")]
+pub extern "C" fn reset() {
     with_recipe(true, |cx, _, _| {
         cx.run(cx.recipe.reset);
     });

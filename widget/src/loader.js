@@ -1,7 +1,7 @@
-// widget.js: the one script a site embeds. `cargo xtask build` puts
-// wasm-bindgen's no-modules glue at the glue marker below, minifies the
-// result, and then writes the wasm module's bytes into the bytes marker's
-// string (one byte per character, see xtask's `embed_wasm`).
+// widget.js: the one script a site embeds. `cargo xtask build` minifies it
+// and then writes the wasm module's bytes into the bytes marker's string
+// (one byte per character, see xtask's `embed_wasm`). The wasm's imports
+// and exports are ours (widget/src/js.rs), not wasm-bindgen's.
 //
 // The module travels inside this file: a second file would need a second
 // request, and on a visitor's first page view a second connection, which
@@ -57,23 +57,29 @@
     } catch (ignored) {}
     return;
   }
-  // The started wasm (it starts before this script ends, so the page cannot
-  // call the API earlier; if it could not start, calls do nothing).
+  // The started wasm's exports (it starts before this script ends, so the
+  // page cannot call the API earlier; if it could not start, calls do
+  // nothing): s start, c configure, h hook, i identify, o open, r reset.
   var wasm = null;
-  function api(name) {
+  function api(call) {
     return function (argument) {
       try {
-        if (wasm) wasm[name](argument);
+        if (wasm) call(argument);
       } catch (error) {
         warn(error);
       }
     };
   }
   try {
-    window.Switchboard = { loader: 1, identify: api("identify"), open: api("open"), reset: api("reset") };
+    window.Switchboard = {
+      loader: 1,
+      identify: api(function (visitor) { wasm.i(handle(visitor)); }),
+      open: api(function () { wasm.o(); }),
+      reset: api(function () { wasm.r(); })
+    };
   } catch (error) {
     // The chat still loads; only the JS API is missing, and the warning says so.
-    warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads, but Switchboard.identify, open and reset are not available.");
+    warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads without Switchboard.identify, open and reset.");
   }
   if (!script || !script.src || typeof WebAssembly !== "object") {
     fail("unsupported", "unsupported page or browser");
@@ -83,6 +89,77 @@
   try {
     script.setAttribute("data-switchboard-state", "loading");
   } catch (ignored) {}
+  // Values reach the wasm as handles into this table (widget/src/js.rs):
+  // 0 to 3 are always undefined, null, true and false; a freed slot holds
+  // the next free one. What the page may replace later is taken now.
+  var table = [void 0, null, true, false];
+  var nextFree = 4;
+  function handle(value) {
+    if (value === void 0) return 0;
+    if (value === null) return 1;
+    if (value === true) return 2;
+    if (value === false) return 3;
+    var index = nextFree;
+    nextFree = index < table.length ? table[index] : index + 1;
+    table[index] = value;
+    return index;
+  }
+  var memory;
+  var reflect = Reflect;
+  var fromCharCode = String.fromCharCode;
+  var encode = encodeURIComponent;
+  function isObject(x) {
+    return (typeof x === "object" && x !== null) || typeof x === "function";
+  }
+  // `Op` in widget/src/js.rs, in its order (called with three values; the
+  // built-ins here ignore the ones they do not take).
+  var ops = [
+    function (x, y) { return isObject(x) ? reflect.get(x, y) : void 0; },
+    function (x, y, z) { if (isObject(x)) reflect.set(x, y, z); },
+    function (x, y, z) { return typeof x === "function" ? reflect.apply(x, y, z) : void 0; },
+    String,
+    function (x) { return typeof x === "string" ? x.trim() : void 0; },
+    function (x, y) { return x + y; },
+    encode,
+    function (x) { return parseInt(x, 10); },
+    function () { return []; },
+    function (x, y) { x[x.length] = y; },
+    function () { return {}; },
+    function () { return new Date(); },
+    function (x, y) { return x === y; },
+    function (x) { return x; }
+  ];
+  var imports = {
+    // An op on up to three values (anything it throws means undefined).
+    o: function (op, x, y, z) {
+      try {
+        return handle(ops[op](table[x], table[y], table[z]));
+      } catch (error) {
+        return 0;
+      }
+    },
+    k: function (x) {
+      x = table[x];
+      return (typeof x === "object" && x !== null ? 1 : 0) | (typeof x === "string" ? 2 : 0) | (x ? 4 : 0);
+    },
+    f: function (x) {
+      x = table[x];
+      return typeof x === "number" ? x : NaN;
+    },
+    n: handle,
+    // ASCII text from the wasm's memory.
+    t: function (pointer, length) {
+      var bytes = new Uint8Array(memory.buffer, pointer, length);
+      for (var text = "", i = 0; i < length; i++) text += fromCharCode(bytes[i]);
+      return handle(text);
+    },
+    d: function (x) {
+      if (x > 3) {
+        table[x] = nextFree;
+        nextFree = x;
+      }
+    }
+  };
   function guarded(call) {
     try {
       call();
@@ -108,7 +185,7 @@
     url: trustedUrl,
     // A function a provider calls back (script load, ready event).
     hook: function (code) {
-      return function () { guarded(function () { wasm.hook(code); }); };
+      return function () { guarded(function () { wasm.h(code); }); };
     },
     // The same, after a callback the page had set under that name.
     chain: function (previous, code) {
@@ -116,7 +193,7 @@
         try {
           if (typeof previous === "function") previous.apply(this, arguments);
         } finally {
-          guarded(function () { wasm.hook(code); });
+          guarded(function () { wasm.h(code); });
         }
       };
     },
@@ -157,7 +234,7 @@
     if (wasm) deliver();
   }
   function deliver() {
-    guarded(function () { wasm.configure(answer[0], answer[1]); });
+    guarded(function () { wasm.c(answer[0], handle(answer[1])); });
   }
   // `data-site` (trimmed) names the site; without it, the page's host does.
   function configUrl() {
@@ -198,11 +275,10 @@
   var bytes = "@WASM_BYTES@";
   try {
     for (var i = 0, list = [], c; (c = bytes.charCodeAt(i)) >= 0; i++) list[i] = c;
-    var module = new WebAssembly.Module(new Uint8Array(list));
-    /*@GLUE@*/
-    __switchboard_widget.initSync({ module: module });
-    __switchboard_widget.start(script, helpers);
-    wasm = __switchboard_widget;
+    var exports = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(list)), { j: imports }).exports;
+    memory = exports.memory;
+    exports.s(handle(script), handle(helpers));
+    wasm = exports;
   } catch (error) {
     wasm = null;
     fail(error instanceof WebAssembly.CompileError ? "blocked" : "unsupported", error);

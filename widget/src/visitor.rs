@@ -1,9 +1,7 @@
 //! The person on the page: signed in (an id) or a guest. Values are kept as
 //! JavaScript strings.
 
-use wasm_bindgen::JsValue;
-
-use crate::js::{call, get, non_empty, text};
+use crate::js::{call, get, non_empty, text, JsValue};
 
 #[derive(Clone)]
 pub struct Visitor {

@@ -31,9 +31,6 @@ use crate::tools::{BuildTools, WASM_TARGET};
 use crate::{cargo, run_command};
 
 const PROFILE: &str = "wasm-release";
-/// The no-modules glue's global, renamed so it cannot clash with a host
-/// page's own `wasm_bindgen`; it is local to our wrapper function anyway.
-const WIDGET_GLOBAL: &str = "__switchboard_widget";
 
 pub fn build(root: &Path, tools: &BuildTools) -> Result<()> {
     eprintln!("xtask: building the admin app and the widget (wasm, profile {PROFILE})");
@@ -227,63 +224,31 @@ fn build_widget(
     work: &Path,
     out: &Path,
 ) -> Result<()> {
-    run_command(
-        Command::new(&tools.wasm_bindgen)
-            .args([
-                "--target",
-                "no-modules",
-                "--no-modules-global",
-                WIDGET_GLOBAL,
-            ])
-            .args(["--no-typescript", "--out-name", "widget", "--out-dir"])
-            .arg(work)
-            .arg(wasm),
+    // No wasm-bindgen: the module's imports and exports are the loader's own
+    // (widget/src/js.rs and loader.js).
+    fs::create_dir_all(work)?;
+    let exported = work.join("widget.wasm");
+    fs::write(
+        &exported,
+        crate::wasm_exports::without_exports(&fs::read(wasm)?, &["__data_end", "__heap_base"])?,
     )?;
-    // Short import names in the module and its glue alike.
-    let bindgen_wasm = work.join("widget_bg.wasm");
-    let bindgen_glue = work.join("widget.js");
-    let (short_wasm, short_glue) = crate::short_imports::shorten(
-        &fs::read(&bindgen_wasm)?,
-        &fs::read_to_string(&bindgen_glue)?,
-    )
-    .context("cannot shorten the widget's import names")?;
-    fs::write(&bindgen_wasm, short_wasm)?;
-    fs::write(&bindgen_glue, short_glue)?;
     let optimized = work.join("widget.opt.wasm");
-    wasm_opt(tools, &work.join("widget_bg.wasm"), &optimized)?;
+    wasm_opt(tools, &exported, &optimized)?;
     let wasm_bytes = fs::read(&optimized)?;
-
-    let glue = fs::read_to_string(work.join("widget.js"))?;
-    if !glue.contains(&format!("let {WIDGET_GLOBAL} =")) {
-        bail!(
-            "wasm-bindgen's no-modules glue no longer defines {WIDGET_GLOBAL}; update build_widget"
-        );
-    }
-    let template = fs::read_to_string(root.join("widget").join("src").join("loader.js"))
-        .context("cannot read widget/src/loader.js")?;
-    let wrapped = wrap_widget_glue(&template, &glue)?;
-    let wrapped_path = work.join("widget.wrapped.js");
-    fs::write(&wrapped_path, wrapped)?;
+    let loader_path = root.join("widget").join("src").join("loader.js");
     let minified_path = work.join("widget.min.js");
     run_command(
         Command::new("node")
             .arg(&tools.terser)
-            .arg(&wrapped_path)
+            .arg(&loader_path)
             .args(["--compress", "--mangle", "--ecma", "2017", "--output"])
             .arg(&minified_path),
     )?;
-
     // After minifying: terser would rewrite the bytes' escapes its own way.
     let minified = fs::read_to_string(&minified_path)?;
     fs::create_dir_all(out)?;
     fs::write(out.join("widget.js"), embed_wasm(&minified, &wasm_bytes)?)?;
     Ok(())
-}
-
-/// The loader: `widget/src/loader.js` with the glue inside its function (so
-/// nothing leaks into the host page's globals).
-fn wrap_widget_glue(template: &str, glue: &str) -> Result<String> {
-    replace_once(template, "/*@GLUE@*/", glue)
 }
 
 /// The wasm module written into the loader's `"@WASM_BYTES@"` string, one
@@ -528,18 +493,14 @@ mod tests {
     }
 
     #[test]
-    fn widget_wrapper_scopes_the_glue_and_starts_the_embedded_wasm() {
-        let template = include_str!("../../widget/src/loader.js");
-        let wrapped = wrap_widget_glue(template, "let __switchboard_widget = 1;")
-            .expect("placeholder present");
-        let code = wrapped
+    fn the_loader_has_one_place_for_the_wasm_and_says_why_it_failed() {
+        let code = include_str!("../../widget/src/loader.js")
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
             .join("\n");
         assert!(code.trim_start().starts_with("(function () {"));
         assert!(code.trim_end().ends_with("})();"));
-        assert!(code.contains("let __switchboard_widget = 1;"));
         assert_eq!(code.matches(r#""@WASM_BYTES@""#).count(), 1);
         // Every failure of the start ends in a warning and a true state.
         assert!(code.contains(

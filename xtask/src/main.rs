@@ -12,9 +12,9 @@
 //! every step is idempotent: a second run finds the tools in place.
 
 mod build;
-mod short_imports;
 mod size;
 mod tools;
+mod wasm_exports;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
