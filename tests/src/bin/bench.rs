@@ -187,8 +187,8 @@ const LINK: Link = Link {
 async fn cold_in_every_engine(plan: &Plan, app: &TestApp, host: &HostSite) -> Result<()> {
     println!();
     println!(
-        "cold time to decision in each engine (throttling proxy: 150 ms round trip, 1.6 Mbit/s down;\n\
-         a new origin per load, so connections are new too; median of {}):",
+        "time to decision on a first visit, in each engine (throttling proxy: 150 ms round trip,\n\
+         1.6 Mbit/s down; a new origin per load: nothing cached, no connection open; median of {}):",
         plan.loads
     );
     println!(
