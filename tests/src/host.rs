@@ -78,7 +78,8 @@ new MutationObserver(function (records) {{ records.forEach(function (r) {{
 
 /// A copy of the built widget served by a misbehaving "Switchboard":
 /// `/broken/not-json/widget.js` answers its config request with a body that
-/// is not JSON, `/broken/unreachable/widget.js` redirects it to a closed port.
+/// is not JSON, `/broken/array/…` with a JSON array, `/broken/unreachable/…`
+/// redirects it to a closed port.
 async fn broken_switchboard(
     Path((mode, path)): Path<(String, String)>,
 ) -> axum::response::Response {
@@ -99,6 +100,12 @@ async fn broken_switchboard(
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             "<html>surprise</html>",
+        )
+            .into_response(),
+        "array" => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "[1,2]",
         )
             .into_response(),
         _ => (

@@ -104,21 +104,44 @@
     table[index] = value;
     return index;
   }
-  var memory;
-  var reflect = Reflect;
-  var fromCharCode = String.fromCharCode;
-  var encode = encodeURIComponent;
+  // Built-ins as they are now, so a page that replaces them later cannot
+  // make the loader misbehave (one that did so before us still can).
+  var memory, get, set, apply, charCodeAt, trim, encode, isArray, Bytes, Wasm;
+  try {
+    get = Reflect.get;
+    set = Reflect.set;
+    apply = Reflect.apply;
+    charCodeAt = "".charCodeAt;
+    trim = "".trim;
+    encode = encodeURIComponent;
+    isArray = Array.isArray;
+    Bytes = Uint8Array;
+    Wasm = WebAssembly;
+    var CompileError = Wasm.CompileError;
+    var TooLarge = RangeError;
+  } catch (error) {
+    fail("unsupported", error);
+    return;
+  }
+  // `instanceof` throws when the page replaced the class with a non-function.
+  function isA(error, type) {
+    try {
+      return error instanceof type;
+    } catch (ignored) {
+      return false;
+    }
+  }
   function isObject(x) {
     return (typeof x === "object" && x !== null) || typeof x === "function";
   }
   // `Op` in widget/src/js.rs, in its order (called with three values; the
   // built-ins here ignore the ones they do not take).
   var ops = [
-    function (x, y) { return isObject(x) ? reflect.get(x, y) : void 0; },
-    function (x, y, z) { if (isObject(x)) reflect.set(x, y, z); },
-    function (x, y, z) { return typeof x === "function" ? reflect.apply(x, y, z) : void 0; },
+    function (x, y) { return isObject(x) ? get(x, y) : void 0; },
+    function (x, y, z) { if (isObject(x)) set(x, y, z); },
+    function (x, y, z) { return typeof x === "function" ? apply(x, y, z) : void 0; },
     String,
-    function (x) { return typeof x === "string" ? x.trim() : void 0; },
+    function (x) { return typeof x === "string" ? apply(trim, x, []) : void 0; },
     function (x, y) { return x + y; },
     encode,
     function (x) { return parseInt(x, 10); },
@@ -149,8 +172,8 @@
     n: handle,
     // ASCII text from the wasm's memory.
     t: function (pointer, length) {
-      var bytes = new Uint8Array(memory.buffer, pointer, length);
-      for (var text = "", i = 0; i < length; i++) text += fromCharCode(bytes[i]);
+      var bytes = new Bytes(memory.buffer, pointer, length);
+      for (var text = "", i = 0; i < length; i++) text += String.fromCharCode(bytes[i]);
       return handle(text);
     },
     d: function (x) {
@@ -239,8 +262,8 @@
   // `data-site` (trimmed) names the site; without it, the page's host does.
   function configUrl() {
     var site = script.getAttribute("data-site");
-    site = typeof site === "string" ? site.trim() : "";
-    var query = site ? "site=" + encodeURIComponent(site) : "host=" + encodeURIComponent(location.hostname);
+    site = typeof site === "string" ? apply(trim, site, []) : "";
+    var query = site ? "site=" + encode(site) : "host=" + encode(location.hostname);
     return new URL("api/v1/widget/config?" + query, script.src);
   }
   // A config answer that never comes (a stalled network, a fetch that never
@@ -261,7 +284,8 @@
       } catch (error) {
         return settle(1, null);
       }
-      settle(200, value);
+      // An array is JSON but not the object the loader needs.
+      settle(200, isArray(value) ? null : value);
     } catch (error) {
       settle(0, null);
     }
@@ -269,19 +293,44 @@
   // The module, compiled and started synchronously while the config request
   // is on its way: no promise of ours that a page could break, and the
   // wasm is ready before any answer can arrive. A page whose CSP lacks
-  // 'wasm-unsafe-eval' gets a CompileError here.
+  // 'wasm-unsafe-eval' gets a CompileError here. The bytes are read with
+  // the charCodeAt taken above, and at most 1 MiB of them whatever it does.
   // (No `.length` of the string: the minifier would fold it to the length
   // of the marker, before the bytes take its place.)
   var bytes = "@WASM_BYTES@";
-  try {
-    for (var i = 0, list = [], c; (c = bytes.charCodeAt(i)) >= 0; i++) list[i] = c;
-    var exports = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(list)), { j: imports }).exports;
+  function started(instance) {
+    var exports = instance.exports;
     memory = exports.memory;
     exports.s(handle(script), handle(helpers));
     wasm = exports;
-  } catch (error) {
-    wasm = null;
-    fail(error instanceof WebAssembly.CompileError ? "blocked" : "unsupported", error);
+    if (answer) deliver();
   }
-  if (wasm && answer) deliver();
+  function failed(error) {
+    wasm = null;
+    fail(isA(error, CompileError) ? "blocked" : "unsupported", error);
+  }
+  try {
+    for (var i = 0, list = [], c; i < 1048576 && (c = apply(charCodeAt, bytes, [i])) >= 0; i++) list[i] = c;
+    list = new Bytes(list);
+    var module = new Wasm.Module(list);
+  } catch (error) {
+    // Chromium before 114 compiles at most 4 KB synchronously on the main
+    // thread (a RangeError): there, asynchronously.
+    if (isA(error, TooLarge)) {
+      (async function () {
+        try {
+          started((await Wasm.instantiate(list, { j: imports })).instance);
+        } catch (error) {
+          failed(error);
+        }
+      })();
+    } else failed(error);
+  }
+  if (module) {
+    try {
+      started(new Wasm.Instance(module, { j: imports }));
+    } catch (error) {
+      failed(error);
+    }
+  }
 })();

@@ -169,7 +169,11 @@ fn EffectiveCard(effective: LocalResource<Result<Effective, ApiError>>) -> impl 
 fn EmbedCard(id: String) -> impl IntoView {
     let app = use_app();
     let origin = window().location().origin().unwrap_or_default();
-    let embed = format!(r#"<script async src="{origin}/widget.js" data-site="{id}"></script>"#);
+    // `crossorigin`: the loader's script and its config request then share
+    // one connection (a credentialed script fetch would need its own).
+    let embed = format!(
+        r#"<script async crossorigin="anonymous" src="{origin}/widget.js" data-site="{id}"></script>"#
+    );
     let copied = RwSignal::new(false);
     let copy = {
         let embed = embed.clone();

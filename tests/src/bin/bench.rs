@@ -112,14 +112,14 @@ async fn decision_times(plan: &Plan) -> Result<()> {
     let ours = host.page(
         "ours",
         &format!(
-            r#"{DECISION_PROBE}<script async src="{}" data-site="{SITE}"></script>"#,
+            r#"{DECISION_PROBE}<script async crossorigin="anonymous" src="{}" data-site="{SITE}"></script>"#,
             app.url("/widget.js")
         ),
     );
     let plain = host.page(
         "plain",
         &format!(
-            r#"{DECISION_PROBE}<script async src="{}" data-site="{SITE}"></script>"#,
+            r#"{DECISION_PROBE}<script async crossorigin="anonymous" src="{}" data-site="{SITE}"></script>"#,
             app.url("/plain-loader.js")
         ),
     );
@@ -207,7 +207,7 @@ async fn cold_in_every_engine(plan: &Plan, app: &TestApp, host: &HostSite) -> Re
                 let page = host.page(
                     &format!("cold-{load}-{index}"),
                     &format!(
-                        r#"{DECISION_PROBE}<script async src="{}/{loader}" data-site="{SITE}"></script>"#,
+                        r#"{DECISION_PROBE}<script async crossorigin="anonymous" src="{}/{loader}" data-site="{SITE}"></script>"#,
                         proxy.origin()
                     ),
                 );

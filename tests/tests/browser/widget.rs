@@ -66,7 +66,7 @@ impl World {
     /// `<script>` tag as a site would paste it, with extra attributes.
     fn embed(&self, attributes: &str) -> String {
         format!(
-            r#"<script async src="{}" {attributes}></script>"#,
+            r#"<script async crossorigin="anonymous" src="{}" {attributes}></script>"#,
             self.app.url("/widget.js")
         )
     }
@@ -598,7 +598,11 @@ async fn every_failure_is_one_console_warning_and_nothing_thrown(
     );
 
     // A config answer that is not JSON, and a server that cannot be reached.
-    for (mode, message) in [("not-json", "not JSON"), ("unreachable", "cannot reach")] {
+    for (mode, message) in [
+        ("not-json", "not JSON"),
+        ("array", "not a JSON object"),
+        ("unreachable", "cannot reach"),
+    ] {
         let tag = format!(
             r#"<script async src="{}/broken/{mode}/widget.js" data-site="x"></script>"#,
             world.host.origin()
@@ -833,6 +837,13 @@ async fn a_hostile_or_strict_page_never_gets_an_exception_or_a_false_state(
         seen[0].contains("script failed to load"),
         "{engine:?}: {seen:?}"
     );
+    world.host_unharmed().await?;
+
+    // A page with a stand-in WebAssembly: `error`, one warning, nothing thrown.
+    let page = format!("<script>window.WebAssembly = {{}};</script>\n{tag}");
+    world.visit("stub-wasm", &page).await.context("stub-wasm")?;
+    assert_eq!(world.final_state("error").await?, "unsupported");
+    assert_eq!(warnings(&world).await?.len(), 1);
     world.host_unharmed().await?;
 
     // appendChild refused: `error`, no provider script.
