@@ -120,8 +120,10 @@ pub fn router(assets: &AssetsDir) -> Router {
             .precompressed_br()
             .precompressed_gzip(),
     );
-    // No directory listings or directory redirects: only files.
-    let public = static_headers(PUBLIC_CACHE, &[]).service(
+    // No directory listings or directory redirects: only files. They are
+    // public (logos, favicon), so other origins may fetch them too (the
+    // bench serves its reference loader from here, embedded as ours is).
+    let public = static_headers(PUBLIC_CACHE, CROSS_ORIGIN).service(
         ServeDir::new(root.join("public"))
             .append_index_html_on_directories(false)
             .precompressed_br()

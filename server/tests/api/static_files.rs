@@ -180,6 +180,8 @@ async fn demo_page_and_public_files_are_served() {
     let icon = app.get("/favicon.svg").await;
     assert_eq!(icon.status, StatusCode::OK);
     assert_eq!(icon.header("content-type"), Some("image/svg+xml"));
+    // Public files may be fetched from other origins (and with CORS).
+    assert_eq!(icon.header("access-control-allow-origin"), Some("*"));
 
     assert_eq!(app.get("/no-such-file").await.status, StatusCode::NOT_FOUND);
 }
