@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::egress::AllowEntry;
+
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_ASSETS_DIR: &str = "dist";
@@ -63,6 +65,18 @@ pub struct Config {
     /// --trust-forwarded-for, where every connection comes from the proxy).
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_PER_ADDRESS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections_per_address: u32,
+
+    /// Hosts, addresses or networks the server may call although they are not
+    /// public (loopback, private, link-local), comma-separated: e.g.
+    /// `models.internal,10.0.0.0/8,127.0.0.1`. Listed hosts may also be
+    /// plain http.
+    #[arg(long, env = "SWITCHBOARD_EGRESS_ALLOW", value_delimiter = ',')]
+    pub egress_allow: Vec<AllowEntry>,
+
+    /// An HTTP proxy (http://host:port) for the outbound requests that ask for
+    /// one (a chatbot's webhook with "use the proxy").
+    #[arg(long, env = "SWITCHBOARD_EGRESS_PROXY", value_parser = parse_proxy_url)]
+    pub egress_proxy: Option<url::Url>,
 
     /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
     #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = DEFAULT_ADMIN_USER)]
@@ -151,10 +165,21 @@ impl Config {
             session_max: DEFAULT_SESSION_MAX,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
+            egress_allow: Vec::new(),
+            egress_proxy: None,
             admin_user: DEFAULT_ADMIN_USER.into(),
             admin_password: None,
         }
     }
+}
+
+/// `http://host:port` (a proxy's own scheme is http even for https targets).
+fn parse_proxy_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("expected a proxy URL like http://proxy.internal:3128".into());
+    }
+    Ok(url)
 }
 
 /// `scheme://host[:port]` without a path: an origin as browsers send it.

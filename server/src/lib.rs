@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod configuration;
+pub mod egress;
 pub mod routes;
 pub mod serve;
 pub mod startup;

@@ -50,7 +50,7 @@ impl Application {
                 "the admin app or the widget is not built there; run `cargo xtask build`"
             );
         }
-        let state = AppState::new(&config, store);
+        let state = AppState::new(&config, store)?;
         let router = router(&assets, state.clone());
         let listener = TcpListener::bind(config.listen)
             .await

@@ -5,19 +5,23 @@ use std::sync::Arc;
 
 use crate::auth::{Auth, AuthConfig};
 use crate::configuration::Config;
+use crate::egress::{Egress, EgressPolicy};
 use crate::store::Store;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
+    pub egress: Egress,
 }
 
 impl AppState {
-    pub fn new(config: &Config, store: Arc<Store>) -> Self {
-        Self {
+    pub fn new(config: &Config, store: Arc<Store>) -> anyhow::Result<Self> {
+        let policy = EgressPolicy::new(config.egress_allow.clone());
+        Ok(Self {
             store,
             auth: Arc::new(Auth::new(AuthConfig::from_config(config))),
-        }
+            egress: Egress::new(policy, config.egress_proxy.as_ref())?,
+        })
     }
 }

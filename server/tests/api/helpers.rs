@@ -123,7 +123,7 @@ impl TestApp {
             assets_dir.path().to_path_buf(),
         );
         change(&mut config);
-        let state = AppState::new(&config, Arc::clone(&store));
+        let state = AppState::new(&config, Arc::clone(&store)).expect("state");
         let router = startup::router(&AssetsDir::new(assets_dir.path()), state)
             .layer(MockConnectInfo(SocketAddr::from((peer, 40000))));
         Self {

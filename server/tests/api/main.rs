@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod bad_input;
 mod config;
+mod egress;
 mod hardening;
 mod instance;
 mod openapi;
