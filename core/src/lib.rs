@@ -2,6 +2,7 @@
 //! the widget. Pure Rust: no I/O, no async, compiles for wasm32 and native.
 //!
 //! - [`admin`] — rules for admin accounts, passwords and API key names
+//! - [`chatbot`] — chatbots: their settings and how they are checked
 //! - [`catalog`] — the chat providers, their account fields and formats
 //! - [`csp`] — the Content-Security-Policy a host page needs
 //! - [`account`] — validating a provider account field by field
@@ -16,6 +17,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalog;
+pub mod chatbot;
 pub mod csp;
 pub mod errors;
 pub mod messages;

@@ -70,6 +70,12 @@ codes! {
         InvalidJson = "invalid_json",
         /// The body is not sent as `Content-Type: application/json` (UTF-8).
         UnsupportedMediaType = "unsupported_media_type",
+        /// An image upload that is not `image/png`, `image/jpeg` or `image/webp`.
+        UnsupportedImageType = "unsupported_image_type",
+        /// The body is not the image its `Content-Type` says, or is too many pixels; `params.detail`.
+        InvalidImage = "invalid_image",
+        /// The secret to regenerate is not in use (`params.secret`): turn on what uses it first.
+        SecretNotInUse = "secret_not_in_use",
         /// The body is larger than `params.limit` bytes.
         PayloadTooLarge = "payload_too_large",
         /// A query parameter, path segment or header is missing or malformed; `fields` names it.
@@ -82,6 +88,8 @@ codes! {
         UnknownSite = "unknown_site",
         /// There is no API key with that id.
         UnknownApiKey = "unknown_api_key",
+        /// There is no chatbot with that id.
+        UnknownChatbot = "unknown_chatbot",
         /// There is no such endpoint.
         NotFound = "not_found",
         /// `If-Match` names a revision that is no longer current: someone changed the record since it was read.
@@ -116,13 +124,14 @@ impl ApiCode {
             | SignedInAdminRequired
             | NotASession
             | SetupHostNotAllowed => 403,
-            UnknownSite | UnknownApiKey | NotFound => 404,
+            UnknownSite | UnknownApiKey | UnknownChatbot | NotFound => 404,
             MethodNotAllowed => 405,
             Conflict | AlreadySetUp => 409,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
-            UnsupportedMediaType => 415,
-            ValidationFailed => 422,
+            UnsupportedMediaType | UnsupportedImageType => 415,
+            ValidationFailed | InvalidImage => 422,
+            SecretNotInUse => 409,
             TooManyAttempts | ServerBusy => 429,
             StorageError | InternalError => 500,
         }
@@ -156,6 +165,14 @@ codes! {
         ApiKeyRename = "api_key.rename",
         ApiKeyRegenerate = "api_key.regenerate",
         ApiKeyDelete = "api_key.delete",
+        ChatbotCreate = "chatbot.create",
+        ChatbotUpdate = "chatbot.update",
+        ChatbotDelete = "chatbot.delete",
+        /// `params.secret`: which secret was replaced.
+        ChatbotRegenerate = "chatbot.regenerate",
+        /// `params.slot`: photo or cover.
+        ChatbotImageSet = "chatbot.image.set",
+        ChatbotImageClear = "chatbot.image.clear",
         SessionLogin = "session.login",
         SessionLogout = "session.logout",
         SessionLogoutEverywhere = "session.logout_everywhere",

@@ -251,3 +251,104 @@ pub struct SiteChange {
 pub struct ProviderCatalog {
     pub providers: &'static [crate::catalog::Provider],
 }
+
+/// A stored secret as the API shows it: whether it is set, and how it ends.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretState {
+    /// The last four characters (the bot's API key: its first twelve, `prefix`).
+    pub hint: String,
+    pub set_at: String,
+}
+
+/// A chatbot's secrets as listed: never their values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChatbotSecrets {
+    /// The model's API key (written with the settings).
+    pub model_api_key: Option<SecretState>,
+    /// The bot's own key for the bot API (when `bot_api`).
+    pub api_key: Option<SecretState>,
+    /// Sent as `Authorization: Bearer` with deliveries (when `webhook.access_token`).
+    pub webhook_token: Option<SecretState>,
+    /// The `whsec_` secret deliveries are signed with (when a webhook is set).
+    pub webhook_secret: Option<SecretState>,
+}
+
+/// Secrets just issued: in the answer that created them, this once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IssuedSecrets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+}
+
+impl IssuedSecrets {
+    pub fn is_empty(&self) -> bool {
+        self.api_key.is_none() && self.webhook_token.is_none() && self.webhook_secret.is_none()
+    }
+}
+
+/// `GET /chatbots/{id}`, and the answer to every change of one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "k3v9q2xm7d1a",
+    "settings": {"name": "Support bot", "reading": "さぽーとぼっと", "bot_api": true, "site_chat": true, "direct_link": false,
+        "model": {"endpoint": "https://api.openai.com/v1/chat/completions", "model": "gpt-4o-mini"},
+        "webhook": null, "profile": {"url": null, "description": "Answers questions about orders."},
+        "instructions": "Answer briefly and politely.", "reply_limit": 512, "daily_token_budget": 200000},
+    "model_kind": "open_ai",
+    "secrets": {"model_api_key": {"hint": "…x7Qa", "set_at": "2026-12-01T09:00:00Z"}, "api_key": {"hint": "sbb_Jq3vR8tX", "set_at": "2026-12-01T09:00:00Z"}, "webhook_token": null, "webhook_secret": null},
+    "photo": "/chatbot-images/k3v9q2xm7d1a/photo-7.png", "cover": null,
+    "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "last_activity_at": null,
+    "tokens_today": 0})))]
+pub struct Chatbot {
+    pub id: String,
+    pub settings: crate::chatbot::ChatbotSettings,
+    /// How the server calls the model (`null` without a model).
+    pub model_kind: Option<crate::chatbot::EndpointKind>,
+    pub secrets: ChatbotSecrets,
+    /// The profile photo's URL (public), if one is set.
+    pub photo: Option<String>,
+    /// The cover photo's URL (public), if one is set.
+    pub cover: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The last time the bot answered, was tried, or used the bot API.
+    pub last_activity_at: Option<String>,
+    /// Tokens the model used today (UTC), against `daily_token_budget`.
+    pub tokens_today: u64,
+    /// Only in the answer that issued them.
+    #[serde(default, skip_serializing_if = "IssuedSecrets::is_empty")]
+    pub issued: IssuedSecrets,
+}
+
+/// `GET /chatbots`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"chatbots": []})))]
+pub struct ChatbotList {
+    pub chatbots: Vec<Chatbot>,
+}
+
+/// `POST /chatbots/{id}/regenerate`: which secret to replace.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotSecret {
+    ApiKey,
+    WebhookToken,
+    WebhookSecret,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"secret": "webhook_secret"})))]
+pub struct Regenerate {
+    pub secret: BotSecret,
+}

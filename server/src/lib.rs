@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod bots;
 pub mod configuration;
 pub mod egress;
+pub mod profile_image;
 pub mod routes;
 pub mod serve;
 pub mod startup;

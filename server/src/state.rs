@@ -6,13 +6,14 @@ use std::sync::Arc;
 use crate::auth::{Auth, AuthConfig};
 use crate::configuration::Config;
 use crate::egress::{Egress, EgressPolicy};
-use crate::store::Store;
+use crate::store::{images::ProfileImages, Store};
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
     pub egress: Egress,
+    pub images: ProfileImages,
 }
 
 impl AppState {
@@ -22,6 +23,7 @@ impl AppState {
             store,
             auth: Arc::new(Auth::new(AuthConfig::from_config(config))),
             egress: Egress::new(policy, config.egress_proxy.as_ref())?,
+            images: ProfileImages::new(&config.data_dir),
         })
     }
 }

@@ -40,13 +40,10 @@ fn with_key(record: &ApiKeyRecord, key: &str) -> wire::ApiKey {
 }
 
 fn users_only(principal: &Principal) -> Result<(), ApiError> {
-    match principal {
-        Principal::Session { .. } => Ok(()),
-        Principal::ApiKey { .. } => Err(ApiError::forbidden(
-            ApiCode::ApiKeyNotAllowed,
-            "API keys cannot manage API keys; sign in to the admin app",
-        )),
-    }
+    super::authn::signed_in_admin_only(
+        principal,
+        "API keys cannot manage API keys; sign in to the admin app",
+    )
 }
 
 fn name_taken(document: &Document, name: &str, except: Option<&str>) -> Result<(), ApiError> {

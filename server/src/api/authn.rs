@@ -282,3 +282,12 @@ impl FromRequestParts<AppState> for Who {
         })
     }
 }
+
+/// For what only a signed-in admin may do (manage keys and the secrets of
+/// chatbots): an API key gets `403 api_key_not_allowed` with `message`.
+pub fn signed_in_admin_only(principal: &Principal, message: &str) -> Result<(), ApiError> {
+    match principal {
+        Principal::Session { .. } => Ok(()),
+        Principal::ApiKey { .. } => Err(ApiError::forbidden(ApiCode::ApiKeyNotAllowed, message)),
+    }
+}

@@ -71,6 +71,13 @@ pub enum ApiError {
         code: ApiCode,
         message: String,
     },
+    /// Any other refusal with its own code and parameters (an image that
+    /// is not one, a secret not in use, a model that did not answer).
+    Refused {
+        code: ApiCode,
+        message: String,
+        params: Map<String, Value>,
+    },
     Storage(StoreError),
     /// Something on our side failed (e.g. hashing); details go to the log only.
     Internal(String),
@@ -108,6 +115,22 @@ impl ApiError {
             message: message.into(),
             fields: FieldErrors::default(),
         }
+    }
+
+    pub fn refused(code: ApiCode, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+            params: Map::new(),
+        }
+    }
+
+    /// Adds a parameter to a [`ApiError::Refused`] or [`ApiError::NotFound`].
+    pub fn with_param(mut self, name: &str, value: impl Into<Value>) -> Self {
+        if let Self::Refused { params, .. } | Self::NotFound { params, .. } = &mut self {
+            params.insert(name.into(), value.into());
+        }
+        self
     }
 
     pub fn code(&self) -> ApiCode {
@@ -149,6 +172,7 @@ impl ApiError {
                 "the server is checking too many passwords at once; try again in a moment".into(),
             ),
             Self::StateConflict { code, message } => (*code, message.clone()),
+            Self::Refused { code, message, .. } => (*code, message.clone()),
             Self::MethodNotAllowed => {
                 (ApiCode::MethodNotAllowed, "this endpoint does not accept that HTTP method".into())
             }
@@ -180,7 +204,9 @@ impl ApiError {
             Self::Busy => {
                 params.insert("retry_after".into(), Value::from(1));
             }
-            Self::NotFound { params: own, .. } => params.clone_from(own),
+            Self::NotFound { params: own, .. } | Self::Refused { params: own, .. } => {
+                params.clone_from(own)
+            }
             _ => {}
         }
         params

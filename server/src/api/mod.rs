@@ -9,6 +9,8 @@ mod account;
 mod api_keys;
 mod audit;
 pub mod authn;
+mod chatbot_images;
+pub mod chatbots;
 pub mod error;
 pub mod extract;
 mod instance;
@@ -84,6 +86,11 @@ fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::update, api_keys::delete))
         .routes(routes!(audit::list))
+        .routes(routes!(chatbots::list, chatbots::create))
+        .routes(routes!(chatbots::get, chatbots::update, chatbots::delete))
+        .routes(routes!(chatbots::regenerate))
+        .routes(routes!(chatbot_images::photo, chatbot_images::clear_photo))
+        .routes(routes!(chatbot_images::cover, chatbot_images::clear_cover))
         .routes(routes!(providers::list))
         .routes(routes!(instance::get, instance::put))
         .routes(routes!(sites::list, sites::create))

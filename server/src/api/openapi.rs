@@ -54,6 +54,7 @@ pub const CSRF_TOKEN: &str = "csrf_token";
         (name = "api-keys", description = "API access keys (managed by a signed-in administrator only)."),
         (name = "click-to-chat", description = "Which chat provider loads, for which site and visitor."),
         (name = "sites", description = "The websites that embed the widget."),
+        (name = "chatbots", description = "Chatbots: a model, a webhook or a bot program answers visitors (managed by a signed-in administrator only)."),
         (name = "audit", description = "Who changed what, when, from where."),
         (name = "widget", description = "What visitors' browsers read (public, cacheable)."),
         (name = "meta", description = "This document."),
@@ -273,6 +274,13 @@ errors! {
     SiteDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[UnknownSite]];
     SiteChatChangeErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[UnknownSite, SignedInAdminRequired]];
     WidgetConfigErrors = [&[BadRequest, UnknownSite]];
+    ChatbotCreateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, &[ApiKeyNotAllowed, Conflict]];
+    ChatbotReadErrors = [SIGNED_IN, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
+    ChatbotUpdateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot, Conflict]];
+    ChatbotDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
+    ChatbotRegenerateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, SecretNotInUse]];
+    ChatbotImageErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, PayloadTooLarge, UnsupportedImageType, InvalidImage]];
+    ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
 }
 
 /// The document as JSON, with what utoipa cannot say: every response header

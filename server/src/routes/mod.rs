@@ -1,4 +1,5 @@
 //! HTTP routes, one file per area.
 
 pub mod assets;
+pub mod chatbot_images;
 pub mod health;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::chatbot::ChatbotSettings;
 use switchboard_core::resolution::{resolve, Effective};
 use switchboard_core::settings::{ChatSettings, InstanceChatSettings};
 use switchboard_core::site::Site;
@@ -27,6 +28,9 @@ pub struct Document {
     /// API access keys by id. Only a hash of each key is kept.
     #[serde(default)]
     pub api_keys: BTreeMap<String, ApiKeyRecord>,
+    /// Chatbots by id, with their secrets (see [`ChatbotRecord`]).
+    #[serde(default)]
+    pub chatbots: BTreeMap<String, ChatbotRecord>,
     /// The audit entry of the last change, saved with it: if the process
     /// stops before the entry reaches the audit log, the next start writes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +73,7 @@ impl Default for Document {
             sites: BTreeMap::new(),
             admins: BTreeMap::new(),
             api_keys: BTreeMap::new(),
+            chatbots: BTreeMap::new(),
             audit_tail: Vec::new(),
         }
     }
@@ -102,4 +107,106 @@ pub struct SiteRecord {
     pub site: Site,
     /// `None` until the site's Click to Chat settings are first saved.
     pub click_to_chat: Option<Versioned<ChatSettings>>,
+}
+
+/// A chatbot: its settings and its secrets. The model key, webhook token and
+/// signing secret are kept as they are, since the server must send them; the
+/// bot's own API key only as a hash. None of them leaves the server except in
+/// the one answer that issued it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatbotRecord {
+    pub id: String,
+    pub revision: u64,
+    pub settings: ChatbotSettings,
+    #[serde(default)]
+    pub model_api_key: Option<StoredSecret>,
+    #[serde(default)]
+    pub api_key: Option<HashedSecret>,
+    #[serde(default)]
+    pub webhook_token: Option<StoredSecret>,
+    #[serde(default)]
+    pub webhook_secret: Option<StoredSecret>,
+    #[serde(default)]
+    pub photo: Option<StoredImage>,
+    #[serde(default)]
+    pub cover: Option<StoredImage>,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub last_activity_at: Option<String>,
+    #[serde(default)]
+    pub usage: TokenUsage,
+}
+
+/// A secret the server sends on (a model key, a webhook token or secret).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSecret {
+    pub value: String,
+    pub set_at: String,
+}
+
+impl StoredSecret {
+    pub fn new(value: String, set_at: String) -> Self {
+        Self { value, set_at }
+    }
+
+    /// `…` and the last four characters.
+    pub fn hint(&self) -> String {
+        let chars: Vec<char> = self.value.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+        format!("…{tail}")
+    }
+}
+
+/// Never prints the value.
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoredSecret(***, set at {})", self.set_at)
+    }
+}
+
+/// A key the server only checks: its first characters and a SHA-256 hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashedSecret {
+    pub prefix: String,
+    pub hash: String,
+    pub set_at: String,
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+}
+
+/// A profile image, a file of its own (see `store::images`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredImage {
+    /// The file's name, which changes with every upload (so it can be cached forever).
+    pub file: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Tokens the model used on `day` (UTC, `YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub day: String,
+    pub tokens: u64,
+}
+
+impl TokenUsage {
+    pub fn on(&self, day: &str) -> u64 {
+        if self.day == day {
+            self.tokens
+        } else {
+            0
+        }
+    }
+
+    pub fn add(&mut self, day: &str, tokens: u64) {
+        if self.day != day {
+            self.day = day.to_string();
+            self.tokens = 0;
+        }
+        self.tokens = self.tokens.saturating_add(tokens);
+    }
 }

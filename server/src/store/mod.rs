@@ -11,13 +11,17 @@ pub mod audit;
 pub mod audit_file;
 pub mod document;
 pub mod file;
+pub mod images;
 mod public_index;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 pub use audit::{Actor, AuditEntry, AuditRecord, OriginChange};
-pub use document::{AdminRecord, ApiKeyRecord, Document, SiteRecord, Versioned};
+pub use document::{
+    AdminRecord, ApiKeyRecord, ChatbotRecord, Document, HashedSecret, SiteRecord, StoredImage,
+    StoredSecret, TokenUsage, Versioned,
+};
 pub use public_index::{PublicEntry, PublicIndex};
 
 /// Where the document and the audit log live. Implementations are blocking;

@@ -6,6 +6,7 @@ mod helpers;
 mod account;
 mod auth;
 mod bad_input;
+mod chatbots;
 mod config;
 mod egress;
 mod hardening;

@@ -170,6 +170,10 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
             }
             "ChatSettings" => settings::ChatSettings::from_json(&body).is_ok(),
             "InstanceChatSettings" => settings::InstanceChatSettings::from_json(&body).is_ok(),
+            "ChatbotSettings" => {
+                switchboard_core::chatbot::ChatbotInput::from_json(&body, &|_| false).is_ok()
+            }
+            "Regenerate" => switchboard_core::chatbot::regenerate_from_json(&body).is_ok(),
             other => panic!("no parser is known for the request body {other}"),
         };
         assert!(accepted, "the {name} example is refused: {body}");
@@ -203,4 +207,6 @@ async fn every_answer_example_is_a_value_of_its_type() {
     holds::<wire::Effective>(&document, "Effective");
     holds::<PublicConfig>(&document, "PublicConfig");
     holds::<switchboard_server::store::AuditEntry>(&document, "AuditEntry");
+    holds::<wire::Chatbot>(&document, "Chatbot");
+    holds::<wire::ChatbotList>(&document, "ChatbotList");
 }

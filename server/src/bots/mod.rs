@@ -1,0 +1,4 @@
+//! What makes chatbots work on the server side: their secrets, the model
+//! client, webhook deliveries and the bot API's message feed.
+
+pub mod secrets;
