@@ -746,6 +746,106 @@ fn read_profile(value: &Value, errors: &mut FieldErrors) -> Profile {
     Profile { url, description }
 }
 
+/// Messages a conversation sent to the model may hold, and their length.
+pub const MAX_TURNS: usize = 40;
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// Who said a message in a conversation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    pub role: Role,
+    pub content: String,
+}
+
+/// `POST /chatbots/{id}/try` body: `{"messages": [{"role", "content"}, …]}`,
+/// the conversation so far, ending with the user's message.
+pub fn try_from_json(body: &Value) -> Result<Vec<Turn>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let Some(reader) = ObjectReader::new(body, "", "the conversation", &mut errors) else {
+        return Err(errors);
+    };
+    reader.reject_unknown(&["messages"], &mut errors);
+    let items = match reader.get("messages") {
+        Some(Value::Array(items)) => items.as_slice(),
+        None => {
+            errors.push("messages", ErrorCode::Required, "messages is required");
+            &[]
+        }
+        Some(_) => {
+            errors.push("messages", ErrorCode::WrongType, "messages must be a list");
+            &[]
+        }
+    };
+    if items.len() > MAX_TURNS {
+        errors.add(
+            FieldError::new(
+                "messages",
+                ErrorCode::TooMany,
+                format!("at most {MAX_TURNS} messages"),
+            )
+            .with("max", MAX_TURNS),
+        );
+        return Err(errors);
+    }
+    let mut turns = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let prefix = format!("messages[{index}]");
+        let Some(reader) = ObjectReader::new(item, &prefix, "a message", &mut errors) else {
+            continue;
+        };
+        reader.reject_unknown(&["role", "content"], &mut errors);
+        let role = match reader.string("role", true, &mut errors) {
+            Some("user") => Some(Role::User),
+            Some("assistant") => Some(Role::Assistant),
+            Some(_) => {
+                errors.push(
+                    reader.path("role"),
+                    ErrorCode::InvalidChoice,
+                    "role must be user or assistant",
+                );
+                None
+            }
+            None => None,
+        };
+        let content = reader.string("content", true, &mut errors).map(|raw| {
+            let field = reader.path("content");
+            if raw.trim().is_empty() {
+                errors.push(field.clone(), ErrorCode::Required, "a message needs text");
+            }
+            check_text(&field, raw, MAX_MESSAGE_CHARS, true, &mut errors)
+        });
+        if let (Some(role), Some(content)) = (role, content) {
+            turns.push(Turn { role, content });
+        }
+    }
+    if errors.is_empty() && turns.last().is_none_or(|t| t.role != Role::User) {
+        errors.push(
+            "messages",
+            ErrorCode::InvalidFormat,
+            "the conversation must end with the user's message",
+        );
+    }
+    errors.into_result(turns)
+}
+
 /// `POST /chatbots/{id}/regenerate` body: `{"secret": "api_key" | "webhook_token" | "webhook_secret"}`.
 pub fn regenerate_from_json(body: &Value) -> Result<crate::wire::BotSecret, FieldErrors> {
     let mut errors = FieldErrors::default();

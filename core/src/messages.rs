@@ -100,6 +100,30 @@ codes! {
         AlreadySetUp = "already_set_up",
         /// First-run setup from a host name that is not loopback, without `--public-url`.
         SetupHostNotAllowed = "setup_host_not_allowed",
+        /// The chatbot has no ChatGPT settings (no model answers it).
+        NoModel = "no_model",
+        /// The chatbot used up its daily token budget (`params.budget`); it answers again tomorrow (UTC).
+        TokenBudgetExhausted = "token_budget_exhausted",
+        /// Too many model calls are running at once; try again after `params.retry_after` seconds.
+        ModelBusy = "model_busy",
+        /// The model service refused the API key (`params.status`, `params.detail`).
+        ModelUnauthorized = "model_unauthorized",
+        /// The model service does not know the model or the Azure deployment (`params.detail`).
+        ModelNotFound = "model_not_found",
+        /// The model service is rate limiting the key; `params.retry_after` when it said.
+        ModelRateLimited = "model_rate_limited",
+        /// The model service's quota for the key is used up (`params.detail`).
+        ModelQuotaExceeded = "model_quota_exceeded",
+        /// The model service's content filter refused the conversation.
+        ModelContentFiltered = "model_content_filtered",
+        /// The model service refused the request (`params.status`, `params.detail`).
+        ModelRejected = "model_rejected",
+        /// The model service failed or answered something unreadable (`params.detail`).
+        ModelUnavailable = "model_unavailable",
+        /// The model service did not answer in time.
+        ModelTimeout = "model_timeout",
+        /// The server may not call that address (`params.host`, `params.address`); the operator can allow it with `--egress-allow`.
+        EgressRefused = "egress_refused",
         /// The change could not be stored; nothing was changed.
         StorageError = "storage_error",
         /// Something failed on the server; nothing was changed.
@@ -131,9 +155,14 @@ impl ApiCode {
             PayloadTooLarge => 413,
             UnsupportedMediaType | UnsupportedImageType => 415,
             ValidationFailed | InvalidImage => 422,
-            SecretNotInUse => 409,
-            TooManyAttempts | ServerBusy => 429,
+            SecretNotInUse | NoModel => 409,
+            ModelContentFiltered => 422,
+            TooManyAttempts | ServerBusy | TokenBudgetExhausted => 429,
             StorageError | InternalError => 500,
+            ModelUnauthorized | ModelNotFound | ModelQuotaExceeded | ModelRejected
+            | ModelUnavailable | EgressRefused => 502,
+            ModelBusy | ModelRateLimited => 503,
+            ModelTimeout => 504,
         }
     }
 }
@@ -173,6 +202,8 @@ codes! {
         /// `params.slot`: photo or cover.
         ChatbotImageSet = "chatbot.image.set",
         ChatbotImageClear = "chatbot.image.clear",
+        /// An admin talked to the bot in "Try it".
+        ChatbotTry = "chatbot.try",
         SessionLogin = "session.login",
         SessionLogout = "session.logout",
         SessionLogoutEverywhere = "session.logout_everywhere",

@@ -352,3 +352,26 @@ pub enum BotSecret {
 pub struct Regenerate {
     pub secret: BotSecret,
 }
+
+/// `POST /chatbots/{id}/try`: the conversation so far, ending with the
+/// admin's message. The answer is a `text/event-stream`: `delta` events
+/// (`{"text"}`), then `done` (`{"finish_reason", "usage", "tokens_today"}`)
+/// or `error` (`{"code", "message", "params"}`, an API error code).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"messages": [{"role": "user", "content": "When do you open?"}]})))]
+pub struct TryChat {
+    pub messages: Vec<crate::chatbot::Turn>,
+}
+
+/// The `done` event of a streamed answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerDone {
+    pub finish_reason: Option<String>,
+    /// Tokens this answer cost (reported by the service, or estimated).
+    pub tokens: u64,
+    /// Whether `tokens` is the service's figure (`false`: an estimate).
+    pub reported: bool,
+    pub tokens_today: u64,
+}

@@ -17,6 +17,8 @@ pub const DEFAULT_SESSION_MAX: Hours = Hours(Duration::from_secs(12 * 3600));
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 1024;
 pub const DEFAULT_MAX_PER_ADDRESS: u32 = 100;
 pub const DEFAULT_ADMIN_USER: &str = "admin";
+pub const DEFAULT_MODEL_TIMEOUT: Seconds = Seconds(Duration::from_secs(120));
+pub const DEFAULT_MAX_MODEL_CALLS: u32 = 8;
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -78,6 +80,15 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_EGRESS_PROXY", value_parser = parse_proxy_url)]
     pub egress_proxy: Option<url::Url>,
 
+    /// Seconds a model call may take, its streamed answer included.
+    #[arg(long = "model-timeout-seconds", env = "SWITCHBOARD_MODEL_TIMEOUT_SECONDS", default_value_t = DEFAULT_MODEL_TIMEOUT)]
+    pub model_timeout: Seconds,
+
+    /// Model calls running at once, for all bots together; more wait no
+    /// longer than a refusal ("busy, try again").
+    #[arg(long, env = "SWITCHBOARD_MAX_MODEL_CALLS", default_value_t = DEFAULT_MAX_MODEL_CALLS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_model_calls: u32,
+
     /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
     #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = DEFAULT_ADMIN_USER)]
     pub admin_user: String,
@@ -92,6 +103,23 @@ pub struct Config {
 /// A duration given in whole minutes (at least one) on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Minutes(pub Duration);
+
+/// A duration given in whole seconds (at least one) on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl FromStr for Seconds {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        whole_units(text, 1).map(Self)
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs())
+    }
+}
 
 /// A duration given in whole hours (at least one) on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +193,8 @@ impl Config {
             session_max: DEFAULT_SESSION_MAX,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
+            model_timeout: DEFAULT_MODEL_TIMEOUT,
+            max_model_calls: DEFAULT_MAX_MODEL_CALLS,
             egress_allow: Vec::new(),
             egress_proxy: None,
             admin_user: DEFAULT_ADMIN_USER.into(),

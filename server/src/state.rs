@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use crate::auth::{Auth, AuthConfig};
+use crate::bots::model::ModelTimeouts;
 use crate::configuration::Config;
 use crate::egress::{Egress, EgressPolicy};
 use crate::store::{images::ProfileImages, Store};
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +16,9 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub egress: Egress,
     pub images: ProfileImages,
+    pub model_timeouts: ModelTimeouts,
+    /// One permit per model call running (`--max-model-calls`).
+    pub model_calls: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -24,6 +29,8 @@ impl AppState {
             auth: Arc::new(Auth::new(AuthConfig::from_config(config))),
             egress: Egress::new(policy, config.egress_proxy.as_ref())?,
             images: ProfileImages::new(&config.data_dir),
+            model_timeouts: ModelTimeouts::new(config.model_timeout.0),
+            model_calls: Arc::new(Semaphore::new(config.max_model_calls as usize)),
         })
     }
 }

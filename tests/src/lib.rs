@@ -8,6 +8,7 @@
 
 mod browser;
 mod host;
+pub mod model_service;
 mod throttle;
 
 pub use browser::{Browser, Engine, PAGE_TIMEOUT};
@@ -31,6 +32,8 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub data_dir: TempDir,
+    /// What it was started with (a restart starts it the same way).
+    config: Config,
     running: Option<Running>,
 }
 
@@ -57,7 +60,8 @@ impl TestApp {
     /// after a restart: sessions are gone, everything saved is kept).
     pub async fn start_again(&mut self) -> Result<()> {
         self.stop().await?;
-        let config = Config::new(self.addr, self.data_dir.path().to_path_buf(), assets_dir());
+        let mut config = self.config.clone();
+        config.listen = self.addr;
         self.running = Some(run(Application::build(config).await?));
         Ok(())
     }
@@ -113,11 +117,25 @@ pub async fn spawn_app_serving(assets: PathBuf) -> Result<TestApp> {
     spawn_with(true, assets).await
 }
 
+/// The same with the admin, and the configuration changed by `change` (as
+/// flags would change it).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> Result<TestApp> {
+    spawn_configured(true, assets_dir(), change).await
+}
+
 async fn spawn(with_admin: bool) -> Result<TestApp> {
     spawn_with(with_admin, assets_dir()).await
 }
 
 async fn spawn_with(with_admin: bool, assets: PathBuf) -> Result<TestApp> {
+    spawn_configured(with_admin, assets, |_| {}).await
+}
+
+async fn spawn_configured(
+    with_admin: bool,
+    assets: PathBuf,
+    change: impl FnOnce(&mut Config),
+) -> Result<TestApp> {
     if !assets.join("admin").join("index.html").is_file() {
         bail!(
             "no built assets in {}: run `cargo xtask build` (or `cargo xtask test`)",
@@ -137,11 +155,13 @@ async fn spawn_with(with_admin: bool, assets: PathBuf) -> Result<TestApp> {
     if with_admin {
         config.admin_password = Some(AdminPassword(ADMIN_PASSWORD.into()));
     }
-    let app = Application::build(config).await?;
+    change(&mut config);
+    let app = Application::build(config.clone()).await?;
     let addr = app.local_addr()?;
     Ok(TestApp {
         addr,
         data_dir,
+        config,
         running: Some(run(app)),
     })
 }
@@ -252,6 +272,24 @@ impl AdminApi {
         body: Value,
         as_admin: bool,
     ) -> Result<(u16, Value)> {
+        let (status, _, text) = self.raw(method, path, body, as_admin).await?;
+        let answer = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .with_context(|| format!("{method} {path}: not JSON: {text}"))?
+        };
+        Ok((status, answer))
+    }
+
+    /// Any answer as text: status, `Content-Type` and body (a stream read to its end).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Value,
+        as_admin: bool,
+    ) -> Result<(u16, String, String)> {
         let url = format!("{}/api/v1{path}", self.base);
         let agent = self.agent.clone();
         let auth = format!("Bearer {}", self.key);
@@ -283,17 +321,17 @@ impl AdminApi {
                 .run(request)
                 .with_context(|| format!("{method} {url}"))?;
             let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
             let text = response
                 .body_mut()
                 .read_to_string()
                 .with_context(|| format!("reading the answer to {method} {url}"))?;
-            let answer = if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{method} {url}: not JSON: {text}"))?
-            };
-            Ok((status, answer))
+            Ok((status, content_type, text))
         })
         .await?
     }

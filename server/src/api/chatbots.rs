@@ -39,11 +39,6 @@ pub fn admins_only(principal: &Principal) -> Result<(), ApiError> {
     )
 }
 
-/// Today in UTC, `YYYY-MM-DD`: the day token budgets count.
-pub fn today() -> String {
-    now_rfc3339().chars().take(10).collect()
-}
-
 pub fn image_url(id: &str, file: &str) -> String {
     format!("/chatbot-images/{id}/{file}")
 }
@@ -83,7 +78,7 @@ pub fn view(record: &ChatbotRecord) -> wire::Chatbot {
         created_at: record.created_at.clone(),
         updated_at: record.updated_at.clone(),
         last_activity_at: record.last_activity_at.clone(),
-        tokens_today: record.usage.on(&today()),
+        tokens_today: record.usage.on(&crate::bots::usage::today()),
         issued: wire::IssuedSecrets::default(),
     }
 }

@@ -16,6 +16,8 @@ use switchboard_core::errors::{FieldError, FieldErrors};
 use switchboard_core::messages::ApiCode;
 use switchboard_core::wire;
 
+use crate::bots::model::ModelError;
+use crate::egress::EgressError;
 use crate::store::StoreError;
 
 /// At most this many field errors are listed; `params.more_fields` counts the rest.
@@ -315,5 +317,69 @@ mod tests {
         assert_eq!(wait_text(900), "15 minutes");
         assert_eq!(wait_text(3600), "1 hour");
         assert_eq!(wait_text(3601), "2 hours");
+    }
+}
+
+/// A model call's failure, as the API words it (also the `error` event of a
+/// streamed answer).
+impl From<ModelError> for ApiError {
+    fn from(error: ModelError) -> Self {
+        let message = error.to_string();
+        let (code, detail, status) = match &error {
+            ModelError::Unauthorized { status, message } => (
+                ApiCode::ModelUnauthorized,
+                Some(message.clone()),
+                Some(*status),
+            ),
+            ModelError::NotFound { message } => {
+                (ApiCode::ModelNotFound, Some(message.clone()), None)
+            }
+            ModelError::RateLimited { retry_after } => {
+                let mut refused = ApiError::refused(ApiCode::ModelRateLimited, message);
+                if let Some(seconds) = retry_after {
+                    refused = refused.with_param("retry_after", *seconds);
+                }
+                return refused;
+            }
+            ModelError::QuotaExceeded { message } => {
+                (ApiCode::ModelQuotaExceeded, Some(message.clone()), None)
+            }
+            ModelError::ContentFiltered => (ApiCode::ModelContentFiltered, None, None),
+            ModelError::Rejected { status, message } => {
+                (ApiCode::ModelRejected, Some(message.clone()), Some(*status))
+            }
+            ModelError::Unavailable { status, message } => (
+                ApiCode::ModelUnavailable,
+                Some(message.clone()),
+                Some(*status),
+            ),
+            ModelError::BadAnswer(detail) => {
+                (ApiCode::ModelUnavailable, Some(detail.clone()), None)
+            }
+            ModelError::Timeout => (ApiCode::ModelTimeout, None, None),
+            ModelError::Egress(EgressError::NotAllowed { host, address }) => {
+                return ApiError::refused(ApiCode::EgressRefused, message)
+                    .with_param("host", host.clone())
+                    .with_param("address", address.clone());
+            }
+            ModelError::Egress(EgressError::Timeout(_)) => (ApiCode::ModelTimeout, None, None),
+            ModelError::Egress(other) => (ApiCode::ModelUnavailable, Some(other.to_string()), None),
+        };
+        let mut refused = ApiError::refused(code, message);
+        if let Some(detail) = detail {
+            refused = refused.with_param("detail", detail);
+        }
+        if let Some(status) = status {
+            refused = refused.with_param("status", status);
+        }
+        refused
+    }
+}
+
+impl ApiError {
+    /// `{"code", "message", "params"}`, for an error told inside a stream.
+    pub fn event_body(&self) -> Value {
+        let (code, message) = self.parts();
+        serde_json::json!({"code": code, "message": message, "params": self.params()})
     }
 }

@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 pub mod authn;
 mod chatbot_images;
+mod chatbot_try;
 pub mod chatbots;
 pub mod error;
 pub mod extract;
@@ -89,6 +90,7 @@ fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chatbots::list, chatbots::create))
         .routes(routes!(chatbots::get, chatbots::update, chatbots::delete))
         .routes(routes!(chatbots::regenerate))
+        .routes(routes!(chatbot_try::try_chatbot))
         .routes(routes!(chatbot_images::photo, chatbot_images::clear_photo))
         .routes(routes!(chatbot_images::cover, chatbot_images::clear_cover))
         .routes(routes!(providers::list))

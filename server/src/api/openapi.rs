@@ -280,6 +280,7 @@ errors! {
     ChatbotDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
     ChatbotRegenerateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, SecretNotInUse]];
     ChatbotImageErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, PayloadTooLarge, UnsupportedImageType, InvalidImage]];
+    ChatbotTryErrors = [SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, NoModel, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
     ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
 }
 

@@ -1,4 +1,6 @@
 //! What makes chatbots work on the server side: their secrets, the model
 //! client, webhook deliveries and the bot API's message feed.
 
+pub mod model;
 pub mod secrets;
+pub mod usage;
