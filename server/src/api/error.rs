@@ -304,22 +304,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn waits_read_naturally() {
-        assert_eq!(wait_text(1), "1 second");
-        assert_eq!(wait_text(45), "45 seconds");
-        assert_eq!(wait_text(60), "1 minute");
-        assert_eq!(wait_text(61), "2 minutes");
-        assert_eq!(wait_text(900), "15 minutes");
-        assert_eq!(wait_text(3600), "1 hour");
-        assert_eq!(wait_text(3601), "2 hours");
-    }
-}
-
 /// A model call's failure, as the API words it (also the `error` event of a
 /// streamed answer).
 impl From<ModelError> for ApiError {
@@ -381,5 +365,21 @@ impl ApiError {
     pub fn event_body(&self) -> Value {
         let (code, message) = self.parts();
         serde_json::json!({"code": code, "message": message, "params": self.params()})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
+        assert_eq!(wait_text(3600), "1 hour");
+        assert_eq!(wait_text(3601), "2 hours");
     }
 }
