@@ -201,7 +201,9 @@ texts! {
     ApiImageType => "Choose a PNG, JPEG or WebP image.", "PNG、JPEG、WebP のいずれかの画像を選んでください。";
     ApiInvalidImage => "This file is not a usable image: {detail}", "このファイルは画像として使えません: {detail}";
     ApiSecretNotInUse => "This secret is not in use. Turn on what uses it first.", "このシークレットは使われていません。先に利用する設定を有効にしてください。";
-    ApiNoModel => "This chatbot has no ChatGPT settings. Set an endpoint first.", "このチャットボットには ChatGPT 設定がありません。先にエンドポイントを設定してください。";
+    ApiNothingAnswers => "Nothing would answer this chatbot. Set ChatGPT settings, a webhook or the bot API first.", "このチャットボットに応答するものがありません。先に ChatGPT 設定、Webhook、ボット API のいずれかを設定してください。";
+    ApiUnknownConversation => "This conversation no longer exists.", "この会話はもうありません。";
+    ApiUnknownDelivery => "This delivery no longer exists.", "この配信はもうありません。";
     ApiBudgetExhausted => "The chatbot used up today’s token budget ({budget}). It answers again tomorrow (UTC), or raise the budget.", "このチャットボットは本日のトークン上限（{budget}）に達しました。明日（UTC）まで待つか、上限を引き上げてください。";
     ApiModelBusy => "Too many model calls are running. Try again in a moment.", "モデルの呼び出しが混み合っています。少し待ってからもう一度お試しください。";
     ApiModelUnauthorized => "The model service refused the API key. Check the key and the endpoint URL.", "モデルのサービスが API キーを拒否しました。キーとエンドポイント URL を確認してください。";
@@ -315,6 +317,7 @@ texts! {
     ActionChatbotImageSet => "Chatbot image set", "チャットボットの画像を設定";
     ActionChatbotImageClear => "Chatbot image cleared", "チャットボットの画像をクリア";
     ActionChatbotTry => "Chatbot tried", "チャットボットを試用";
+    ActionChatbotDeliveryResend => "Webhook delivery sent again", "Webhook の配信を再送";
     ActionLogin => "Sign-in", "サインイン";
     ActionLogout => "Sign-out", "サインアウト";
     ActionLogoutEverywhere => "Sign-out everywhere", "すべての端末からのサインアウト";
@@ -420,7 +423,9 @@ impl T {
             "unsupported_image_type" => T::ApiImageType,
             "invalid_image" => T::ApiInvalidImage,
             "secret_not_in_use" => T::ApiSecretNotInUse,
-            "no_model" => T::ApiNoModel,
+            "nothing_answers" => T::ApiNothingAnswers,
+            "unknown_conversation" => T::ApiUnknownConversation,
+            "unknown_delivery" => T::ApiUnknownDelivery,
             "token_budget_exhausted" => T::ApiBudgetExhausted,
             "model_busy" => T::ApiModelBusy,
             "model_unauthorized" => T::ApiModelUnauthorized,

@@ -746,104 +746,63 @@ fn read_profile(value: &Value, errors: &mut FieldErrors) -> Profile {
     Profile { url, description }
 }
 
-/// Messages a conversation sent to the model may hold, and their length.
+/// Messages of a conversation sent to the model (the newest), and their length.
 pub const MAX_TURNS: usize = 40;
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
-/// Who said a message in a conversation.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    User,
-    Assistant,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-        }
-    }
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Turn {
-    pub role: Role,
-    pub content: String,
-}
-
-/// `POST /chatbots/{id}/try` body: `{"messages": [{"role", "content"}, …]}`,
-/// the conversation so far, ending with the user's message.
-pub fn try_from_json(body: &Value) -> Result<Vec<Turn>, FieldErrors> {
+/// `POST /chatbots/{id}/try` body: `{"conversation"?, "message"}`.
+pub fn try_from_json(body: &Value) -> Result<(Option<String>, String), FieldErrors> {
     let mut errors = FieldErrors::default();
-    let Some(reader) = ObjectReader::new(body, "", "the conversation", &mut errors) else {
+    let Some(reader) = ObjectReader::new(body, "", "the message", &mut errors) else {
         return Err(errors);
     };
-    reader.reject_unknown(&["messages"], &mut errors);
-    let items = match reader.get("messages") {
-        Some(Value::Array(items)) => items.as_slice(),
-        None => {
-            errors.push("messages", ErrorCode::Required, "messages is required");
-            &[]
-        }
-        Some(_) => {
-            errors.push("messages", ErrorCode::WrongType, "messages must be a list");
-            &[]
-        }
-    };
-    if items.len() > MAX_TURNS {
-        errors.add(
-            FieldError::new(
-                "messages",
-                ErrorCode::TooMany,
-                format!("at most {MAX_TURNS} messages"),
-            )
-            .with("max", MAX_TURNS),
-        );
-        return Err(errors);
-    }
-    let mut turns = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let prefix = format!("messages[{index}]");
-        let Some(reader) = ObjectReader::new(item, &prefix, "a message", &mut errors) else {
-            continue;
-        };
-        reader.reject_unknown(&["role", "content"], &mut errors);
-        let role = match reader.string("role", true, &mut errors) {
-            Some("user") => Some(Role::User),
-            Some("assistant") => Some(Role::Assistant),
-            Some(_) => {
-                errors.push(
-                    reader.path("role"),
-                    ErrorCode::InvalidChoice,
-                    "role must be user or assistant",
-                );
-                None
-            }
-            None => None,
-        };
-        let content = reader.string("content", true, &mut errors).map(|raw| {
-            let field = reader.path("content");
-            if raw.trim().is_empty() {
-                errors.push(field.clone(), ErrorCode::Required, "a message needs text");
-            }
-            check_text(&field, raw, MAX_MESSAGE_CHARS, true, &mut errors)
-        });
-        if let (Some(role), Some(content)) = (role, content) {
-            turns.push(Turn { role, content });
-        }
-    }
-    if errors.is_empty() && turns.last().is_none_or(|t| t.role != Role::User) {
+    reader.reject_unknown(&["conversation", "message"], &mut errors);
+    let conversation = reader
+        .string("conversation", false, &mut errors)
+        .map(str::to_string);
+    if conversation
+        .as_deref()
+        .is_some_and(|c| c.len() > 64 || !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
         errors.push(
-            "messages",
+            "conversation",
             ErrorCode::InvalidFormat,
-            "the conversation must end with the user's message",
+            "not a conversation id",
         );
     }
-    errors.into_result(turns)
+    let message = message_text(
+        "message",
+        reader.string("message", true, &mut errors),
+        &mut errors,
+    );
+    errors.into_result((conversation, message))
+}
+
+/// `POST /bot/conversations/{id}/messages` body: `{"text"}`.
+pub fn reply_from_json(body: &Value) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let Some(reader) = ObjectReader::new(body, "", "the reply", &mut errors) else {
+        return Err(errors);
+    };
+    reader.reject_unknown(&["text"], &mut errors);
+    let text = message_text(
+        "text",
+        reader.string("text", true, &mut errors),
+        &mut errors,
+    );
+    errors.into_result(text)
+}
+
+/// A message's text: 1 to [`MAX_MESSAGE_CHARS`] characters, line breaks allowed.
+fn message_text(field: &str, raw: Option<&str>, errors: &mut FieldErrors) -> String {
+    let Some(raw) = raw else {
+        return String::new();
+    };
+    if raw.trim().is_empty() {
+        errors.push(field, ErrorCode::Required, "a message needs text");
+        return String::new();
+    }
+    check_text(field, raw, MAX_MESSAGE_CHARS, true, errors)
 }
 
 /// `POST /chatbots/{id}/regenerate` body: `{"secret": "api_key" | "webhook_token" | "webhook_secret"}`.

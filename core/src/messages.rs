@@ -100,8 +100,12 @@ codes! {
         AlreadySetUp = "already_set_up",
         /// First-run setup from a host name that is not loopback, without `--public-url`.
         SetupHostNotAllowed = "setup_host_not_allowed",
-        /// The chatbot has no ChatGPT settings (no model answers it).
-        NoModel = "no_model",
+        /// Nothing would answer the chatbot: it has no model, webhook or bot API.
+        NothingAnswers = "nothing_answers",
+        /// There is no conversation with that id for this chatbot.
+        UnknownConversation = "unknown_conversation",
+        /// There is no webhook delivery with that id for this chatbot.
+        UnknownDelivery = "unknown_delivery",
         /// The chatbot used up its daily token budget (`params.budget`); it answers again tomorrow (UTC).
         TokenBudgetExhausted = "token_budget_exhausted",
         /// Too many model calls are running at once; try again after `params.retry_after` seconds.
@@ -148,14 +152,15 @@ impl ApiCode {
             | SignedInAdminRequired
             | NotASession
             | SetupHostNotAllowed => 403,
-            UnknownSite | UnknownApiKey | UnknownChatbot | NotFound => 404,
+            UnknownSite | UnknownApiKey | UnknownChatbot | UnknownConversation
+            | UnknownDelivery | NotFound => 404,
             MethodNotAllowed => 405,
             Conflict | AlreadySetUp => 409,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
             UnsupportedMediaType | UnsupportedImageType => 415,
             ValidationFailed | InvalidImage => 422,
-            SecretNotInUse | NoModel => 409,
+            SecretNotInUse | NothingAnswers => 409,
             ModelContentFiltered => 422,
             TooManyAttempts | ServerBusy | TokenBudgetExhausted => 429,
             StorageError | InternalError => 500,
@@ -202,8 +207,10 @@ codes! {
         /// `params.slot`: photo or cover.
         ChatbotImageSet = "chatbot.image.set",
         ChatbotImageClear = "chatbot.image.clear",
-        /// An admin talked to the bot in "Try it".
+        /// An admin started a conversation in "Try it".
         ChatbotTry = "chatbot.try",
+        /// `params.delivery`: an admin had a webhook delivery sent again.
+        ChatbotDeliveryResend = "chatbot.delivery.resend",
         SessionLogin = "session.login",
         SessionLogout = "session.logout",
         SessionLogoutEverywhere = "session.logout_everywhere",

@@ -353,15 +353,103 @@ pub struct Regenerate {
     pub secret: BotSecret,
 }
 
-/// `POST /chatbots/{id}/try`: the conversation so far, ending with the
-/// admin's message. The answer is a `text/event-stream`: `delta` events
-/// (`{"text"}`), then `done` (`{"finish_reason", "usage", "tokens_today"}`)
-/// or `error` (`{"code", "message", "params"}`, an API error code).
+/// `POST /chatbots/{id}/try`: the admin's next message, in a new
+/// conversation or one the try box started. The answer is a
+/// `text/event-stream`: a `conversation` event (`TryStarted`), then with a
+/// model `delta` events (`{"text"}`), then `done` (`AnswerDone`) or `error`
+/// (`{"code", "message", "params"}`, an API error code).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", schema(example = json!({"messages": [{"role": "user", "content": "When do you open?"}]})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"message": "When do you open?"})))]
 pub struct TryChat {
-    pub messages: Vec<crate::chatbot::Turn>,
+    /// The conversation to continue (from an earlier `conversation` event); absent: a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+    pub message: String,
+}
+
+/// The `conversation` event of a tried message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TryStarted {
+    pub conversation: String,
+    /// The stored message's position (read later messages after it).
+    pub message: String,
+    /// Whether a model answers (then `delta` events follow).
+    pub model: bool,
+}
+
+/// A conversation's start or message, as the bot API and the admin app read it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": "42", "conversation": "c_x8Kq2mZt9LwA3bYd", "kind": "message", "author": "visitor", "text": "When do you open?", "at": "2026-12-01T09:00:00Z"})))]
+pub struct ChatMessage {
+    /// Its position: pass it as `after` to read what came later.
+    pub id: String,
+    pub conversation: String,
+    /// `conversation_started` or `message`.
+    pub kind: String,
+    /// `visitor`, `model` or `bot` (messages only).
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    pub at: String,
+}
+
+/// `GET /bot/messages` and `GET /chatbots/{id}/conversations/{conversation}/messages`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"messages": [{"id": "42", "conversation": "c_x8Kq2mZt9LwA3bYd", "kind": "message", "author": "visitor", "text": "When do you open?", "at": "2026-12-01T09:00:00Z"}], "cursor": "42"})))]
+pub struct ChatMessagePage {
+    pub messages: Vec<ChatMessage>,
+    /// Send it back as `after` to read on from here.
+    pub cursor: String,
+}
+
+/// `POST /bot/conversations/{id}/messages`: the bot program's reply.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"text": "We open at 9:00."})))]
+pub struct BotReply {
+    /// 1 to 4,000 characters.
+    pub text: String,
+}
+
+/// One try of a webhook delivery.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryAttempt {
+    pub at: String,
+    pub duration_ms: u64,
+    pub response_status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// A webhook delivery, as the delivery log lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The `webhook-id` the receiver sees (the same on every attempt).
+    pub id: String,
+    /// `conversation.started` or `message.created`.
+    pub event: String,
+    pub created_at: String,
+    /// `pending`, `delivered`, `failed` or `cancelled`.
+    pub status: String,
+    pub attempts: Vec<DeliveryAttempt>,
+    pub next_attempt_at: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// `GET /chatbots/{id}/deliveries`: newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"deliveries": [{"id": "msg_2xQm8Zk1", "event": "message.created", "created_at": "2026-12-01T09:00:00Z", "status": "delivered", "attempts": [{"at": "2026-12-01T09:00:00Z", "duration_ms": 84, "response_status": 200, "error": null}], "next_attempt_at": null, "reason": null}], "webhook_disabled": null})))]
+pub struct DeliveryList {
+    pub deliveries: Vec<Delivery>,
+    /// Why deliveries are stopped (the receiver answered 410 Gone), if they are.
+    pub webhook_disabled: Option<String>,
 }
 
 /// The `done` event of a streamed answer.

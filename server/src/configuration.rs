@@ -89,6 +89,12 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_MAX_MODEL_CALLS", default_value_t = DEFAULT_MAX_MODEL_CALLS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_model_calls: u32,
 
+    /// Seconds between a webhook delivery's retries, comma-separated: one
+    /// retry per entry, then the delivery has failed. A `Retry-After` from
+    /// the receiver wins; each wait varies by up to a fifth.
+    #[arg(long = "webhook-retry-seconds", env = "SWITCHBOARD_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_values_t = crate::bots::webhooks::DEFAULT_RETRY_SECONDS.to_vec())]
+    pub webhook_retry_seconds: Vec<u64>,
+
     /// User name of the admin created from SWITCHBOARD_ADMIN_PASSWORD.
     #[arg(long, env = "SWITCHBOARD_ADMIN_USER", default_value = DEFAULT_ADMIN_USER)]
     pub admin_user: String,
@@ -195,6 +201,7 @@ impl Config {
             max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
             model_timeout: DEFAULT_MODEL_TIMEOUT,
             max_model_calls: DEFAULT_MAX_MODEL_CALLS,
+            webhook_retry_seconds: crate::bots::webhooks::DEFAULT_RETRY_SECONDS.to_vec(),
             egress_allow: Vec::new(),
             egress_proxy: None,
             admin_user: DEFAULT_ADMIN_USER.into(),

@@ -85,7 +85,9 @@ impl Application {
         let addr = self.local_addr()?;
         tracing::info!("Switchboard listening on http://{addr}/ (admin: http://{addr}/admin/, demo: http://{addr}/demo)");
         let flusher = tokio::spawn(flush_login_summaries(self.state.clone()));
+        let deliverer = tokio::spawn(std::sync::Arc::clone(&self.state.webhooks).run());
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        deliverer.abort();
         flusher.abort();
         login_audit::record_summary(&self.state.store, self.state.auth.login_audit.flush()).await;
         tracing::info!("stopped");

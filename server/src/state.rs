@@ -4,9 +4,13 @@
 use std::sync::Arc;
 
 use crate::auth::{Auth, AuthConfig};
+use crate::bots::chats::Chats;
 use crate::bots::model::ModelTimeouts;
+use crate::bots::webhooks::Webhooks;
 use crate::configuration::Config;
 use crate::egress::{Egress, EgressPolicy};
+use crate::store::conversations::FileConversationLog;
+use crate::store::deliveries::FileDeliveryStore;
 use crate::store::{images::ProfileImages, Store};
 use tokio::sync::Semaphore;
 
@@ -19,15 +23,29 @@ pub struct AppState {
     pub model_timeouts: ModelTimeouts,
     /// One permit per model call running (`--max-model-calls`).
     pub model_calls: Arc<Semaphore>,
+    pub webhooks: Arc<Webhooks>,
+    pub chats: Arc<Chats>,
 }
 
 impl AppState {
     pub fn new(config: &Config, store: Arc<Store>) -> anyhow::Result<Self> {
         let policy = EgressPolicy::new(config.egress_allow.clone());
+        let egress = Egress::new(policy, config.egress_proxy.as_ref())?;
+        let deliveries = Arc::new(FileDeliveryStore::open(&config.data_dir)?);
+        let webhooks = Webhooks::new(
+            deliveries,
+            Arc::clone(&store),
+            egress.clone(),
+            config.webhook_retry_seconds.clone(),
+        );
+        let conversations = Arc::new(FileConversationLog::open(&config.data_dir)?);
+        let chats = Chats::new(conversations, Arc::clone(&webhooks), Arc::clone(&store));
         Ok(Self {
             store,
             auth: Arc::new(Auth::new(AuthConfig::from_config(config))),
-            egress: Egress::new(policy, config.egress_proxy.as_ref())?,
+            egress,
+            webhooks,
+            chats,
             images: ProfileImages::new(&config.data_dir),
             model_timeouts: ModelTimeouts::new(config.model_timeout.0),
             model_calls: Arc::new(Semaphore::new(config.max_model_calls as usize)),

@@ -52,7 +52,7 @@ async fn try_bot(api: &AdminApi, id: &str, message: &str) -> Result<(u16, String
     api.raw(
         "POST",
         &format!("/chatbots/{id}/try"),
-        json!({"messages": [{"role": "user", "content": message}]}),
+        json!({"message": message}),
         true,
     )
     .await
@@ -114,8 +114,35 @@ async fn an_openai_style_answer_streams_and_counts_against_the_budget() -> Resul
         json!({"role": "system", "content": "Answer in one sentence."})
     );
 
+    // The conversation goes on: the model gets it all, its answer included.
+    let conversation = events
+        .iter()
+        .find(|(name, _)| name == "conversation")
+        .and_then(|(_, data)| data["conversation"].as_str())
+        .context("a conversation event")?
+        .to_string();
+    let (status, _, text) = api
+        .raw(
+            "POST",
+            &format!("/chatbots/{id}/try"),
+            json!({"conversation": conversation, "message": "again"}),
+            true,
+        )
+        .await?;
+    assert_eq!(status, 200, "{text}");
+    let received = model.received().pop().context("a request")?;
+    let roles: Vec<&str> = received.body["messages"]
+        .as_array()
+        .context("messages")?
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert_eq!(
+        received.body["messages"][2]["content"],
+        "Echo: こんにちは, when do you open?"
+    );
     // 600 + 600 tokens pass a budget of 1,000: the third call is refused.
-    assert_eq!(try_bot(&api, &id, "again").await?.0, 200);
     let (status, _, text) = try_bot(&api, &id, "and again").await?;
     assert_eq!(status, 429, "{text}");
     let error: Value = serde_json::from_str(&text)?;
@@ -249,13 +276,25 @@ async fn the_services_refusals_have_their_own_codes() -> Result<()> {
         .answer(
             "POST",
             &format!("/chatbots/{good}/try"),
-            json!({"messages": [{"role": "assistant", "content": "hi"}]}),
+            json!({"message": "  "}),
             true,
         )
         .await?;
     assert_eq!(
         (status, body["error"]["fields"][0]["code"].as_str()),
-        (422, Some("invalid_format"))
+        (422, Some("required"))
+    );
+    let (status, body) = api
+        .answer(
+            "POST",
+            &format!("/chatbots/{good}/try"),
+            json!({"message": "hi", "conversation": "c_unknown"}),
+            true,
+        )
+        .await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_conversation"))
     );
     let (_, plain) = api
         .answer("POST", "/chatbots", json!({"name": "No model"}), true)
@@ -263,7 +302,7 @@ async fn the_services_refusals_have_their_own_codes() -> Result<()> {
     let plain = plain["id"].as_str().context("id")?;
     let (status, _, text) = try_bot(&api, plain, "hello").await?;
     assert_eq!(status, 409, "{text}");
-    assert!(text.contains("no_model"));
+    assert!(text.contains("nothing_answers"));
     Ok(())
 }
 

@@ -29,6 +29,7 @@ fn action_name(action: &str) -> Option<T> {
         A::ChatbotImageSet => T::ActionChatbotImageSet,
         A::ChatbotImageClear => T::ActionChatbotImageClear,
         A::ChatbotTry => T::ActionChatbotTry,
+        A::ChatbotDeliveryResend => T::ActionChatbotDeliveryResend,
         A::SessionLogin => T::ActionLogin,
         A::SessionLogout => T::ActionLogout,
         A::SessionLogoutEverywhere => T::ActionLogoutEverywhere,

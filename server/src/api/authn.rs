@@ -141,23 +141,7 @@ async fn authenticate(
 ) -> Result<Principal, ApiError> {
     let auth = &state.auth;
     if headers.contains_key(header::AUTHORIZATION) {
-        // Two Authorization headers are not "the first one".
-        let one = headers.get_all(header::AUTHORIZATION).iter().count() == 1;
-        let bearer = one
-            .then(|| {
-                headers
-                    .typed_try_get::<Authorization<Bearer>>()
-                    .ok()
-                    .flatten()
-            })
-            .flatten()
-            .ok_or_else(|| {
-                ApiError::unauthenticated(
-                    ApiCode::MalformedAuthorization,
-                    "send an API key as Authorization: Bearer <key>",
-                )
-            })?;
-        let hash = api_keys::hash(bearer.token().trim());
+        let hash = api_keys::hash(&bearer_token(headers)?);
         let snapshot = state.store.snapshot();
         let record = snapshot
             .document
@@ -290,4 +274,24 @@ pub fn signed_in_admin_only(principal: &Principal, message: &str) -> Result<(), 
         Principal::Session { .. } => Ok(()),
         Principal::ApiKey { .. } => Err(ApiError::forbidden(ApiCode::ApiKeyNotAllowed, message)),
     }
+}
+
+/// The token of the one `Authorization: Bearer <token>` header (two are not
+/// "the first one").
+pub fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
+    let one = headers.get_all(header::AUTHORIZATION).iter().count() == 1;
+    one.then(|| {
+        headers
+            .typed_try_get::<Authorization<Bearer>>()
+            .ok()
+            .flatten()
+    })
+    .flatten()
+    .map(|bearer| bearer.token().trim().to_string())
+    .ok_or_else(|| {
+        ApiError::unauthenticated(
+            ApiCode::MalformedAuthorization,
+            "send an API key as Authorization: Bearer <key>",
+        )
+    })
 }

@@ -263,6 +263,7 @@ pub async fn create(
                 updated_at: now.clone(),
                 last_activity_at: None,
                 usage: Default::default(),
+                webhook_disabled: None,
             };
             let (issued, _) = reconcile_secrets(&mut record, input.model_api_key, &now);
             document.chatbots.insert(record.id.clone(), record.clone());
@@ -337,6 +338,10 @@ pub async fn update(
             let mut changed = changed_fields(&json!(record.settings), &json!(input.settings));
             let now = now_rfc3339();
             record.settings = input.settings;
+            // Saving is the admin's answer to a receiver that said 410 Gone.
+            if record.webhook_disabled.take().is_some() {
+                changed.push("webhook_disabled".to_string());
+            }
             let (issued, secrets_changed) = reconcile_secrets(record, input.model_api_key, &now);
             changed.extend(secrets_changed);
             record.revision = revision;
@@ -347,6 +352,14 @@ pub async fn update(
             Ok::<_, ApiError>(((record.clone(), issued), audit))
         })
         .await?;
+    if record.settings.webhook.is_none() {
+        let deliveries = std::sync::Arc::clone(state.webhooks.deliveries());
+        let bot = record.id.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            deliveries.cancel_bot(&bot, "the webhook was removed")
+        })
+        .await;
+    }
     Ok(respond(&record, issued))
 }
 
@@ -379,9 +392,16 @@ pub async fn delete(
             Ok::<_, ApiError>(((), audit))
         })
         .await?;
-    let images = state.images.clone();
+    let (images, deliveries) = (
+        state.images.clone(),
+        std::sync::Arc::clone(state.webhooks.deliveries()),
+    );
     let bot = id.clone();
-    let _ = tokio::task::spawn_blocking(move || images.remove_bot(&bot)).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        images.remove_bot(&bot);
+        deliveries.remove_bot(&bot)
+    })
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

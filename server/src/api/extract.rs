@@ -182,6 +182,24 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// Two `{…}` segments of a path (`/chatbots/{id}/deliveries/{delivery}`).
+pub struct PathIds(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path((a, b))) => Ok(PathIds(a, b)),
+            Err(rejection) => Err(ApiError::BadRequest(FieldError::new(
+                "path",
+                ErrorCode::InvalidFormat,
+                format!("the path is not valid: {}", rejection.body_text()),
+            ))),
+        }
+    }
+}
+
 /// One `Content-Type`, `application/json` (or a `+json` type), in UTF-8.
 fn is_json(headers: &HeaderMap) -> bool {
     if headers

@@ -9,8 +9,10 @@ mod account;
 mod api_keys;
 mod audit;
 pub mod authn;
+mod bot_api;
+mod chatbot_deliveries;
 mod chatbot_images;
-mod chatbot_try;
+pub mod chatbot_try;
 pub mod chatbots;
 pub mod error;
 pub mod extract;
@@ -91,6 +93,9 @@ fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chatbots::get, chatbots::update, chatbots::delete))
         .routes(routes!(chatbots::regenerate))
         .routes(routes!(chatbot_try::try_chatbot))
+        .routes(routes!(chatbot_try::conversation_messages))
+        .routes(routes!(chatbot_deliveries::list))
+        .routes(routes!(chatbot_deliveries::resend))
         .routes(routes!(chatbot_images::photo, chatbot_images::clear_photo))
         .routes(routes!(chatbot_images::cover, chatbot_images::clear_cover))
         .routes(routes!(providers::list))
@@ -103,13 +108,17 @@ fn admin_routes() -> OpenApiRouter<AppState> {
 }
 
 /// Reachable without signing in: the widget's config (from any origin),
-/// first-run setup, signing in, and this API's description.
+/// first-run setup, signing in, this API's description, and the bot API
+/// (with a bot's own key, not an admin's).
 fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(widget_config::get))
         .routes(routes!(setup::status, setup::create))
         .routes(routes!(session::login))
         .routes(routes!(openapi::document_json))
+        // The bot API authenticates with the bot's own key (its extractor).
+        .routes(routes!(bot_api::poll))
+        .routes(routes!(bot_api::reply))
 }
 
 /// The site `id`, or the API's 404 for it.

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
 pub const API_KEY: &str = "api_key";
 pub const SESSION: &str = "session";
 pub const CSRF_TOKEN: &str = "csrf_token";
+pub const BOT_KEY: &str = "bot_key";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,6 +56,7 @@ pub const CSRF_TOKEN: &str = "csrf_token";
         (name = "click-to-chat", description = "Which chat provider loads, for which site and visitor."),
         (name = "sites", description = "The websites that embed the widget."),
         (name = "chatbots", description = "Chatbots: a model, a webhook or a bot program answers visitors (managed by a signed-in administrator only)."),
+        (name = "bot", description = "The bot API: a bot program reads its bot's new visitor messages and replies, with the bot's own key."),
         (name = "audit", description = "Who changed what, when, from where."),
         (name = "widget", description = "What visitors' browsers read (public, cacheable)."),
         (name = "meta", description = "This document."),
@@ -75,6 +77,17 @@ impl Modify for SecuritySchemes {
                     .description(Some(
                         "An API access key: `Authorization: Bearer <key>`. Keys cannot manage keys, \
                          change passwords, or change where visitors' pages load script from.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            BOT_KEY,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A chatbot's own API key (`sbb_…`, issued when the bot API is turned on):                          the bot API only, for that bot only.",
                     ))
                     .build(),
             ),
@@ -280,7 +293,11 @@ errors! {
     ChatbotDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
     ChatbotRegenerateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, SecretNotInUse]];
     ChatbotImageErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, PayloadTooLarge, UnsupportedImageType, InvalidImage]];
-    ChatbotTryErrors = [SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, NoModel, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
+    ChatbotTryErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, UnknownConversation, NothingAnswers, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
+    ConversationReadErrors = [SIGNED_IN, PATH, &[ApiKeyNotAllowed, UnknownChatbot, UnknownConversation, BadRequest]];
+    DeliveryResendErrors = [SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, UnknownDelivery, SecretNotInUse]];
+    BotPollErrors = [STORE, &[Unauthenticated, InvalidApiKey, MalformedAuthorization, BadRequest]];
+    BotReplyErrors = [STORE, BODY, PATH, &[Unauthenticated, InvalidApiKey, MalformedAuthorization, UnknownConversation]];
     ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
 }
 

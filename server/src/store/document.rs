@@ -137,6 +137,16 @@ pub struct ChatbotRecord {
     pub last_activity_at: Option<String>,
     #[serde(default)]
     pub usage: TokenUsage,
+    /// Set when the webhook's receiver answered `410 Gone`: deliveries stop
+    /// until an admin saves the bot again.
+    #[serde(default)]
+    pub webhook_disabled: Option<WebhookDisabled>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDisabled {
+    pub at: String,
+    pub reason: String,
 }
 
 /// A secret the server sends on (a model key, a webhook token or secret).

@@ -9,6 +9,8 @@
 
 pub mod audit;
 pub mod audit_file;
+pub mod conversations;
+pub mod deliveries;
 pub mod document;
 pub mod file;
 pub mod images;
@@ -20,7 +22,7 @@ use std::sync::{Arc, RwLock};
 pub use audit::{Actor, AuditEntry, AuditRecord, OriginChange};
 pub use document::{
     AdminRecord, ApiKeyRecord, ChatbotRecord, Document, HashedSecret, SiteRecord, StoredImage,
-    StoredSecret, TokenUsage, Versioned,
+    StoredSecret, TokenUsage, Versioned, WebhookDisabled,
 };
 pub use public_index::{PublicEntry, PublicIndex};
 

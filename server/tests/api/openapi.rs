@@ -174,6 +174,7 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
                 switchboard_core::chatbot::ChatbotInput::from_json(&body, &|_| false).is_ok()
             }
             "TryChat" => switchboard_core::chatbot::try_from_json(&body).is_ok(),
+            "BotReply" => switchboard_core::chatbot::reply_from_json(&body).is_ok(),
             "Regenerate" => switchboard_core::chatbot::regenerate_from_json(&body).is_ok(),
             other => panic!("no parser is known for the request body {other}"),
         };

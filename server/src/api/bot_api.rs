@@ -1,0 +1,208 @@
+//! The bot API, for a bot program with its bot's own key (`sbb_…`):
+//! `GET /bot/messages` (new visitor messages, waiting briefly for them) and
+//! `POST /bot/conversations/{id}/messages` (a reply). The key can do
+//! nothing else: the admin routes do not know it, and it reads and answers
+//! only its own bot's conversations.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use switchboard_core::chatbot::reply_from_json;
+use switchboard_core::errors::{ErrorCode, FieldError};
+use switchboard_core::messages::ApiCode;
+use switchboard_core::wire;
+use tokio::sync::Semaphore;
+
+use super::authn::bearer_token;
+use super::chatbot_try::message_view;
+use super::extract::{JsonBody, PathId, QueryParams};
+use super::openapi;
+use super::ApiError;
+use crate::auth::api_keys;
+use crate::bots::usage;
+use crate::state::AppState;
+use crate::store::conversations::{Author, ConversationEvent};
+
+/// Longest `wait` a poll may ask for.
+pub const MAX_WAIT_SECONDS: u64 = 30;
+/// Polls waiting at once; more answer at once with what there is.
+const MAX_WAITING: usize = 256;
+const MAX_LIMIT: usize = 100;
+
+/// The bot whose key the request carries.
+pub struct BotKey {
+    pub bot: String,
+}
+
+impl FromRequestParts<AppState> for BotKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return Err(ApiError::unauthenticated(
+                ApiCode::Unauthenticated,
+                "send the bot's API key as Authorization: Bearer <key>",
+            ));
+        }
+        let hash = api_keys::hash(&bearer_token(&parts.headers)?);
+        let snapshot = state.store.snapshot();
+        snapshot
+            .document
+            .chatbots
+            .values()
+            .find(|bot| {
+                bot.settings.bot_api
+                    && bot
+                        .api_key
+                        .as_ref()
+                        .is_some_and(|key| api_keys::hashes_match(&key.hash, &hash))
+            })
+            .map(|bot| BotKey {
+                bot: bot.id.clone(),
+            })
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    ApiCode::InvalidApiKey,
+                    "this bot API key is not valid; it may have been regenerated, or the bot API turned off",
+                )
+            })
+    }
+}
+
+fn waiting() -> &'static Semaphore {
+    static WAITING: OnceLock<Semaphore> = OnceLock::new();
+    WAITING.get_or_init(|| Semaphore::new(MAX_WAITING))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PollQuery {
+    #[serde(default)]
+    after: Option<u64>,
+    #[serde(default)]
+    wait: Option<u64>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+#[utoipa::path(
+    get, path = "/bot/messages", tag = "bot",
+    operation_id = "poll_bot_messages",
+    summary = "New visitor messages",
+    description = "Conversation starts and visitor messages of the key's bot after `after` (the `cursor` of the previous answer; 0 or absent: from the start), oldest first. \
+        With `wait` (seconds, at most 30), an empty answer waits that long for new ones.",
+    params(("after" = Option<u64>, Query, description = "The previous answer's cursor"), ("wait" = Option<u64>, Query, description = "Seconds to wait for new messages (0 to 30)"), ("limit" = Option<usize>, Query, description = "At most this many (1 to 100, default 100)")),
+    security(("bot_key" = [])),
+    responses((status = 200, description = "OK", body = wire::ChatMessagePage), openapi::BotPollErrors)
+)]
+pub async fn poll(
+    State(state): State<AppState>,
+    key: BotKey,
+    QueryParams(query): QueryParams<PollQuery>,
+) -> Result<Json<wire::ChatMessagePage>, ApiError> {
+    let wait = query.wait.unwrap_or(0);
+    if wait > MAX_WAIT_SECONDS {
+        return Err(ApiError::BadRequest(
+            FieldError::new(
+                "wait",
+                ErrorCode::InvalidChoice,
+                format!("wait is 0 to {MAX_WAIT_SECONDS} seconds"),
+            )
+            .with("max", MAX_WAIT_SECONDS),
+        ));
+    }
+    let limit = query.limit.unwrap_or(MAX_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            FieldError::new(
+                "limit",
+                ErrorCode::InvalidChoice,
+                format!("limit is 1 to {MAX_LIMIT}"),
+            )
+            .with("max", MAX_LIMIT),
+        ));
+    }
+    let after = query.after.unwrap_or(0);
+    let mut latest = state.chats.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+    let mut permit = None;
+    loop {
+        let log = std::sync::Arc::clone(state.chats.log());
+        let bot = key.bot.clone();
+        let (records, cursor) = tokio::task::spawn_blocking(move || log.after(&bot, after, limit))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let messages: Vec<wire::ChatMessage> = records
+            .iter()
+            .filter(|r| match &r.event {
+                ConversationEvent::Started { .. } => true,
+                ConversationEvent::Message { author, .. } => *author == Author::Visitor,
+            })
+            .map(message_view)
+            .collect();
+        let waited_enough = tokio::time::Instant::now() >= deadline;
+        if !messages.is_empty() || waited_enough || cursor > after && records.len() >= limit {
+            return Ok(Json(wire::ChatMessagePage {
+                messages,
+                cursor: cursor.to_string(),
+            }));
+        }
+        if permit.is_none() {
+            match waiting().try_acquire() {
+                Ok(taken) => permit = Some(taken),
+                Err(_) => {
+                    return Ok(Json(wire::ChatMessagePage {
+                        messages,
+                        cursor: cursor.to_string(),
+                    }))
+                }
+            }
+        }
+        let changed = tokio::time::timeout_at(deadline, latest.changed()).await;
+        if !matches!(changed, Ok(Ok(()))) {
+            return Ok(Json(wire::ChatMessagePage {
+                messages,
+                cursor: cursor.to_string(),
+            }));
+        }
+    }
+}
+
+#[utoipa::path(
+    post, path = "/bot/conversations/{id}/messages", tag = "bot",
+    operation_id = "post_bot_reply",
+    summary = "Reply in a conversation",
+    description = "The bot program's answer, stored in the conversation (a conversation of the key's bot only).",
+    params(("id" = String, Path, description = "The conversation's id")),
+    request_body = wire::BotReply,
+    security(("bot_key" = [])),
+    responses((status = 201, description = "Stored", body = wire::ChatMessage), openapi::BotReplyErrors)
+)]
+pub async fn reply(
+    State(state): State<AppState>,
+    key: BotKey,
+    PathId(conversation): PathId,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<wire::ChatMessage>), ApiError> {
+    let text = reply_from_json(&body).map_err(ApiError::Validation)?;
+    if state.chats.log().bot_of(&conversation).as_deref() != Some(key.bot.as_str()) {
+        return Err(ApiError::not_found(
+            ApiCode::UnknownConversation,
+            format!("there is no conversation {conversation:?} with this bot"),
+        )
+        .with_param("conversation", conversation));
+    }
+    let record = state
+        .chats
+        .bot_says(&key.bot, &conversation, Author::Bot, text)
+        .await?;
+    let _ = usage::record(&state.store, &key.bot, 0).await;
+    Ok((StatusCode::CREATED, Json(message_view(&record))))
+}

@@ -1,0 +1,522 @@
+//! Conversations with chatbots: every conversation start and message, in
+//! order, behind [`ConversationLog`].
+//!
+//! The embedded implementation keeps one JSON Lines file per day (UTC) under
+//! `conversations/` in the data directory: append-only, each append fsynced
+//! before it is acknowledged, a torn last line (a crash mid-write) cut off
+//! at start. Memory holds only the newest records, where each day's file
+//! starts, and which bot each recent conversation belongs to; older records
+//! are read from disk.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::{now_rfc3339, StoreError};
+
+pub const CONVERSATIONS_DIR: &str = "conversations";
+/// Records kept in memory, newest last.
+const RECENT: usize = 4096;
+/// Conversations whose bot is remembered; the least recently active go first.
+const REMEMBERED: usize = 100_000;
+/// Days whose files are read at start to remember their conversations.
+const REMEMBER_DAYS: usize = 7;
+/// Lines one read may go through on disk before answering with what it found.
+const MAX_SCAN: usize = 100_000;
+
+/// Where a conversation comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Origin {
+    /// An admin's "Try it" box.
+    Try { admin: String },
+    /// A site's chat.
+    Site { site: String },
+    /// The bot's direct chat page.
+    Direct,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    /// The person chatting (a site's visitor, or the admin trying the bot).
+    Visitor,
+    /// The bot's model.
+    Model,
+    /// The bot program, through the bot API.
+    Bot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum ConversationEvent {
+    Started { origin: Origin },
+    Message { author: Author, text: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    /// Position in the log: increases by one with every record.
+    pub seq: u64,
+    pub at: String,
+    pub conversation: String,
+    pub bot: String,
+    #[serde(flatten)]
+    pub event: ConversationEvent,
+}
+
+/// The narrow interface the rest of the server uses.
+pub trait ConversationLog: Send + Sync {
+    /// Appends a record; on `Ok` it survives a crash.
+    fn append(
+        &self,
+        conversation: &str,
+        bot: &str,
+        event: ConversationEvent,
+    ) -> Result<ConversationRecord, StoreError>;
+    /// `bot`'s records after `after`, at most `limit`; and the position read
+    /// up to (the cursor to continue from).
+    fn after(
+        &self,
+        bot: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<ConversationRecord>, u64), StoreError>;
+    /// The newest `limit` records of a conversation, oldest first.
+    fn history(
+        &self,
+        conversation: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError>;
+    /// The bot a (recent) conversation belongs to.
+    fn bot_of(&self, conversation: &str) -> Option<String>;
+    /// The newest record's position (0: none).
+    fn last_seq(&self) -> u64;
+}
+
+struct DayFile {
+    day: String,
+    path: PathBuf,
+    first_seq: u64,
+}
+
+struct Known {
+    bot: String,
+    first_seq: u64,
+    last_seq: u64,
+}
+
+struct Inner {
+    dir: PathBuf,
+    days: Vec<DayFile>,
+    current: Option<(String, File, u64)>,
+    recent: VecDeque<ConversationRecord>,
+    known: HashMap<String, Known>,
+    last_seq: u64,
+}
+
+pub struct FileConversationLog {
+    inner: Mutex<Inner>,
+}
+
+fn day_of(at: &str) -> String {
+    at.chars().take(10).collect()
+}
+
+fn is_day_file(name: &str) -> Option<String> {
+    let day = name.strip_suffix(".jsonl")?;
+    (day.len() == 10
+        && day.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        }))
+    .then(|| day.to_string())
+}
+
+/// The whole lines of a file and where the last whole one ends (a torn last
+/// line, from a crash mid-write, is not one).
+fn read_lines(path: &Path) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, "open", e))?;
+    let mut reader = BufReader::new(file);
+    let mut records = Vec::new();
+    let mut good_len = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| StoreError::io(path, "read", e))?;
+        if read == 0 || line.last() != Some(&b'\n') {
+            break;
+        }
+        match serde_json::from_slice::<ConversationRecord>(&line) {
+            Ok(record) => records.push(record),
+            Err(error) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("a line after byte {good_len} is not a record: {error}"),
+                })
+            }
+        }
+        good_len += read as u64;
+    }
+    Ok((records, good_len))
+}
+
+impl FileConversationLog {
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let dir = data_dir.join(CONVERSATIONS_DIR);
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| StoreError::io(&dir, "create", e))?;
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .map_err(|e| StoreError::io(&dir, "read", e))?
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str().and_then(is_day_file))
+            .collect();
+        names.sort();
+        let mut inner = Inner {
+            dir: dir.clone(),
+            days: Vec::new(),
+            current: None,
+            recent: VecDeque::new(),
+            known: HashMap::new(),
+            last_seq: 0,
+        };
+        let count = names.len();
+        for (index, day) in names.into_iter().enumerate() {
+            let path = dir.join(format!("{day}.jsonl"));
+            let (records, good_len) = read_lines(&path)?;
+            let size = fs::metadata(&path)
+                .map_err(|e| StoreError::io(&path, "read", e))?
+                .len();
+            if good_len < size {
+                tracing::warn!(path = %path.display(), "cutting off a torn last line (a crash while writing it)");
+                let file = File::options()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| StoreError::io(&path, "open", e))?;
+                file.set_len(good_len)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| StoreError::io(&path, "repair", e))?;
+            }
+            let Some(first) = records.first() else {
+                continue;
+            };
+            inner.days.push(DayFile {
+                day: day.clone(),
+                path: path.clone(),
+                first_seq: first.seq,
+            });
+            if index + REMEMBER_DAYS >= count {
+                for record in &records {
+                    inner.remember(record);
+                }
+            }
+            if let Some(last) = records.last() {
+                inner.last_seq = inner.last_seq.max(last.seq);
+            }
+            if index + 1 == count {
+                let skip = records.len().saturating_sub(RECENT);
+                inner.recent.extend(records.into_iter().skip(skip));
+            }
+        }
+        Ok(Self {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+impl Inner {
+    fn remember(&mut self, record: &ConversationRecord) {
+        let known = self
+            .known
+            .entry(record.conversation.clone())
+            .or_insert_with(|| Known {
+                bot: record.bot.clone(),
+                first_seq: record.seq,
+                last_seq: record.seq,
+            });
+        known.last_seq = record.seq;
+        if self.known.len() > REMEMBERED {
+            // Forget the tenth least recently active.
+            let mut by_age: Vec<(u64, String)> = self
+                .known
+                .iter()
+                .map(|(id, k)| (k.last_seq, id.clone()))
+                .collect();
+            by_age.sort_unstable();
+            for (_, id) in by_age.into_iter().take(REMEMBERED / 10) {
+                self.known.remove(&id);
+            }
+        }
+    }
+
+    fn file_for(&mut self, day: &str) -> Result<&mut (String, File, u64), StoreError> {
+        if self.current.as_ref().is_none_or(|(d, _, _)| d != day) {
+            let path = self.dir.join(format!("{day}.jsonl"));
+            let file = File::options()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| StoreError::io(&path, "open", e))?;
+            let len = file
+                .metadata()
+                .map_err(|e| StoreError::io(&path, "read", e))?
+                .len();
+            // The new file's directory entry must be durable too.
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io(&self.dir, "sync", e))?;
+            self.current = Some((day.to_string(), file, len));
+        }
+        self.current
+            .as_mut()
+            .ok_or_else(|| StoreError::Task("no conversation file".into()))
+    }
+
+    /// Records from disk, from the file holding `from` on, that `keep`
+    /// accepts; at most `MAX_SCAN` lines. Returns them and the last position read.
+    fn scan(
+        &self,
+        from: u64,
+        mut keep: impl FnMut(&ConversationRecord) -> bool,
+        limit: usize,
+    ) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
+        let start = self
+            .days
+            .iter()
+            .rposition(|d| d.first_seq <= from)
+            .unwrap_or(0);
+        let mut found = Vec::new();
+        let mut scanned = 0usize;
+        let mut position = from.saturating_sub(1);
+        for day in &self.days[start..] {
+            let (records, _) = read_lines(&day.path)?;
+            for record in records.into_iter().filter(|r| r.seq >= from) {
+                scanned += 1;
+                position = record.seq;
+                if keep(&record) {
+                    found.push(record);
+                    if found.len() >= limit {
+                        return Ok((found, position));
+                    }
+                }
+                if scanned >= MAX_SCAN {
+                    return Ok((found, position));
+                }
+            }
+        }
+        Ok((found, position))
+    }
+}
+
+impl ConversationLog for FileConversationLog {
+    fn append(
+        &self,
+        conversation: &str,
+        bot: &str,
+        event: ConversationEvent,
+    ) -> Result<ConversationRecord, StoreError> {
+        let mut inner = self.lock();
+        let at = now_rfc3339();
+        let day = day_of(&at);
+        let record = ConversationRecord {
+            seq: inner.last_seq + 1,
+            at,
+            conversation: conversation.to_string(),
+            bot: bot.to_string(),
+            event,
+        };
+        let mut line =
+            serde_json::to_vec(&record).map_err(|e| StoreError::Encode(e.to_string()))?;
+        line.push(b'\n');
+        let dir = inner.dir.clone();
+        let path = dir.join(format!("{day}.jsonl"));
+        let (_, file, len) = inner.file_for(&day)?;
+        let written = file.write_all(&line).and_then(|()| file.sync_data());
+        if let Err(error) = written {
+            // Whole or nothing: a failed write is cut back off.
+            let _ = file.set_len(*len);
+            return Err(StoreError::io(&path, "append to", error));
+        }
+        *len += line.len() as u64;
+        if inner.days.last().is_none_or(|d| d.day != day) {
+            inner.days.push(DayFile {
+                day,
+                path,
+                first_seq: record.seq,
+            });
+        }
+        inner.last_seq = record.seq;
+        inner.remember(&record);
+        inner.recent.push_back(record.clone());
+        if inner.recent.len() > RECENT {
+            inner.recent.pop_front();
+        }
+        Ok(record)
+    }
+
+    fn after(
+        &self,
+        bot: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
+        let inner = self.lock();
+        let in_memory = inner
+            .recent
+            .front()
+            .is_none_or(|oldest| oldest.seq <= after + 1);
+        if in_memory {
+            let mut found = Vec::new();
+            let mut position =
+                after.max(inner.recent.front().map_or(0, |r| r.seq.saturating_sub(1)));
+            for record in inner.recent.iter().filter(|r| r.seq > after) {
+                position = record.seq;
+                if record.bot == bot {
+                    found.push(record.clone());
+                    if found.len() >= limit {
+                        break;
+                    }
+                }
+            }
+            return Ok((found, position.max(after)));
+        }
+        inner.scan(after + 1, |r| r.bot == bot, limit)
+    }
+
+    fn history(
+        &self,
+        conversation: &str,
+        limit: usize,
+    ) -> Result<Vec<ConversationRecord>, StoreError> {
+        let inner = self.lock();
+        let Some(known) = inner.known.get(conversation) else {
+            return Ok(Vec::new());
+        };
+        let all: Vec<ConversationRecord> = if inner
+            .recent
+            .front()
+            .is_some_and(|oldest| oldest.seq <= known.first_seq)
+        {
+            inner
+                .recent
+                .iter()
+                .filter(|r| r.conversation == conversation)
+                .cloned()
+                .collect()
+        } else {
+            inner
+                .scan(
+                    known.first_seq,
+                    |r| r.conversation == conversation,
+                    usize::MAX,
+                )?
+                .0
+        };
+        let skip = all.len().saturating_sub(limit);
+        Ok(all.into_iter().skip(skip).collect())
+    }
+
+    fn bot_of(&self, conversation: &str) -> Option<String> {
+        self.lock().known.get(conversation).map(|k| k.bot.clone())
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.lock().last_seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str) -> ConversationEvent {
+        ConversationEvent::Message {
+            author: Author::Visitor,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn records_are_kept_in_order_and_survive_a_reopen_with_a_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let log = FileConversationLog::open(dir.path()).expect("open");
+            log.append(
+                "c1",
+                "bot1",
+                ConversationEvent::Started {
+                    origin: Origin::Direct,
+                },
+            )
+            .expect("append");
+            log.append("c1", "bot1", message("hello")).expect("append");
+            log.append("c2", "bot2", message("other bot"))
+                .expect("append");
+            assert_eq!(log.last_seq(), 3);
+        }
+        let folder = dir.path().join(CONVERSATIONS_DIR);
+        let file = fs::read_dir(&folder)
+            .expect("dir")
+            .flatten()
+            .next()
+            .expect("a day file")
+            .path();
+        let mut bytes = fs::read(&file).expect("read");
+        bytes.extend_from_slice(b"{\"seq\":4,\"at\":\"2026");
+        fs::write(&file, bytes).expect("write");
+
+        let log = FileConversationLog::open(dir.path()).expect("reopen");
+        assert_eq!(log.last_seq(), 3, "the torn line is not a record");
+        let (found, cursor) = log.after("bot1", 0, 10).expect("after");
+        assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(cursor, 3);
+        assert_eq!(log.after("bot1", 3, 10).expect("after"), (vec![], 3));
+        let next = log.append("c1", "bot1", message("again")).expect("append");
+        assert_eq!(next.seq, 4);
+        let history = log.history("c1", 10).expect("history");
+        assert_eq!(history.len(), 3);
+        assert_eq!(log.bot_of("c2").as_deref(), Some("bot2"));
+        assert_eq!(log.history("c1", 1).expect("history")[0].seq, 4);
+        let text = fs::read_to_string(&file).expect("read");
+        assert!(text
+            .lines()
+            .all(|l| serde_json::from_str::<ConversationRecord>(l).is_ok()));
+    }
+
+    #[test]
+    fn old_records_are_read_from_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = FileConversationLog::open(dir.path()).expect("open");
+        for n in 0..(RECENT + 10) {
+            let bot = if n % 2 == 0 { "even" } else { "odd" };
+            log.append(&format!("c{n}"), bot, message("x"))
+                .expect("append");
+        }
+        let (found, cursor) = log.after("odd", 0, 3).expect("after");
+        assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 4, 6]);
+        assert_eq!(cursor, 6);
+        let history = log.history("c1", 5).expect("history");
+        assert_eq!(history.len(), 1);
+    }
+}
