@@ -6,9 +6,11 @@
 //! The built assets come from `SWITCHBOARD_TEST_ASSETS_DIR` (set by
 //! `cargo xtask test`) or the workspace's `dist/`.
 
+pub mod bot_program;
 mod browser;
 mod host;
 pub mod model_service;
+pub mod proxy;
 mod throttle;
 
 pub use browser::{Browser, Engine, PAGE_TIMEOUT};
@@ -217,7 +219,11 @@ impl AdminApi {
             .header("cookie", &cookie)
             .header("x-csrf-token", &csrf)
             .header("origin", &base)
-            .send(r#"{"name":"end-to-end tests"}"#)
+            // A name of its own: a second client (after a restart) is not a conflict.
+            .send(
+                serde_json::json!({"name": format!("end-to-end tests {}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default())})
+                    .to_string(),
+            )
             .with_context(|| format!("creating an API key at {base}"))?;
         let key: Value = serde_json::from_str(&created.body_mut().read_to_string()?)?;
         let key = key["key"].as_str().context("no API key")?.to_string();

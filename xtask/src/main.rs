@@ -52,6 +52,7 @@ fn run() -> Result<()> {
             if rest.iter().any(|a| a == "--browser") {
                 tools::ensure_browser()?;
                 tools::ensure_schemathesis(&root)?;
+                tools::ensure_test_services(&root)?;
                 tools::ensure_bench_tools()?;
             }
             Ok(())
@@ -65,7 +66,7 @@ fn run() -> Result<()> {
                  \n  size                  print gzipped sizes against their budgets\
                  \n  bench [--smoke]       time to decision and config throughput against references\
                  \n  lint                  cargo fmt --check, clippy -D warnings on every crate\
-                 \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, Firefox and WebKit with their drivers, schemathesis, the bench tools)"
+                 \n  setup [--browser]     install the pinned tools (and the test tools: Chromium, Firefox and WebKit with their drivers, schemathesis, the webhook receiver's library and tinyproxy, the bench tools)"
             );
             bail!("unknown command {command:?}")
         }
@@ -91,6 +92,7 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
     let tools = tools::ensure_build_tools(root)?;
     let browser = tools::ensure_browser()?;
     let schemathesis = tools::ensure_schemathesis(root)?;
+    let services = tools::ensure_test_services(root)?;
     build::build(root, &tools)?;
     size::report(root)?;
     let mut cargo_test = cargo();
@@ -101,6 +103,7 @@ fn test(root: &Path, cargo_test_args: &[String]) -> Result<()> {
         .env("SWITCHBOARD_TEST_ASSETS_DIR", root.join("dist"))
         .env("SWITCHBOARD_AXE_JS", &tools.axe)
         .envs(browser.environment())
+        .envs(services.environment())
         .env("SWITCHBOARD_SCHEMATHESIS", &schemathesis);
     run_command(&mut cargo_test)?;
     // The bench is not part of the tests (its figures need a quiet machine),

@@ -177,36 +177,91 @@ fn ensure_npm_tools(root: &Path) -> Result<PathBuf> {
 /// The API fuzzer (schemathesis, from PyPI) in its own virtualenv, pinned by
 /// `tests/fuzz/requirements.txt`; reinstalled when that file changes.
 pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
-    let requirements_path = root.join("tests").join("fuzz").join("requirements.txt");
-    let requirements =
-        std::fs::read(&requirements_path).context("cannot read tests/fuzz/requirements.txt")?;
-    let stamp = crate::build::content_hash(&requirements);
-    let venv = tools_dir()?.join("schemathesis");
-    let binary = venv.join("bin").join("schemathesis");
-    let stamp_path = venv.join(".switchboard-requirements-stamp");
-    let installed = std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp)
-        && command_output(Command::new(&binary).arg("--version")).is_ok();
-    if installed {
-        return Ok(binary);
+    let venv = ensure_venv(
+        root,
+        "schemathesis",
+        &["tests", "fuzz", "requirements.txt"],
+        &["schemathesis", "--version"],
+    )
+    .context("Python 3 (with its venv module) is needed for the API fuzzer")?;
+    Ok(venv.join("bin").join("schemathesis"))
+}
+
+/// What the chatbot tests start besides the server: a bot program in
+/// Python verifying deliveries with the Standard Webhooks reference library
+/// (PyPI, pinned by `tests/webhooks/requirements.txt`), and Debian's
+/// tinyproxy as the egress proxy.
+pub struct TestServices {
+    pub webhook_python: PathBuf,
+    pub tinyproxy: PathBuf,
+}
+
+impl TestServices {
+    pub fn environment(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("SWITCHBOARD_WEBHOOK_PYTHON", self.webhook_python.clone()),
+            ("TINYPROXY", self.tinyproxy.clone()),
+        ]
     }
-    eprintln!(
-        "xtask: installing schemathesis from PyPI into {}",
-        venv.display()
-    );
+}
+
+pub fn ensure_test_services(root: &Path) -> Result<TestServices> {
+    let venv = ensure_venv(
+        root,
+        "webhooks",
+        &["tests", "webhooks", "requirements.txt"],
+        &["python", "-c", "import standardwebhooks.webhooks"],
+    )
+    .context("Python 3 (with its venv module) is needed for the webhook tests")?;
+    let tinyproxy = || {
+        find_on_path("tinyproxy")
+            .or_else(|| Some(PathBuf::from("/usr/bin/tinyproxy")).filter(|p| p.is_file()))
+    };
+    if tinyproxy().is_none() {
+        eprintln!("xtask: installing Debian packages: tinyproxy");
+        apt(&["update", "-qq"])?;
+        apt(&["install", "-y", "-qq", "tinyproxy"])
+            .context("the egress proxy tests need Debian's tinyproxy")?;
+    }
+    Ok(TestServices {
+        webhook_python: venv.join("bin").join("python"),
+        tinyproxy: tinyproxy().context("tinyproxy is still missing after installing it")?,
+    })
+}
+
+/// A virtualenv under the tools directory with the pinned requirements in
+/// `requirements` (a path under `root`); rebuilt when that file changes or
+/// `check` (a command in the venv's `bin`) stops running.
+fn ensure_venv(root: &Path, name: &str, requirements: &[&str], check: &[&str]) -> Result<PathBuf> {
+    let requirements_path = requirements
+        .iter()
+        .fold(root.to_path_buf(), |p, part| p.join(part));
+    let content = std::fs::read(&requirements_path)
+        .with_context(|| format!("cannot read {}", requirements_path.display()))?;
+    let stamp = crate::build::content_hash(&content);
+    let venv = tools_dir()?.join(name);
+    let stamp_path = venv.join(".switchboard-requirements-stamp");
+    let checks = |venv: &Path| {
+        command_output(Command::new(venv.join("bin").join(check[0])).args(&check[1..])).is_ok()
+    };
+    if std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && checks(&venv) {
+        return Ok(venv);
+    }
+    eprintln!("xtask: installing {name} from PyPI into {}", venv.display());
     if venv.exists() {
         std::fs::remove_dir_all(&venv)?;
     }
-    run_command(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        .context("Python 3 (with its venv module) is needed for the API fuzzer")?;
+    run_command(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     run_command(
         Command::new(venv.join("bin").join("pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
             .arg(&requirements_path),
     )?;
-    command_output(Command::new(&binary).arg("--version"))
-        .context("schemathesis does not run after installing it")?;
+    if !checks(&venv) {
+        bail!("{name} does not run after installing it");
+    }
     std::fs::write(&stamp_path, stamp)?;
-    Ok(binary)
+    Ok(venv)
 }
 
 /// geckodriver, Firefox's WebDriver server: crates.io has it, Debian does not.

@@ -614,10 +614,11 @@ async fn the_audit_log_pages_through_its_entries_with_readable_actions() -> anyh
     let oldest = browser.eval(r#"var rows = document.querySelectorAll("table.audit tbody tr .action-name"); return rows[rows.length - 1].textContent;"#).await?;
     assert!(oldest.as_str().is_some_and(|t| !t.is_empty()), "{oldest}");
     let key_entry = browser.eval(r#"var row = Array.from(document.querySelectorAll("table.audit tbody tr")).find(function (r) { return r.querySelector("code").textContent === "api_key.create"; }); return row ? row.children[4].textContent : null;"#).await?;
-    assert_eq!(
-        key_entry,
-        json!("end-to-end tests"),
-        "a key is named, not its id"
+    assert!(
+        key_entry
+            .as_str()
+            .is_some_and(|name| name.starts_with("end-to-end tests ")),
+        "a key is named, not its id: {key_entry}"
     );
 
     browser.click(".pager .previous").await?;
