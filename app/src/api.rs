@@ -19,6 +19,8 @@ use serde_json::Value;
 use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::InstanceChatSettings;
 
+pub mod chatbots;
+
 const API: &str = "/api/v1";
 
 #[derive(Debug, Clone, PartialEq)]

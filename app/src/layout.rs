@@ -129,6 +129,7 @@ fn Shell() -> impl IntoView {
                         <span class="nav-group-label" id="nav-integrations">{app.t(T::NavIntegrations)}</span>
                         <ul aria-labelledby="nav-integrations">
                             <li><A href="/admin/api-keys">{app.t(T::NavApiKeys)}</A></li>
+                            <li><A href="/admin/chatbots">{app.t(T::NavChatbots)}</A></li>
                         </ul>
                     </li>
                     <li><A href="/admin/audit">{app.t(T::NavAudit)}</A></li>

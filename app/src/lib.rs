@@ -38,6 +38,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sites") view={Lazy::<screens::Sites>::new()}/>
                     <Route path=path!("/sites/:id") view={Lazy::<screens::Site>::new()}/>
                     <Route path=path!("/api-keys") view={Lazy::<screens::ApiKeys>::new()}/>
+                    <Route path=path!("/chatbots") view={Lazy::<screens::Chatbots>::new()}/>
+                    <Route path=path!("/chatbots/new") view={Lazy::<screens::NewChatbot>::new()}/>
+                    <Route path=path!("/chatbots/:id") view={Lazy::<screens::Chatbot>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<screens::Audit>::new()}/>
                     <Route path=path!("/account") view={Lazy::<screens::Account>::new()}/>
                 </ParentRoute>

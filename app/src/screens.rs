@@ -50,6 +50,9 @@ lazy_screens! {
     Sites: sites, preload_sites => routes::sites::Sites;
     Site: site, preload_site => routes::site::SitePage;
     ApiKeys: api_keys, preload_api_keys => routes::api_keys::ApiKeys;
+    Chatbots: chatbots, preload_chatbots => routes::chatbots::Chatbots;
+    NewChatbot: new_chatbot, preload_new_chatbot => routes::chatbot::NewChatbot;
+    Chatbot: chatbot, preload_chatbot => routes::chatbot::ChatbotPage;
     Audit: audit, preload_audit => routes::audit::Audit;
     Account: account, preload_account => routes::account::Account;
 }
@@ -62,6 +65,9 @@ pub fn prefetch(href: &str) {
             "/click-to-chat" => || Box::pin(preload_click_to_chat()),
             "/sites" => || Box::pin(preload_sites()),
             "/api-keys" => || Box::pin(preload_api_keys()),
+            "/chatbots" => || Box::pin(preload_chatbots()),
+            "/chatbots/new" => || Box::pin(preload_new_chatbot()),
+            path if path.starts_with("/chatbots/") => || Box::pin(preload_chatbot()),
             "/audit" => || Box::pin(preload_audit()),
             "/account" => || Box::pin(preload_account()),
             path if path.starts_with("/sites/") => || Box::pin(preload_site()),

@@ -36,9 +36,12 @@ pub struct AppState {
 
 impl AppState {
     /// A reactive string in the current language.
-    pub fn t(self, key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    pub fn t(
+        self,
+        key: impl crate::i18n::Text,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         let lang = self.lang;
-        move || key.get(lang.get())
+        move || key.text(lang.get())
     }
 
     /// Signed in again after the session ended: same screen, new session.
@@ -155,9 +158,9 @@ fn guard_back_and_forward(state: AppState) {
 }
 
 /// Sets the browser tab's title to the screen's, in the current language.
-pub fn set_title(key: T) {
+pub fn set_title(key: impl crate::i18n::Text) {
     let app = use_app();
     Effect::new(move |_| {
-        document().set_title(&format!("{} – Switchboard", key.get(app.lang.get())))
+        document().set_title(&format!("{} – Switchboard", key.text(app.lang.get())))
     });
 }

@@ -1,6 +1,9 @@
-//! Pieces several screens share.
+//! Pieces several screens share, and the parts of the bigger screens.
 
 pub mod chat_settings;
+pub mod chatbot_deliveries;
+pub mod chatbot_form;
+pub mod chatbot_try;
 pub mod confirm;
 pub mod credentials;
 pub mod domains;

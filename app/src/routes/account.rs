@@ -6,16 +6,16 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::{field_error_text, focus_first_invalid, general_error_text, on_change};
-use crate::i18n::T;
+use crate::i18n::{AccountText, T};
 use crate::state::use_app;
 
 #[component]
 pub fn Account() -> impl IntoView {
     let app = use_app();
-    crate::state::set_title(T::AccountTitle);
+    crate::state::set_title(AccountText::AccountTitle);
     view! {
-        <h1 class="page-title">{app.t(T::AccountTitle)}</h1>
-        <p class="lead">{app.t(T::AccountLead)}</p>
+        <h1 class="page-title">{app.t(AccountText::AccountTitle)}</h1>
+        <p class="lead">{app.t(AccountText::AccountLead)}</p>
         <ChangePassword/>
     }
 }
@@ -71,7 +71,7 @@ fn ChangePassword() -> impl IntoView {
             <input type="text" hidden autocomplete="username"
                 prop:value=move || app.session().map(|s| s.username).unwrap_or_default() readonly/>
             <div class="field">
-                <label for="current-password">{app.t(T::CurrentPassword)}</label>
+                <label for="current-password">{app.t(AccountText::CurrentPassword)}</label>
                 <input id="current-password" type="password" autocomplete="current-password" prop:value=current
                     on:input:target=move |ev| current.set(ev.target().value())
                     aria-invalid=move || problem("current_password")().is_some().to_string()
@@ -79,12 +79,12 @@ fn ChangePassword() -> impl IntoView {
                 <p id="current-password-error" class="field-error" role="alert">{problem("current_password")}</p>
             </div>
             <div class="field">
-                <label for="new-password">{app.t(T::NewPassword)}</label>
+                <label for="new-password">{app.t(AccountText::NewPassword)}</label>
                 <input id="new-password" type="password" autocomplete="new-password" prop:value=new
                     on:input:target=move |ev| new.set(ev.target().value())
                     aria-invalid=move || problem("new_password")().is_some().to_string()
                     aria-describedby="new-password-help new-password-error"/>
-                <p id="new-password-help" class="help">{app.t(T::ChangePasswordHelp)}</p>
+                <p id="new-password-help" class="help">{app.t(AccountText::ChangePasswordHelp)}</p>
                 <p id="new-password-error" class="field-error" role="alert">{problem("new_password")}</p>
             </div>
             <p class="form-error" role="alert">{general}</p>
@@ -92,7 +92,7 @@ fn ChangePassword() -> impl IntoView {
                 <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>
                     {move || if pending.get() { app.t(T::Working)() } else { app.t(T::ChangePassword)() }}
                 </button>
-                <p class="notice ok" role="status">{move || changed.get().then(|| app.t(T::PasswordChanged)())}</p>
+                <p class="notice ok" role="status">{move || changed.get().then(|| app.t(AccountText::PasswordChanged)())}</p>
             </div>
         </form>
     }

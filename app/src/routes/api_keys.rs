@@ -9,7 +9,7 @@ use crate::api::{self, ApiKey, FieldProblem};
 use crate::components::confirm::ConfirmDelete;
 use crate::components::field_message;
 use crate::components::{flash, on_change, when};
-use crate::i18n::T;
+use crate::i18n::{KeysText, T};
 use crate::state::use_app;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -21,7 +21,7 @@ enum Pending {
 #[component]
 pub fn ApiKeys() -> impl IntoView {
     let app = use_app();
-    crate::state::set_title(T::KeysTitle);
+    crate::state::set_title(KeysText::KeysTitle);
     // Again after signing in again, if the session had ended.
     let keys = LocalResource::new(move || {
         app.epoch.track();
@@ -122,12 +122,12 @@ pub fn ApiKeys() -> impl IntoView {
     };
 
     view! {
-        <h1 class="page-title">{app.t(T::KeysTitle)}</h1>
-        <p class="lead">{app.t(T::KeysLead)}</p>
+        <h1 class="page-title">{app.t(KeysText::KeysTitle)}</h1>
+        <p class="lead">{app.t(KeysText::KeysLead)}</p>
         {move || revealed.get().map(|(_, name, key)| view! {
             <section class="card new-key" role="alert" aria-labelledby="new-key-title">
-                <h2 id="new-key-title">{app.t(T::NewKeyTitle)}": "{name}</h2>
-                <p class="warning-text">{app.t(T::NewKeyWarning)}</p>
+                <h2 id="new-key-title">{app.t(KeysText::NewKeyTitle)}": "{name}</h2>
+                <p class="warning-text">{app.t(KeysText::NewKeyWarning)}</p>
                 <pre class="code"><code id="new-key">{key.clone()}</code></pre>
                 <button type="button" on:click=move |_| { let _ = window().navigator().clipboard().write_text(&key); flash(copied); }>{app.t(T::Copy)}</button>
                 " " <button type="button" on:click=move |_| { revealed.set(None); crate::components::focus_later("#new-key-name"); }>{app.t(T::Done)}</button>
@@ -139,15 +139,15 @@ pub fn ApiKeys() -> impl IntoView {
         <Transition fallback=move || view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }>
         {move || Suspend::new(async move { match keys.await {
             Err(error) => view! { <p class="error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
-            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoKeys)}</p> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(KeysText::NoKeys)}</p> }.into_any(),
             Ok(list) => view! {
                 <div class="table-wrap card">
                     <table>
                         <thead><tr>
-                            <th scope="col">{app.t(T::KeyName)}</th>
-                            <th scope="col">{app.t(T::KeyPrefix)}</th>
-                            <th scope="col">{app.t(T::KeyCreated)}</th>
-                            <th scope="col">{app.t(T::KeyLastUsed)}</th>
+                            <th scope="col">{app.t(KeysText::KeyName)}</th>
+                            <th scope="col">{app.t(KeysText::KeyPrefix)}</th>
+                            <th scope="col">{app.t(KeysText::KeyCreated)}</th>
+                            <th scope="col">{app.t(KeysText::KeyLastUsed)}</th>
                             <th scope="col"><span class="visually-hidden">{app.t(T::Actions)}</span></th>
                         </tr></thead>
                         <tbody>
@@ -170,7 +170,7 @@ pub fn ApiKeys() -> impl IntoView {
                                             });
                                             view! {
                                                 <form class="inline" on:submit=move |ev: SubmitEvent| { ev.prevent_default(); rename(id.clone()); }>
-                                                    <label class="visually-hidden" for="rename">{app.t(T::KeyName)}</label>
+                                                    <label class="visually-hidden" for="rename">{app.t(KeysText::KeyName)}</label>
                                                     <input id="rename" node_ref=field prop:value=rename_to on:input:target=move |ev| rename_to.set(ev.target().value())
                                                         on:keydown=move |ev| if ev.key() == "Escape" { renaming.set(None); crate::components::focus_later(".rename-origin"); }/>
                                                     <button type="submit" class="primary">{app.t(T::Save)}</button>
@@ -182,10 +182,10 @@ pub fn ApiKeys() -> impl IntoView {
                                         }}</td>
                                         <td><code>{key.prefix.clone()}"…"</code></td>
                                         <td>{when(&key.created_at)}</td>
-                                        <td>{key.last_used_at.as_deref().map(when).unwrap_or_else(|| app.t(T::KeyNeverUsed)().to_string())}</td>
+                                        <td>{key.last_used_at.as_deref().map(when).unwrap_or_else(|| app.t(KeysText::KeyNeverUsed)().to_string())}</td>
                                         <td class="row-actions">
                                             <button type="button" class=move || if last_renamed.with(|l| *l == origin_id) { "link-button rename rename-origin" } else { "link-button rename" }
-                                                on:click=move |_| { rename_to.set(name.clone()); last_renamed.set(edit_id.clone()); renaming.set(Some(edit_id.clone())); }>{app.t(T::Rename)}</button>
+                                                on:click=move |_| { rename_to.set(name.clone()); last_renamed.set(edit_id.clone()); renaming.set(Some(edit_id.clone())); }>{app.t(KeysText::Rename)}</button>
                                             <button type="button" class="link-button regenerate" on:click=move |_| { chosen.set(regen.clone()); confirm_regenerate.set(true); }>{app.t(T::Regenerate)}</button>
                                             <button type="button" class="danger-outline delete" on:click=move |_| { chosen.set(delete.clone()); confirm_delete.set(true); }>{app.t(T::Delete)}</button>
                                         </td>
@@ -248,15 +248,15 @@ fn AddKey(on_created: Callback<ApiKey>) -> impl IntoView {
     };
     view! {
         <form class="card add-key" novalidate on:submit=submit>
-            <h2>{app.t(T::AddKey)}</h2>
+            <h2>{app.t(KeysText::AddKey)}</h2>
             <div class="field">
-                <label for="new-key-name">{app.t(T::KeyName)}</label>
+                <label for="new-key-name">{app.t(KeysText::KeyName)}</label>
                 <input id="new-key-name" prop:value=name on:input:target=move |ev| name.set(ev.target().value())
                     aria-invalid=move || problem().is_some().to_string() aria-describedby="new-key-name-help new-key-name-error"/>
-                <p id="new-key-name-help" class="help">{app.t(T::KeyNameHelp)}</p>
+                <p id="new-key-name-help" class="help">{app.t(KeysText::KeyNameHelp)}</p>
                 <p id="new-key-name-error" class="field-error" role="alert">{problem}</p>
             </div>
-            <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(T::AddKey)}</button>
+            <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(KeysText::AddKey)}</button>
         </form>
     }
 }

@@ -3,6 +3,8 @@
 pub mod account;
 pub mod api_keys;
 pub mod audit;
+pub mod chatbot;
+pub mod chatbots;
 pub mod click_to_chat;
 pub mod login;
 pub mod not_found;

@@ -22,7 +22,7 @@ use crate::components::confirm::ConfirmDelete;
 use crate::components::domains::{domains_error, parse_domains};
 use crate::components::field_message;
 use crate::components::on_change;
-use crate::i18n::T;
+use crate::i18n::{SiteText, T};
 use crate::state::use_app;
 
 #[component]
@@ -86,9 +86,9 @@ fn SiteScreen(id: String) -> impl IntoView {
 
     let not_found = move || {
         view! {
-            <h1 class="page-title">{app.t(T::SiteNotFoundTitle)}</h1>
-            <p role="alert">{move || crate::i18n::fill(app.t(T::SiteNotFoundLead)(), &json!({"site": id.get_value()}))}</p>
-            <p><A href="/admin/sites">{app.t(T::BackToSites)}</A></p>
+            <h1 class="page-title">{app.t(SiteText::SiteNotFoundTitle)}</h1>
+            <p role="alert">{move || crate::i18n::fill(app.t(SiteText::SiteNotFoundLead)(), &json!({"site": id.get_value()}))}</p>
+            <p><A href="/admin/sites">{app.t(SiteText::BackToSites)}</A></p>
         }
     };
     let heading = move || {
@@ -99,7 +99,7 @@ fn SiteScreen(id: String) -> impl IntoView {
     }
     };
     view! {
-        <p class="breadcrumb"><A href="/admin/sites" exact=true>"← "{app.t(T::BackToSites)}</A></p>
+        <p class="breadcrumb"><A href="/admin/sites" exact=true>"← "{app.t(SiteText::BackToSites)}</A></p>
         <Show when=move || !missing() fallback=not_found>
             {heading}
             <EffectiveCard effective/>
@@ -131,21 +131,21 @@ fn EffectiveCard(effective: LocalResource<Result<Effective, ApiError>>) -> impl 
                     "{}, {}",
                     provider.provider().name,
                     if e.source == "site" {
-                        T::FromSite.get(lang)
+                        SiteText::FromSite.get(lang)
                     } else {
-                        T::FromInstance.get(lang)
+                        SiteText::FromInstance.get(lang)
                     }
                 ),
-                _ => T::EffectiveNone.get(lang).to_string(),
+                _ => SiteText::EffectiveNone.get(lang).to_string(),
             };
             let inactive = e.inactive.as_ref().map(|i| {
                 T::for_reason(&i.code).map_or(i.message.clone(), |t| t.get(lang).to_string())
             });
             let audience = e.enabled.then(|| {
                 if e.guest_users_allowed {
-                    T::GuestsToo.get(lang)
+                    SiteText::GuestsToo.get(lang)
                 } else {
-                    T::SignedInOnly.get(lang)
+                    SiteText::SignedInOnly.get(lang)
                 }
             });
             view! {
@@ -158,7 +158,7 @@ fn EffectiveCard(effective: LocalResource<Result<Effective, ApiError>>) -> impl 
     };
     view! {
         <section class="card effective" aria-labelledby="effective-title">
-            <h2 id="effective-title">{app.t(T::EffectiveTitle)}</h2>
+            <h2 id="effective-title">{app.t(SiteText::EffectiveTitle)}</h2>
             {summary}
         </section>
     }
@@ -184,14 +184,14 @@ fn EmbedCard(id: String) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="embed-title">
-            <h2 id="embed-title">{app.t(T::EmbedTitle)}</h2>
-            <p class="help">{app.t(T::EmbedHelp)}</p>
+            <h2 id="embed-title">{app.t(SiteText::EmbedTitle)}</h2>
+            <p class="help">{app.t(SiteText::EmbedHelp)}</p>
             <pre class="code"><code id="embed-code">{embed}</code></pre>
             <button type="button" on:click=copy>{app.t(T::Copy)}</button>
             <span class="notice ok" role="status">{move || copied.get().then(|| app.t(T::Copied)())}</span>
             <p>
                 <a href=move || format!("/demo?site={id}&lang={}", app.lang.get().code()) target="_blank" rel="noopener">
-                    {app.t(T::TryOnDemo)}
+                    {app.t(SiteText::TryOnDemo)}
                 </a>
             </p>
         </section>
@@ -218,8 +218,8 @@ fn CspCard(id: String) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="csp-title">
-            <h2 id="csp-title">{app.t(T::CspTitle)}</h2>
-            <p class="help">{app.t(T::CspHelp)}</p>
+            <h2 id="csp-title">{app.t(SiteText::CspTitle)}</h2>
+            <p class="help">{app.t(SiteText::CspHelp)}</p>
             {policy}
         </section>
     }
@@ -323,8 +323,8 @@ fn SiteChatSettings(
     };
     let pending = save.pending();
     view! {
-        <h2 class="section-title">{app.t(T::SiteC2cTitle)}</h2>
-        <p class="notice readonly" role="note" hidden=move || !readonly.get()>{app.t(T::ReadOnlyAlwaysInherit)}</p>
+        <h2 class="section-title">{app.t(SiteText::SiteC2cTitle)}</h2>
+        <p class="notice readonly" role="note" hidden=move || !readonly.get()>{app.t(SiteText::ReadOnlyAlwaysInherit)}</p>
         <Show when=move || form.with(Option::is_some)>
             <form class="settings-form" id="site-settings" novalidate on:submit=submit>
                 <ChatFields form errors warnings readonly on_edit enable_help=T::EnableSiteC2cHelp/>
@@ -433,7 +433,7 @@ fn SiteDetails(
         move |field: &'static str| move || errors.with(|e| field_message(e, field, app.lang.get()));
     view! {
         <form class="card" novalidate on:submit=submit aria-labelledby="details-title">
-            <h2 id="details-title">{app.t(T::SiteDetails)}</h2>
+            <h2 id="details-title">{app.t(SiteText::SiteDetails)}</h2>
             <div class="field">
                 <label for="site-name">{app.t(T::SiteName)}</label>
                 <input id="site-name" prop:value=name on:input:target=move |ev| name.set(ev.target().value())

@@ -10,7 +10,7 @@ use crate::components::confirm::ConfirmDelete;
 use crate::components::domains::{domains_error, parse_domains};
 use crate::components::field_message;
 use crate::components::on_change;
-use crate::i18n::T;
+use crate::i18n::{SitesText, T};
 use crate::state::use_app;
 
 #[component]
@@ -52,20 +52,20 @@ pub fn Sites() -> impl IntoView {
 
     view! {
         <h1 class="page-title">{app.t(T::SitesTitle)}</h1>
-        <p class="lead">{app.t(T::SitesLead)}</p>
+        <p class="lead">{app.t(SitesText::SitesLead)}</p>
         <p class="error" role="alert">{delete_error}</p>
         // After adding or deleting, the list shown stays until the new one is in.
         <Transition fallback=move || view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }>
         {move || Suspend::new(async move { match sites.await {
             Err(error) => view! { <p class="error" role="alert">{move || error.text(app.lang.get())}</p> }.into_any(),
-            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(T::NoSites)}</p> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="card empty">{app.t(SitesText::NoSites)}</p> }.into_any(),
             Ok(list) => view! {
                 <div class="table-wrap card">
                     <table class="sites">
                         <thead>
                             <tr>
                                 <th scope="col">{app.t(T::SiteName)}</th>
-                                <th scope="col">{app.t(T::SiteId)}</th>
+                                <th scope="col">{app.t(SitesText::SiteId)}</th>
                                 <th scope="col">{app.t(T::SiteDomains)}</th>
                                 <th scope="col"><span class="visually-hidden">{app.t(T::Actions)}</span></th>
                             </tr>
@@ -168,7 +168,7 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
     };
     view! {
         <form class="card add-site" novalidate on:submit=submit>
-            <h2>{app.t(T::AddSite)}</h2>
+            <h2>{app.t(SitesText::AddSite)}</h2>
             <div class="field">
                 <label for="new-site-name">{app.t(T::SiteName)}</label>
                 <input id="new-site-name" prop:value=name on:input:target=move |ev| name.set(ev.target().value())
@@ -176,11 +176,11 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                 <p id="new-site-name-error" class="field-error" role="alert">{problem("name")}</p>
             </div>
             <div class="field">
-                <label for="new-site-id">{app.t(T::SiteId)}</label>
+                <label for="new-site-id">{app.t(SitesText::SiteId)}</label>
                 <input id="new-site-id" spellcheck="false" autocomplete="off" placeholder="marketing-jp" prop:value=id
                     on:input:target=move |ev| id.set(ev.target().value())
                     aria-invalid=move || problem("id")().is_some().to_string() aria-describedby="new-site-id-help new-site-id-error"/>
-                <p id="new-site-id-help" class="help">{app.t(T::SiteIdHelp)}</p>
+                <p id="new-site-id-help" class="help">{app.t(SitesText::SiteIdHelp)}</p>
                 <p id="new-site-id-error" class="field-error" role="alert">{problem("id")}</p>
             </div>
             <div class="field">
@@ -193,8 +193,8 @@ fn AddSite(on_added: Callback<()>) -> impl IntoView {
                 <p id="new-site-domains-error" class="field-error" role="alert">{move || errors.with(|e| domains_error(e, app.lang.get()))}</p>
             </div>
             <div class="form-actions">
-                <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(T::AddSite)}</button>
-                <p class="notice ok" role="status">{move || added.get().then(|| app.t(T::SiteAdded)())}</p>
+                <button type="submit" class="primary" aria-disabled=move || pending.get().to_string()>{app.t(SitesText::AddSite)}</button>
+                <p class="notice ok" role="status">{move || added.get().then(|| app.t(SitesText::SiteAdded)())}</p>
             </div>
         </form>
     }
