@@ -654,7 +654,10 @@ thread_local! {
 pub fn add_api_texts(lookup: ApiTexts) {
     MORE_API_TEXTS.with(|more| {
         let mut more = more.borrow_mut();
-        if !more.iter().any(|known| std::ptr::fn_addr_eq(*known, lookup)) {
+        if !more
+            .iter()
+            .any(|known| std::ptr::fn_addr_eq(*known, lookup))
+        {
             more.push(lookup);
         }
     });
@@ -777,7 +780,8 @@ mod tests {
         }
         for code in ApiCode::ALL {
             assert!(
-                T::for_api_code(code.as_str()).is_some() || B::for_api_code(code.as_str()).is_some(),
+                T::for_api_code(code.as_str()).is_some()
+                    || B::for_api_code(code.as_str()).is_some(),
                 "{code:?}"
             );
         }
@@ -862,7 +866,10 @@ mod tests {
             let (en, ja) = (key.text(Lang::En), key.text(Lang::Ja));
             assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{key:?}");
             if !same.contains(key) {
-                assert!(!ja.is_ascii(), "{key:?}: the Japanese text looks untranslated: {ja:?}");
+                assert!(
+                    !ja.is_ascii(),
+                    "{key:?}: the Japanese text looks untranslated: {ja:?}"
+                );
                 assert!(
                     en.is_ascii() || en.contains('…') || en.contains('’'),
                     "{key:?}: the English text looks Japanese: {en:?}"
@@ -884,7 +891,10 @@ mod tests {
     #[test]
     fn every_chatbot_string_has_english_and_japanese() {
         // Names kept as they are in Japanese.
-        check_table(B::ALL, &[B::KindOpenAi, B::KindAzure, B::UsesWebhook, B::ProfileUrl]);
+        check_table(
+            B::ALL,
+            &[B::KindOpenAi, B::KindAzure, B::UsesWebhook, B::ProfileUrl],
+        );
     }
 
     #[test]

@@ -721,7 +721,12 @@ fn read_profile(value: &Value, errors: &mut FieldErrors) -> Profile {
         return Profile::default();
     };
     reader.reject_unknown(&["url", "description"], errors);
-    let url = match reader.string("url", false, errors).map(str::trim) {
+    // `null` as the API shows an unset URL, so a read bot can be sent back.
+    let raw_url = match reader.get("url") {
+        Some(Value::Null) => None,
+        _ => reader.string("url", false, errors),
+    };
+    let url = match raw_url.map(str::trim) {
         None | Some("") => None,
         Some(raw) => match crate::account::normalize_https_url(raw) {
             Ok(url) => Some(url),
@@ -849,6 +854,40 @@ mod tests {
         let mut body = json!({"name": "Support bot"});
         body[field] = value;
         body
+    }
+
+    #[test]
+    fn a_bot_as_the_api_shows_it_can_be_sent_back() {
+        let input = ChatbotInput::from_json(
+            &json!({"name": "Support", "bot_api": true,
+                "model": {"endpoint": "https://llm.example.com/v1/chat/completions"},
+                "webhook": {"url": "https://bots.example.com/hook", "access_token": true, "use_proxy": false},
+                "profile": {"url": "https://www.example.com/help", "description": "Hi"}}),
+            &never,
+        )
+        .expect("valid");
+        for settings in [
+            input.settings.clone(),
+            ChatbotSettings {
+                profile: Profile::default(),
+                model: None,
+                webhook: None,
+                ..input.settings
+            },
+        ] {
+            let shown = serde_json::to_value(&settings).expect("json");
+            let back =
+                ChatbotInput::from_json(&shown, &never).expect("what the API shows is accepted");
+            assert_eq!(back.settings, settings);
+            assert_eq!(
+                back.model_api_key,
+                if settings.model.is_some() {
+                    SecretInput::Keep
+                } else {
+                    SecretInput::Clear
+                }
+            );
+        }
     }
 
     #[test]

@@ -271,6 +271,10 @@ async fn connect(
 ) -> Result<Client> {
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
+    // The WebDriver client's rustls asks for a process-wide crypto provider,
+    // and this binary links two (the server's ring, fantoccini's aws-lc-rs):
+    // one is picked here. Installing it a second time is refused, harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     loop {
         match ClientBuilder::rustls()?
             .capabilities(capabilities.clone())

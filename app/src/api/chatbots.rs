@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
 
 use super::{
-    decoded, delete, error_from, finish, get_decoded, list, number, optional_text, send,
-    text, Answer, ApiError, API,
+    decoded, delete, error_from, finish, get_decoded, list, number, optional_text, send, text,
+    Answer, ApiError, API,
 };
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -162,9 +162,9 @@ impl BotSettings {
             }
             body
         });
-        let webhook = self.webhook.as_ref().map(|w| {
-            json!({"url": w.url, "access_token": w.access_token, "use_proxy": w.use_proxy})
-        });
+        let webhook = self.webhook.as_ref().map(
+            |w| json!({"url": w.url, "access_token": w.access_token, "use_proxy": w.use_proxy}),
+        );
         json!({
             "name": self.name, "reading": self.reading, "bot_api": self.bot_api,
             "site_chat": self.site_chat, "direct_link": self.direct_link,
@@ -287,7 +287,11 @@ pub fn decode_message_page(v: &Value) -> Option<MessagePage> {
     })
 }
 
-pub async fn conversation(id: &str, conversation: &str, after: &str) -> Result<MessagePage, ApiError> {
+pub async fn conversation(
+    id: &str,
+    conversation: &str,
+    after: &str,
+) -> Result<MessagePage, ApiError> {
     get_decoded(
         &format!(
             "/chatbots/{}/conversations/{}/messages?after={}",
@@ -355,9 +359,12 @@ pub fn decode_deliveries(v: &Value) -> Option<Deliveries> {
 }
 
 pub async fn deliveries(id: &str) -> Result<Deliveries, ApiError> {
-    get_decoded(&format!("/chatbots/{}/deliveries", encode(id)), decode_deliveries)
-        .await
-        .map(|a| a.body)
+    get_decoded(
+        &format!("/chatbots/{}/deliveries", encode(id)),
+        decode_deliveries,
+    )
+    .await
+    .map(|a| a.body)
 }
 
 pub async fn resend(csrf: &str, id: &str, delivery: &str) -> Result<Delivery, ApiError> {
@@ -382,9 +389,15 @@ pub async fn resend(csrf: &str, id: &str, delivery: &str) -> Result<Delivery, Ap
 #[derive(Debug, Clone, PartialEq)]
 pub enum TryEvent {
     /// The conversation and the stored message's id; whether a model answers.
-    Conversation { id: String, message: String, model: bool },
+    Conversation {
+        id: String,
+        message: String,
+        model: bool,
+    },
     Delta(String),
-    Done { tokens_today: u64 },
+    Done {
+        tokens_today: u64,
+    },
     Failed(ApiError),
 }
 
@@ -444,16 +457,20 @@ pub async fn try_message(
             } else if line.is_empty() && !data.is_empty() {
                 let payload: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
                 let event = match name.as_str() {
-                    "conversation" => text(&payload, "conversation").map(|id| TryEvent::Conversation {
-                        id,
-                        message: text(&payload, "message").unwrap_or_default(),
-                        model: flag(&payload, "model").unwrap_or(false),
-                    }),
+                    "conversation" => {
+                        text(&payload, "conversation").map(|id| TryEvent::Conversation {
+                            id,
+                            message: text(&payload, "message").unwrap_or_default(),
+                            model: flag(&payload, "model").unwrap_or(false),
+                        })
+                    }
                     "delta" => text(&payload, "text").map(TryEvent::Delta),
                     "done" => Some(TryEvent::Done {
                         tokens_today: number(&payload, "tokens_today").unwrap_or(0),
                     }),
-                    "error" => super::decode_error(502, &json!({"error": payload})).map(TryEvent::Failed),
+                    "error" => {
+                        super::decode_error(502, &json!({"error": payload})).map(TryEvent::Failed)
+                    }
                     _ => None,
                 };
                 if let Some(event) = event {

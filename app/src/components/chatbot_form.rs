@@ -224,7 +224,12 @@ pub fn ChatbotFields(
         secrets
             .get()
             .and_then(|s| s.model_api_key)
-            .map(|h| fill(B::KeyStored.text(app.lang.get()), &serde_json::json!({"hint": h.hint})))
+            .map(|h| {
+                fill(
+                    B::KeyStored.text(app.lang.get()),
+                    &serde_json::json!({"hint": h.hint}),
+                )
+            })
             .unwrap_or_default()
     });
     let has_stored_key = move || secrets.get().is_some_and(|s| s.model_api_key.is_some());

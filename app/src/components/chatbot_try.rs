@@ -65,7 +65,10 @@ pub fn TryBox(
                             .iter()
                             .filter(|m| m.author.as_deref() == Some("bot"))
                             .filter_map(|m| m.text.clone())
-                            .map(|text| Line { author: "bot", text })
+                            .map(|text| Line {
+                                author: "bot",
+                                text,
+                            })
                             .collect();
                         if !replies.is_empty() {
                             lines.update(|l| l.extend(replies));
@@ -90,7 +93,12 @@ pub fn TryBox(
         busy.set(true);
         error.set(None);
         message.set(String::new());
-        lines.update(|l| l.push(Line { author: "you", text: text.clone() }));
+        lines.update(|l| {
+            l.push(Line {
+                author: "you",
+                text: text.clone(),
+            })
+        });
         leptos::task::spawn_local(async move {
             let current = conversation.get_untracked();
             let outcome = chatbots::try_message(
@@ -103,7 +111,12 @@ pub fn TryBox(
                         conversation.set(Some(id));
                         cursor.set(message);
                         if model {
-                            lines.update(|l| l.push(Line { author: "model", text: String::new() }));
+                            lines.update(|l| {
+                                l.push(Line {
+                                    author: "model",
+                                    text: String::new(),
+                                })
+                            });
                         }
                     }
                     TryEvent::Delta(piece) => lines.update(|l| {
@@ -121,7 +134,9 @@ pub fn TryBox(
             }
             // A model line that never got text is not an answer.
             lines.update(|l| {
-                if l.last().is_some_and(|line| line.author == "model" && line.text.is_empty()) {
+                if l.last()
+                    .is_some_and(|line| line.author == "model" && line.text.is_empty())
+                {
                     l.pop();
                 }
             });

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, AuditEntry};
 use crate::components::when;
-use crate::i18n::{AuditText, T, fill};
+use crate::i18n::{fill, AuditText, T};
 use crate::state::use_app;
 
 /// The action's name in the admin's language. Every action the server can

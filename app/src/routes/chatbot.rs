@@ -12,18 +12,21 @@ use wasm_bindgen::JsCast;
 
 use crate::api::chatbots::{self, Chatbot};
 use crate::api::{ApiError, FieldProblem};
+use crate::components::chat_settings::guard_unsaved;
 use crate::components::chatbot_deliveries::DeliveryLog;
 use crate::components::chatbot_form::{BotForm, ChatbotFields};
 use crate::components::chatbot_try::TryBox;
-use crate::components::chat_settings::guard_unsaved;
 use crate::components::confirm::ConfirmDelete;
 use crate::components::{flash, on_change, when};
 use crate::i18n::{fill, B, T};
 use crate::state::use_app;
 
+/// A bot's id and the secrets creating it issued: `(kind, value)`.
+type Issued = (String, Vec<(String, String)>);
+
 thread_local! {
     /// Secrets issued by creating a bot, for its screen to show once.
-    static JUST_ISSUED: RefCell<Option<(String, Vec<(String, String)>)>> = const { RefCell::new(None) };
+    static JUST_ISSUED: RefCell<Option<Issued>> = const { RefCell::new(None) };
 }
 
 /// `/chatbots/:id`: a screen of its own per bot (rebuilt when the address
@@ -145,11 +148,12 @@ pub fn NewChatbot() -> impl IntoView {
         move |done| match done {
             Some(Ok((bot, failed))) => {
                 app.unsaved.set(false);
-                JUST_ISSUED.with(|slot| *slot.borrow_mut() = Some((bot.id.clone(), bot.issued.clone())));
+                JUST_ISSUED
+                    .with(|slot| *slot.borrow_mut() = Some((bot.id.clone(), bot.issued.clone())));
                 if let Some(e) = failed {
                     error.set(Some(e));
                 }
-                navigate(&format!("/admin/chatbots/{}", bot.id), Default::default());
+                navigate(&format!("/chatbots/{}", bot.id), Default::default());
             }
             Some(Err(e)) => {
                 errors.set(e.fields().to_vec());
@@ -298,18 +302,34 @@ fn ChatbotScreen(id: String) -> impl IntoView {
         let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
         async move { chatbots::regenerate(&csrf, &id.get_value(), &which).await }
     });
-    on_change(move || regenerate.value().get(), move |done| if let Some(result) = done { apply(result) });
-    let image = Action::new_local(move |(slot, file): &(&'static str, Option<web_sys::File>)| {
-        let (slot, file) = (*slot, file.clone());
-        let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
-        async move {
-            match file {
-                Some(file) => chatbots::upload_image(&csrf, &id.get_value(), slot, &file).await,
-                None => chatbots::clear_image(&csrf, &id.get_value(), slot).await,
+    on_change(
+        move || regenerate.value().get(),
+        move |done| {
+            if let Some(result) = done {
+                apply(result)
             }
-        }
-    });
-    on_change(move || image.value().get(), move |done| if let Some(result) = done { apply(result) });
+        },
+    );
+    let image = Action::new_local(
+        move |(slot, file): &(&'static str, Option<web_sys::File>)| {
+            let (slot, file) = (*slot, file.clone());
+            let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
+            async move {
+                match file {
+                    Some(file) => chatbots::upload_image(&csrf, &id.get_value(), slot, &file).await,
+                    None => chatbots::clear_image(&csrf, &id.get_value(), slot).await,
+                }
+            }
+        },
+    );
+    on_change(
+        move || image.value().get(),
+        move |done| {
+            if let Some(result) = done {
+                apply(result)
+            }
+        },
+    );
     let delete = Action::new_local(move |()| {
         let csrf = app.session().map(|s| s.csrf_token).unwrap_or_default();
         async move { chatbots::delete_chatbot(&csrf, &id.get_value()).await }
@@ -319,7 +339,7 @@ fn ChatbotScreen(id: String) -> impl IntoView {
         move |done| match done {
             Some(Ok(())) => {
                 app.unsaved.set(false);
-                navigate("/admin/chatbots", Default::default());
+                navigate("/chatbots", Default::default());
             }
             Some(Err(e)) => side_error.set(Some(e)),
             None => {}
@@ -327,10 +347,15 @@ fn ChatbotScreen(id: String) -> impl IntoView {
     );
     let secrets = Signal::derive(move || stored.get().map(|b| b.secrets));
     let listens = Signal::derive(move || {
-        stored.with(|b| b.as_ref().is_some_and(|b| b.settings.webhook.is_some() || b.settings.bot_api))
+        stored.with(|b| {
+            b.as_ref()
+                .is_some_and(|b| b.settings.webhook.is_some() || b.settings.bot_api)
+        })
     });
-    let has_webhook = move || stored.with(|b| b.as_ref().is_some_and(|b| b.settings.webhook.is_some()));
-    let heading = move || match (stored.get(), loaded.get()) {
+    let has_webhook =
+        move || stored.with(|b| b.as_ref().is_some_and(|b| b.settings.webhook.is_some()));
+    let heading = move || {
+        match (stored.get(), loaded.get()) {
         (Some(bot), _) => view! {
             <h1 class="page-title">{bot.settings.name.clone()}</h1>
             <p class="lead">
@@ -340,6 +365,7 @@ fn ChatbotScreen(id: String) -> impl IntoView {
         }.into_any(),
         (None, Some(Err(e))) => view! { <h1 class="page-title">{app.t(T::NavChatbots)}</h1><p class="error" role="alert">{move || e.text(app.lang.get())}</p> }.into_any(),
         (None, _) => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),
+    }
     };
     let secret_rows = move || {
         stored.get().map(|bot| {

@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod admin_app;
+mod chatbots;
 mod common;
 mod demo;
 mod screens;
