@@ -230,6 +230,159 @@ async fn every_answer_the_app_reads_decodes_as_its_wire_type_and_with_the_apps_r
         (page.page, page.pages, page.total)
     );
 
+    // Chatbots: a bot with every part set, as created, read, listed; a
+    // conversation; the delivery log.
+    let what = "POST /chatbots";
+    let body = ok(
+        what,
+        admin
+            .answer(
+                "POST",
+                "/chatbots",
+                json!({"name": "Contract", "reading": "けいやく", "bot_api": true, "site_chat": true, "direct_link": true,
+                       "model": {"endpoint": "https://127.0.0.1:9/v1/chat/completions", "model": "m", "api_key": "sk-contract-1234"},
+                       "webhook": {"url": "https://bots.example.com/hook", "access_token": true, "use_proxy": false},
+                       "profile": {"url": "https://www.example.com/", "description": "About"},
+                       "instructions": "Be brief.", "reply_limit": 100, "daily_token_budget": 5000}),
+                true,
+            )
+            .await?,
+    );
+    let bot: wire::Chatbot = wire(what, &body);
+    let read = app(what, api::chatbots::decode_chatbot(&body), &body);
+    assert_eq!(read.id, bot.id);
+    assert_eq!(read.settings.name, bot.settings.name);
+    assert_eq!(read.settings.reading, bot.settings.reading);
+    assert_eq!(
+        read.settings.model.as_ref().map(|m| m.0.clone()),
+        bot.settings.model.as_ref().map(|m| m.endpoint.clone())
+    );
+    assert_eq!(
+        read.settings.webhook.as_ref().map(|w| w.url.clone()),
+        bot.settings.webhook.as_ref().map(|w| w.url.clone())
+    );
+    assert_eq!(read.settings.profile_url, bot.settings.profile.url);
+    assert_eq!(
+        (read.settings.reply_limit, read.settings.daily_token_budget),
+        (
+            u64::from(bot.settings.reply_limit),
+            bot.settings.daily_token_budget
+        )
+    );
+    assert_eq!(
+        read.secrets.model_api_key.map(|h| h.hint),
+        bot.secrets.model_api_key.map(|h| h.hint)
+    );
+    assert_eq!(
+        read.issued.len(),
+        3,
+        "the key, token and secret issued: {body}"
+    );
+    assert_eq!(
+        read.issued
+            .iter()
+            .find(|(k, _)| k == "api_key")
+            .map(|(_, v)| v.clone()),
+        bot.issued.api_key
+    );
+    // What the app sends back is what the server reads.
+    let sent = read.settings.body(&api::chatbots::KeyChange::Keep);
+    let what = "PUT /chatbots/{id}";
+    let body = ok(
+        what,
+        admin
+            .answer("PUT", &format!("/chatbots/{}", bot.id), sent, true)
+            .await?,
+    );
+    let changed: wire::Chatbot = wire(what, &body);
+    assert_eq!(changed.settings, bot.settings, "sent back unchanged");
+    let what = "GET /chatbots";
+    let body = ok(
+        what,
+        admin.answer("GET", "/chatbots", Value::Null, true).await?,
+    );
+    let list: wire::ChatbotList = wire(what, &body);
+    let read = app(what, api::chatbots::decode_chatbots(&body), &body);
+    assert_eq!(read.len(), list.chatbots.len());
+    // The try is refused (the server may not call 127.0.0.1), after the
+    // message was stored and queued for the webhook.
+    let (status, refused) = admin
+        .answer(
+            "POST",
+            &format!("/chatbots/{}/try", bot.id),
+            json!({"message": "hi"}),
+            true,
+        )
+        .await?;
+    assert_eq!(status, 502, "{refused}");
+    let error = app(
+        "POST /try (refused)",
+        api::decode_error(status, &refused),
+        &refused,
+    );
+    assert_eq!(error.code(), "egress_refused");
+    let conversation = error.params()["conversation"].as_str().map(str::to_string);
+    let conversation = conversation.expect("the refusal names the conversation");
+    let what = "GET /chatbots/{id}/conversations/{c}/messages";
+    let body = ok(
+        what,
+        admin
+            .answer(
+                "GET",
+                &format!(
+                    "/chatbots/{}/conversations/{conversation}/messages?after=0",
+                    bot.id
+                ),
+                Value::Null,
+                true,
+            )
+            .await?,
+    );
+    let page: wire::ChatMessagePage = wire(what, &body);
+    let read = app(what, api::chatbots::decode_message_page(&body), &body);
+    assert_eq!(read.cursor, page.cursor);
+    assert_eq!(
+        read.messages
+            .iter()
+            .map(|m| (m.kind.clone(), m.text.clone()))
+            .collect::<Vec<_>>(),
+        page.messages
+            .iter()
+            .map(|m| (m.kind.clone(), m.text.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(read.messages.len(), 2, "the start and the message: {body}");
+    let what = "GET /chatbots/{id}/deliveries";
+    let body = ok(
+        what,
+        admin
+            .answer(
+                "GET",
+                &format!("/chatbots/{}/deliveries", bot.id),
+                Value::Null,
+                true,
+            )
+            .await?,
+    );
+    let log: wire::DeliveryList = wire(what, &body);
+    let read = app(what, api::chatbots::decode_deliveries(&body), &body);
+    assert_eq!(read.deliveries.len(), log.deliveries.len());
+    assert_eq!(
+        read.deliveries.len(),
+        2,
+        "the start and the message were queued: {body}"
+    );
+    assert_eq!(
+        read.deliveries
+            .iter()
+            .map(|d| d.status.clone())
+            .collect::<Vec<_>>(),
+        log.deliveries
+            .iter()
+            .map(|d| d.status.clone())
+            .collect::<Vec<_>>()
+    );
+
     // Errors: a field error, with its code and params, read the same way.
     let what = "POST /sites (refused)";
     let (status, body) = admin

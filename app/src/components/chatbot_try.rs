@@ -130,6 +130,10 @@ pub fn TryBox(
             )
             .await;
             if let Err(e) = outcome {
+                // The message was stored even so: the conversation goes on.
+                if let Some(id) = e.params().get("conversation").and_then(|c| c.as_str()) {
+                    conversation.set(Some(id.to_string()));
+                }
                 error.set(Some(e));
             }
             // A model line that never got text is not an answer.

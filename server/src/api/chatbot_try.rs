@@ -91,7 +91,7 @@ fn event(name: &str, data: impl serde::Serialize) -> Option<Event> {
     description = "Stores the admin's message in a conversation (a new one, or `conversation`), sends it to the bot's webhook, and \
         with a model streams its answer. The answer is `text/event-stream`: a `conversation` event (`TryStarted`), with a model \
         `delta` events (`{\"text\"}`), then `done` (`AnswerDone`) or `error` (`{\"code\", \"message\", \"params\"}`). \
-        A refusal before the answer starts (budget used up, the service refusing the key) is an ordinary JSON error; the message is stored even then.",
+        A refusal before the answer starts (budget used up, the service refusing the key) is an ordinary JSON error; the message is stored even then, and `params.conversation` names its conversation.",
     params(("id" = String, Path, description = "The chatbot's id")),
     request_body = wire::TryChat,
     security(("session" = [], "csrf_token" = [])),
@@ -187,6 +187,7 @@ pub async fn try_chatbot(
             "the chatbot used up today's token budget",
         )
         .with_param("budget", budget)
+        .with_param("conversation", conversation.clone())
     })?;
     let permit = std::sync::Arc::clone(&state.model_calls)
         .try_acquire_owned()
@@ -196,6 +197,7 @@ pub async fn try_chatbot(
                 "too many model calls are running; try again in a moment",
             )
             .with_param("retry_after", 1)
+            .with_param("conversation", conversation.clone())
         })?;
     let history = {
         let log = std::sync::Arc::clone(chats.log());
@@ -223,7 +225,7 @@ pub async fn try_chatbot(
         Ok(answer) => answer,
         Err(error) => {
             let _ = usage::record(&state.store, &id, 0).await;
-            return Err(error.into());
+            return Err(ApiError::from(error).with_param("conversation", conversation));
         }
     };
     if let Some(first) = event("conversation", &started) {
