@@ -463,3 +463,32 @@ pub struct AnswerDone {
     pub reported: bool,
     pub tokens_today: u64,
 }
+
+/// A `delta` event: the next piece of the answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerDelta {
+    pub text: String,
+}
+
+/// An `error` event: the answer broke off (an API error code).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerError {
+    pub code: ApiCode,
+    pub message: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub params: Map<String, Value>,
+}
+
+/// The data of each event of `POST /chatbots/{id}/try`'s stream:
+/// `conversation`, `delta`, then `done` or `error`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TryEventData {
+    Conversation(TryStarted),
+    Delta(AnswerDelta),
+    Done(AnswerDone),
+    Error(AnswerError),
+}

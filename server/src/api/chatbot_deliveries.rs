@@ -60,7 +60,7 @@ fn view(delivery: &Delivery) -> wire::Delivery {
     operation_id = "list_chatbot_deliveries",
     summary = "A chatbot's webhook deliveries",
     description = "The newest 200 finished ones and every pending one, newest first, with each attempt's outcome.",
-    params(("id" = String, Path, description = "The chatbot's id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
     security(("session" = [])),
     responses((status = 200, description = "OK", body = wire::DeliveryList), openapi::ChatbotReadErrors)
 )]
@@ -87,7 +87,7 @@ pub async fn list(
     operation_id = "resend_chatbot_delivery",
     summary = "Send a delivery again",
     description = "Tried again now with the same `webhook-id` (receivers that dedupe see it once), then retried on the schedule if it fails.",
-    params(("id" = String, Path, description = "The chatbot's id"), ("delivery" = String, Path, description = "The delivery's id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id"), ("delivery" = String, Path, description = "The delivery's id")),
     security(("session" = [], "csrf_token" = [])),
     responses((status = 202, description = "Queued", body = wire::Delivery), openapi::DeliveryResendErrors)
 )]

@@ -189,7 +189,7 @@ macro_rules! image_routes {
             operation_id = concat!("set_chatbot_", stringify!($put)),
             summary = concat!("Set a chatbot's ", $what),
             description = "The body is the image: `image/png`, `image/jpeg` or `image/webp`, at most 2 MB. It is decoded, scaled down if large, and re-encoded without metadata (JPEG stays JPEG; PNG and WebP become PNG).",
-            params(("id" = String, Path, description = "The chatbot's id")),
+            params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
             request_body(content = Vec<u8>, content_type = "image/png", description = "The image (also image/jpeg or image/webp)"),
             security(("session" = [], "csrf_token" = [])),
             responses((status = 200, description = "OK", body = switchboard_core::wire::Chatbot), openapi::ChatbotImageErrors)
@@ -209,7 +209,7 @@ macro_rules! image_routes {
             delete, path = $path, tag = "chatbots",
             operation_id = concat!("clear_chatbot_", stringify!($put)),
             summary = concat!("Clear a chatbot's ", $what),
-            params(("id" = String, Path, description = "The chatbot's id")),
+            params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
             security(("session" = [], "csrf_token" = [])),
             responses((status = 200, description = "OK", body = switchboard_core::wire::Chatbot), openapi::ChatbotImageClearErrors)
         )]

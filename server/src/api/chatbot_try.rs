@@ -92,10 +92,10 @@ fn event(name: &str, data: impl serde::Serialize) -> Option<Event> {
         with a model streams its answer. The answer is `text/event-stream`: a `conversation` event (`TryStarted`), with a model \
         `delta` events (`{\"text\"}`), then `done` (`AnswerDone`) or `error` (`{\"code\", \"message\", \"params\"}`). \
         A refusal before the answer starts (budget used up, the service refusing the key) is an ordinary JSON error; the message is stored even then, and `params.conversation` names its conversation.",
-    params(("id" = String, Path, description = "The chatbot's id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
     request_body = wire::TryChat,
     security(("session" = [], "csrf_token" = [])),
-    responses((status = 200, description = "The answer, streamed", content_type = "text/event-stream", body = String), openapi::ChatbotTryErrors)
+    responses((status = 200, description = "The answer, streamed: each event's data is one of these", content_type = "text/event-stream", body = wire::TryEventData), openapi::ChatbotTryErrors)
 )]
 pub async fn try_chatbot(
     State(state): State<AppState>,
@@ -224,7 +224,6 @@ pub async fn try_chatbot(
     let mut answer = match model::start(&state.egress, &request, state.model_timeouts).await {
         Ok(answer) => answer,
         Err(error) => {
-            let _ = usage::record(&state.store, &id, 0).await;
             return Err(ApiError::from(error).with_param("conversation", conversation));
         }
     };
@@ -239,7 +238,7 @@ pub async fn try_chatbot(
             match answer.next().await {
                 Ok(Some(ModelEvent::Text(piece))) => {
                     text.push_str(&piece);
-                    if let Some(delta) = event("delta", serde_json::json!({"text": piece})) {
+                    if let Some(delta) = event("delta", wire::AnswerDelta { text: piece }) {
                         // The admin may have left: keep reading to count the cost.
                         let _ = events.send(delta).await;
                     }
@@ -298,7 +297,7 @@ pub struct AfterQuery {
     operation_id = "list_conversation_messages",
     summary = "Read a conversation",
     description = "Its start and messages after `after` (a message id), oldest first: how the try box sees what the bot program replied.",
-    params(("id" = String, Path, description = "The chatbot's id"), ("conversation" = String, Path, description = "The conversation's id"), ("after" = Option<u64>, Query, description = "Only what came after this message id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id"), ("conversation" = String, Path, description = "The conversation's id"), ("after" = Option<u64>, Query, description = "Only what came after this message id")),
     security(("session" = [])),
     responses((status = 200, description = "OK", body = wire::ChatMessagePage), openapi::ConversationReadErrors)
 )]

@@ -285,7 +285,7 @@ pub async fn create(
     get, path = "/chatbots/{id}", tag = "chatbots",
     operation_id = "get_chatbot",
     summary = "Read a chatbot",
-    params(("id" = String, Path, description = "The chatbot's id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
     security(("session" = [])),
     responses((status = 200, description = "OK", body = wire::Chatbot, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::ChatbotReadErrors)
 )]
@@ -307,7 +307,7 @@ pub async fn get(
     operation_id = "update_chatbot",
     summary = "Change a chatbot",
     description = "The whole settings. `model.api_key`: absent keeps the stored key, a value replaces it, `null` removes it. Turning on the bot API or the webhook's access token issues their secrets (in `issued`); turning them off deletes them.",
-    params(("id" = String, Path, description = "The chatbot's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
     request_body = ChatbotSettings,
     security(("session" = [], "csrf_token" = [])),
     responses((status = 200, description = "OK", body = wire::Chatbot, headers(("ETag" = String, description = "The revision, for `If-Match`"))), openapi::ChatbotUpdateErrors)
@@ -368,7 +368,7 @@ pub async fn update(
     operation_id = "delete_chatbot",
     summary = "Delete a chatbot",
     description = "With its API key, webhook token and secret, and images. Irreversible.",
-    params(("id" = String, Path, description = "The chatbot's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id"), ("If-Match" = Option<String>, Header, description = "The revision (`ETag`) the change is based on; `*` or absent: any")),
     security(("session" = [], "csrf_token" = [])),
     responses((status = 204, description = "Deleted"), openapi::ChatbotDeleteErrors)
 )]
@@ -410,7 +410,7 @@ pub async fn delete(
     operation_id = "regenerate_chatbot_secret",
     summary = "Replace one of a chatbot's secrets",
     description = "The old value stops working at once; the answer's `issued` holds the new one, this once.",
-    params(("id" = String, Path, description = "The chatbot's id")),
+    params(("id" = String, Path, example = "k3v9q2xm7d1a", description = "The chatbot's id")),
     request_body = wire::Regenerate,
     security(("session" = [], "csrf_token" = [])),
     responses((status = 200, description = "OK", body = wire::Chatbot), openapi::ChatbotRegenerateErrors)

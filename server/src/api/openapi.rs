@@ -334,6 +334,9 @@ pub fn tightened(document: &utoipa::openapi::OpenApi) -> Value {
             else {
                 continue;
             };
+            for response in responses.values_mut() {
+                describe_event_stream(response);
+            }
             for headers in responses
                 .values_mut()
                 .filter_map(|r| r.get_mut("headers"))
@@ -354,6 +357,36 @@ pub fn tightened(document: &utoipa::openapi::OpenApi) -> Value {
         }
     }
     json
+}
+
+/// A `text/event-stream` answer's schema describes each event, as OpenAPI
+/// reads event streams: an object with the event's name and its data, here
+/// JSON of the schema the handler named (utoipa can only name that one).
+fn describe_event_stream(response: &mut Value) {
+    // `get_mut`, not indexing: indexing would add `"content": null`.
+    let Some(media) = response
+        .get_mut("content")
+        .and_then(|content| content.get_mut("text/event-stream"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(data) = media.get("schema").cloned() else {
+        return;
+    };
+    media.insert(
+        "schema".into(),
+        json!({
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {
+                "event": {"type": "string"},
+                "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+                "id": {"type": "string"},
+                "retry": {"type": "integer"}
+            }
+        }),
+    );
 }
 
 /// This document, built once (it depends only on the code).
