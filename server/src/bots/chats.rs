@@ -87,13 +87,22 @@ impl Chats {
         Ok(record)
     }
 
-    fn notify_webhook(&self, bot_id: &str, record: &ConversationRecord, origin: Option<&Origin>) {
+    /// Queues the record for the bot's webhook (a file write: off the runtime).
+    async fn notify_webhook(
+        &self,
+        bot_id: &str,
+        record: &ConversationRecord,
+        origin: Option<&Origin>,
+    ) {
         let Some(bot) = self.store.snapshot().document.chatbots.get(bot_id).cloned() else {
             return;
         };
         let (kind, payload) = webhook_payload(&bot, record, origin);
-        if let Err(error) = self.webhooks.enqueue(&bot, kind, payload) {
-            tracing::error!(%error, bot = bot_id, "cannot queue a webhook delivery");
+        let webhooks = Arc::clone(&self.webhooks);
+        let queued =
+            tokio::task::spawn_blocking(move || webhooks.enqueue(&bot, kind, payload)).await;
+        if !matches!(queued, Ok(Ok(()))) {
+            tracing::error!(bot = bot_id, "cannot queue a webhook delivery");
         }
     }
 
@@ -112,7 +121,7 @@ impl Chats {
                 },
             )
             .await?;
-        self.notify_webhook(bot, &record, Some(&origin));
+        self.notify_webhook(bot, &record, Some(&origin)).await;
         Ok(record)
     }
 
@@ -134,7 +143,7 @@ impl Chats {
             )
             .await?;
         let origin = self.origin_of(conversation);
-        self.notify_webhook(bot, &record, origin.as_ref());
+        self.notify_webhook(bot, &record, origin.as_ref()).await;
         Ok(record)
     }
 

@@ -385,7 +385,7 @@ impl ConversationLog for FileConversationLog {
         let in_memory = inner
             .recent
             .front()
-            .is_none_or(|oldest| oldest.seq <= after + 1);
+            .is_none_or(|oldest| oldest.seq <= after.saturating_add(1));
         if in_memory {
             let mut found = Vec::new();
             let mut position =
@@ -401,7 +401,7 @@ impl ConversationLog for FileConversationLog {
             }
             return Ok((found, position.max(after)));
         }
-        inner.scan(after + 1, |r| r.bot == bot, limit)
+        inner.scan(after.saturating_add(1), |r| r.bot == bot, limit)
     }
 
     fn history(
@@ -492,6 +492,11 @@ mod tests {
         assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(cursor, 3);
         assert_eq!(log.after("bot1", 3, 10).expect("after"), (vec![], 3));
+        assert_eq!(
+            log.after("bot1", u64::MAX, 10).expect("after").0,
+            vec![],
+            "a cursor past the end"
+        );
         let next = log.append("c1", "bot1", message("again")).expect("append");
         assert_eq!(next.seq, 4);
         let history = log.history("c1", 10).expect("history");
