@@ -33,7 +33,7 @@ pub const MIN_AZURE_API_VERSION: &str = "2023-05-15";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "name": "Support bot", "reading": "さぽーとぼっと", "bot_api": true, "site_chat": true, "direct_link": false,
-    "model": {"endpoint": "https://api.openai.com/v1/chat/completions", "model": "gpt-4o-mini"},
+    "model": {"endpoint": "https://llm.example.com/v1/chat/completions", "model": "llama-3.1-8b-instruct"},
     "webhook": {"url": "https://bots.example.com/switchboard", "access_token": true, "use_proxy": false},
     "profile": {"url": "https://www.example.com/help", "description": "Answers questions about orders."},
     "instructions": "Answer briefly and politely.", "reply_limit": 512, "daily_token_budget": 200000})))]
@@ -161,6 +161,18 @@ pub struct UrlParts {
     pub host: String,
     pub path: String,
     pub query: Option<String>,
+}
+
+/// Whether two URLs name the same scheme, host and port (where a secret may go).
+pub fn same_host(a: &str, b: &str) -> bool {
+    let origin = |url: &str| {
+        let parts = split_url(url)?;
+        let rest =
+            strip_prefix_ignore_case(url.trim(), if parts.https { "https://" } else { "http://" })?;
+        let authority = rest.split(['/', '?']).next()?.to_ascii_lowercase();
+        Some((parts.https, authority))
+    };
+    matches!((origin(a), origin(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Splits `scheme://host[:port][/path][?query]`; `None` for anything else.
@@ -320,11 +332,18 @@ fn check_azure(parts: &UrlParts, errors: &mut FieldErrors) {
 /// `YYYY-MM-DD` or `YYYY-MM-DD-preview`.
 fn is_api_version(version: &str) -> bool {
     let date = version.strip_suffix("-preview").unwrap_or(version);
-    date.len() == 10
+    let shaped = date.len() == 10
         && date.char_indices().all(|(i, c)| match i {
             4 | 7 => c == '-',
             _ => c.is_ascii_digit(),
-        })
+        });
+    let (month, day) = (
+        date.get(5..7).and_then(|m| m.parse::<u8>().ok()),
+        date.get(8..10).and_then(|d| d.parse::<u8>().ok()),
+    );
+    shaped
+        && month.is_some_and(|m| (1..=12).contains(&m))
+        && day.is_some_and(|d| (1..=31).contains(&d))
 }
 
 /// Kana (both scripts), the long-vowel mark, middle dot, spaces, and Latin
@@ -553,25 +572,40 @@ impl ChatbotInput {
         })
     }
 
-    /// The model's key after this change, given whether one is stored: an
-    /// OpenAI or Azure endpoint cannot be without one.
-    pub fn check_model_key(&self, stored: bool) -> Result<(), FieldErrors> {
+    /// Whether the stored model key (set for the endpoint `stored_for`) is
+    /// kept: only when the change keeps it and the host stays the same. A
+    /// stored key is never sent to another host than the one it was given for.
+    pub fn keeps_model_key(&self, stored_for: Option<&str>) -> bool {
+        let Some(model) = &self.settings.model else {
+            return false;
+        };
+        self.model_api_key == SecretInput::Keep
+            && stored_for.is_some_and(|old| same_host(old, &model.endpoint))
+    }
+
+    /// The model's key after this change, given the endpoint the stored one
+    /// (if any) was set for: an OpenAI or Azure endpoint cannot be without one.
+    pub fn check_model_key(&self, stored_for: Option<&str>) -> Result<(), FieldErrors> {
         let Some(model) = &self.settings.model else {
             return Ok(());
         };
         let kind = EndpointKind::of(&model.endpoint);
         let will_have = match self.model_api_key {
-            SecretInput::Keep => stored,
+            SecretInput::Keep => self.keeps_model_key(stored_for),
             SecretInput::Set(_) => true,
             SecretInput::Clear => false,
         };
+        let moved = self.model_api_key == SecretInput::Keep
+            && stored_for.is_some()
+            && !self.keeps_model_key(stored_for);
         let mut errors = FieldErrors::default();
         if kind.needs_key() && !will_have {
-            errors.push(
-                "model.api_key",
-                ErrorCode::Required,
-                "an OpenAI or Azure OpenAI endpoint needs its API key",
-            );
+            let message = if moved {
+                "the endpoint's host changed: enter the API key for it (the stored key is only sent to the host it was given for)"
+            } else {
+                "an OpenAI or Azure OpenAI endpoint needs its API key"
+            };
+            errors.push("model.api_key", ErrorCode::Required, message);
         }
         errors.into_result(())
     }
@@ -992,6 +1026,10 @@ mod tests {
             [("model.endpoint".to_string(), ErrorCode::InvalidChoice)]
         );
         assert_eq!(
+            model(&format!("{azure}?api-version=2024-13-99"), json!(null)),
+            [("model.endpoint".to_string(), ErrorCode::InvalidChoice)]
+        );
+        assert_eq!(
             model(&format!("{azure}?api-version=latest"), json!(null)),
             [("model.endpoint".to_string(), ErrorCode::InvalidChoice)]
         );
@@ -1062,13 +1100,35 @@ mod tests {
             }
             ChatbotInput::from_json(&with("model", model), &never).expect("valid")
         };
-        assert!(input(None).check_model_key(false).is_err());
+        assert!(input(None).check_model_key(None).is_err());
         assert!(
-            input(None).check_model_key(true).is_ok(),
+            input(None)
+                .check_model_key(Some("https://api.openai.com/v1/chat/completions"))
+                .is_ok(),
             "absent keeps the stored one"
         );
-        assert!(input(Some(json!("sk-test"))).check_model_key(false).is_ok());
-        assert!(input(Some(json!(null))).check_model_key(true).is_err());
+        assert!(
+            input(None)
+                .check_model_key(Some("https://attacker.example.com/v1/chat/completions"))
+                .is_err(),
+            "a key stored for another host is not kept"
+        );
+        assert!(same_host(
+            "https://a.example.com:8443/x",
+            "https://A.example.com:8443/y?z"
+        ));
+        assert!(!same_host(
+            "https://a.example.com/x",
+            "http://a.example.com/x"
+        ));
+        assert!(!same_host(
+            "https://a.example.com/x",
+            "https://a.example.com:444/x"
+        ));
+        assert!(input(Some(json!("sk-test"))).check_model_key(None).is_ok());
+        assert!(input(Some(json!(null)))
+            .check_model_key(Some("https://api.openai.com/v1/chat/completions"))
+            .is_err());
         assert_eq!(
             format!("{:?}", input(Some(json!("sk-secret"))).model_api_key),
             "Set(***)"

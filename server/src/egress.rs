@@ -164,6 +164,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         0x2002 => is_public_v4(embedded_v4(segments[1], segments[2])),
         0x0064 if segments[1] == 0xff9b => is_public_v4(embedded_v4(segments[6], segments[7])),
         0 if segments[1..6] == [0, 0, 0, 0, 0] => false,
+        // IPv4-translated, ::ffff:0:a.b.c.d.
+        0 if segments[1..6] == [0, 0, 0, 0xffff, 0] => {
+            is_public_v4(embedded_v4(segments[6], segments[7]))
+        }
         _ => true,
     }
 }
@@ -562,6 +566,7 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",
             "::127.0.0.1",
+            "::ffff:0:127.0.0.1",
             "2001:db8::1",
         ] {
             assert!(!is_public(ip(private)), "{private}");

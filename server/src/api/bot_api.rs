@@ -4,7 +4,8 @@
 //! nothing else: the admin routes do not know it, and it reads and answers
 //! only its own bot's conversations.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, State};
@@ -32,6 +33,8 @@ use crate::store::conversations::{Author, ConversationEvent};
 pub const MAX_WAIT_SECONDS: u64 = 30;
 /// Polls waiting at once; more answer at once with what there is.
 const MAX_WAITING: usize = 256;
+/// Polls of one bot waiting at once.
+const MAX_WAITING_PER_BOT: usize = 8;
 const MAX_LIMIT: usize = 100;
 
 /// The bot whose key the request carries.
@@ -129,14 +132,16 @@ pub async fn poll(
             .with("max", MAX_LIMIT),
         ));
     }
-    let after = query.after.unwrap_or(0);
     let mut latest = state.chats.subscribe();
+    // A cursor past the end (a restored backup, a made-up one) reads from
+    // the end: the bot sees what comes next, not nothing until it catches up.
+    let mut from = query.after.unwrap_or(0).min(state.chats.log().last_seq());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
-    let mut permit = None;
+    let mut slot = None;
     loop {
         let log = std::sync::Arc::clone(state.chats.log());
         let bot = key.bot.clone();
-        let (records, cursor) = tokio::task::spawn_blocking(move || log.after(&bot, after, limit))
+        let (records, cursor) = tokio::task::spawn_blocking(move || log.after(&bot, from, limit))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
         let messages: Vec<wire::ChatMessage> = records
@@ -147,30 +152,69 @@ pub async fn poll(
             })
             .map(message_view)
             .collect();
-        let waited_enough = tokio::time::Instant::now() >= deadline;
-        if !messages.is_empty() || waited_enough || cursor > after && records.len() >= limit {
-            return Ok(Json(wire::ChatMessagePage {
+        let page = |messages| {
+            Json(wire::ChatMessagePage {
                 messages,
                 cursor: cursor.to_string(),
-            }));
+            })
+        };
+        // Answer at once with what there is, or when the log holds more
+        // than one read went through (a bot catching up pages on at once).
+        let more_to_read = cursor < state.chats.log().last_seq();
+        if !messages.is_empty() || more_to_read || tokio::time::Instant::now() >= deadline {
+            return Ok(page(messages));
         }
-        if permit.is_none() {
-            match waiting().try_acquire() {
-                Ok(taken) => permit = Some(taken),
-                Err(_) => {
-                    return Ok(Json(wire::ChatMessagePage {
-                        messages,
-                        cursor: cursor.to_string(),
-                    }))
-                }
+        from = cursor;
+        if slot.is_none() {
+            match WaitSlot::take(&key.bot) {
+                Some(taken) => slot = Some(taken),
+                None => return Ok(page(messages)),
             }
         }
         let changed = tokio::time::timeout_at(deadline, latest.changed()).await;
         if !matches!(changed, Ok(Ok(()))) {
-            return Ok(Json(wire::ChatMessagePage {
-                messages,
-                cursor: cursor.to_string(),
-            }));
+            return Ok(page(messages));
+        }
+    }
+}
+
+/// A poll waiting: at most [`MAX_WAITING`] in all and
+/// [`MAX_WAITING_PER_BOT`] per bot, so one bot cannot take every slot.
+struct WaitSlot {
+    bot: String,
+    _permit: tokio::sync::SemaphorePermit<'static>,
+}
+
+fn waiting_per_bot() -> &'static Mutex<HashMap<String, usize>> {
+    static PER_BOT: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
+    PER_BOT.get_or_init(Default::default)
+}
+
+impl WaitSlot {
+    fn take(bot: &str) -> Option<Self> {
+        let mut per_bot = waiting_per_bot().lock().ok()?;
+        let count = per_bot.entry(bot.to_string()).or_default();
+        if *count >= MAX_WAITING_PER_BOT {
+            return None;
+        }
+        let permit = waiting().try_acquire().ok()?;
+        *count += 1;
+        Some(Self {
+            bot: bot.to_string(),
+            _permit: permit,
+        })
+    }
+}
+
+impl Drop for WaitSlot {
+    fn drop(&mut self) {
+        if let Ok(mut per_bot) = waiting_per_bot().lock() {
+            if let Some(count) = per_bot.get_mut(&self.bot) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    per_bot.remove(&self.bot);
+                }
+            }
         }
     }
 }

@@ -231,6 +231,7 @@ pub async fn try_chatbot(
         let _ = events.try_send(first);
     }
     let (store, chats) = (state.store.clone(), std::sync::Arc::clone(&state.chats));
+    let answer_chars_cap = settings.reply_limit as usize * 8;
     tokio::spawn(async move {
         let _permit = permit;
         let mut text = String::new();
@@ -238,6 +239,11 @@ pub async fn try_chatbot(
             match answer.next().await {
                 Ok(Some(ModelEvent::Text(piece))) => {
                     text.push_str(&piece);
+                    // A server that ignores the token limit is cut off: no
+                    // token is longer than eight characters.
+                    if text.chars().count() > answer_chars_cap {
+                        break Ok((Some("length".to_string()), None));
+                    }
                     if let Some(delta) = event("delta", wire::AnswerDelta { text: piece }) {
                         // The admin may have left: keep reading to count the cost.
                         let _ = events.send(delta).await;
@@ -259,7 +265,8 @@ pub async fn try_chatbot(
             ),
         };
         let today = usage::record(&store, &id, tokens).await.unwrap_or_default();
-        if outcome.is_ok() && !text.is_empty() {
+        // What the visitor saw is kept, even when the answer broke off.
+        if !text.is_empty() {
             if let Err(error) = chats
                 .bot_says(&id, &conversation, Author::Model, text)
                 .await

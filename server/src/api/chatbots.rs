@@ -14,7 +14,7 @@ use axum::{Extension, Json};
 use serde_json::json;
 
 use switchboard_core::chatbot::{
-    regenerate_from_json, ChatbotInput, ChatbotSettings, EndpointKind, SecretInput,
+    regenerate_from_json, same_host, ChatbotInput, ChatbotSettings, EndpointKind, SecretInput,
 };
 use switchboard_core::errors::{ErrorCode, FieldErrors};
 use switchboard_core::messages::{ApiCode, AuditAction};
@@ -192,6 +192,32 @@ fn reconcile_secrets(
     (issued, changed)
 }
 
+/// A `PUT` replaces the whole settings: every field is sent (a missing one
+/// would otherwise quietly become its default, turning the bot API off).
+fn require_every_field(body: &serde_json::Value) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    for field in [
+        "name",
+        "bot_api",
+        "site_chat",
+        "direct_link",
+        "model",
+        "webhook",
+        "profile",
+        "reply_limit",
+        "daily_token_budget",
+    ] {
+        if body.get(field).is_none() {
+            errors.push(
+                field,
+                ErrorCode::Required,
+                format!("{field} is required: PUT replaces the whole settings (null for none)"),
+            );
+        }
+    }
+    errors.into_result(()).map_err(ApiError::Validation)
+}
+
 fn new_id(document: &Document) -> String {
     loop {
         let id = crate::auth::api_keys::new_id();
@@ -242,7 +268,7 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     admins_only(&principal)?;
     let input = parse(&state, &body)?;
-    input.check_model_key(false).map_err(ApiError::Validation)?;
+    input.check_model_key(None).map_err(ApiError::Validation)?;
     let (record, issued) = state
         .store
         .update_audited(&who, |document| {
@@ -322,14 +348,33 @@ pub async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     admins_only(&principal)?;
     let input = parse(&state, &body)?;
-    let (record, issued) = state
+    require_every_field(&body)?;
+    let (record, issued, webhook_moved) = state
         .store
         .update_audited(&who, |document| {
             let current = chatbot(document, &id)?;
             check_if_match(&headers, current.revision)?;
+            // The stored key was given for the current endpoint's host.
+            let stored_for = current
+                .model_api_key
+                .as_ref()
+                .and(current.settings.model.as_ref())
+                .map(|m| m.endpoint.clone());
             input
-                .check_model_key(current.model_api_key.is_some())
+                .check_model_key(stored_for.as_deref())
                 .map_err(ApiError::Validation)?;
+            let model_key = match &input.model_api_key {
+                SecretInput::Keep if !input.keeps_model_key(stored_for.as_deref()) => {
+                    SecretInput::Clear
+                }
+                other => other.clone(),
+            };
+            // The webhook's token and secret identify the bot to its
+            // receiver: a receiver on another host gets new ones.
+            let webhook_moved = match (&current.settings.webhook, &input.settings.webhook) {
+                (Some(old), Some(new)) => !same_host(&old.url, &new.url),
+                _ => false,
+            };
             name_taken(document, &input.settings.name, Some(&id))?;
             let revision = document.next_revision();
             let Some(record) = document.chatbots.get_mut(&id) else {
@@ -342,23 +387,30 @@ pub async fn update(
             if record.webhook_disabled.take().is_some() {
                 changed.push("webhook_disabled".to_string());
             }
-            let (issued, secrets_changed) = reconcile_secrets(record, input.model_api_key, &now);
+            if webhook_moved {
+                record.webhook_secret = None;
+                record.webhook_token = None;
+            }
+            let (issued, secrets_changed) = reconcile_secrets(record, model_key, &now);
             changed.extend(secrets_changed);
             record.revision = revision;
             record.updated_at = now;
             let audit = AuditRecord::success(AuditAction::ChatbotUpdate, Some(id.clone()))
                 .changed(changed)
                 .param("name", record.settings.name.clone());
-            Ok::<_, ApiError>(((record.clone(), issued), audit))
+            Ok::<_, ApiError>(((record.clone(), issued, webhook_moved), audit))
         })
         .await?;
-    if record.settings.webhook.is_none() {
+    // What was waiting for the old receiver is not sent to another.
+    let cancel = match (&record.settings.webhook, webhook_moved) {
+        (None, _) => Some("the webhook was removed"),
+        (Some(_), true) => Some("the webhook moved to another host"),
+        _ => None,
+    };
+    if let Some(reason) = cancel {
         let deliveries = std::sync::Arc::clone(state.webhooks.deliveries());
         let bot = record.id.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            deliveries.cancel_bot(&bot, "the webhook was removed")
-        })
-        .await;
+        let _ = tokio::task::spawn_blocking(move || deliveries.cancel_bot(&bot, reason)).await;
     }
     Ok(respond(&record, issued))
 }

@@ -141,12 +141,16 @@ fn is_day_file(name: &str) -> Option<String> {
     .then(|| day.to_string())
 }
 
-/// The whole lines of a file and where the last whole one ends (a torn last
-/// line, from a crash mid-write, is not one).
-fn read_lines(path: &Path) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
+/// Calls `each` with every whole line's record of a file, one at a time
+/// (never the whole file in memory), until it returns `false`; returns where
+/// the last whole line read ends (a torn last line, from a crash
+/// mid-write, is not one).
+fn for_each_record(
+    path: &Path,
+    mut each: impl FnMut(ConversationRecord) -> bool,
+) -> Result<u64, StoreError> {
     let file = File::open(path).map_err(|e| StoreError::io(path, "open", e))?;
     let mut reader = BufReader::new(file);
-    let mut records = Vec::new();
     let mut good_len = 0u64;
     let mut line = Vec::new();
     loop {
@@ -158,7 +162,12 @@ fn read_lines(path: &Path) -> Result<(Vec<ConversationRecord>, u64), StoreError>
             break;
         }
         match serde_json::from_slice::<ConversationRecord>(&line) {
-            Ok(record) => records.push(record),
+            Ok(record) => {
+                good_len += read as u64;
+                if !each(record) {
+                    break;
+                }
+            }
             Err(error) => {
                 return Err(StoreError::Corrupt {
                     path: path.to_path_buf(),
@@ -166,9 +175,46 @@ fn read_lines(path: &Path) -> Result<(Vec<ConversationRecord>, u64), StoreError>
                 })
             }
         }
-        good_len += read as u64;
     }
-    Ok((records, good_len))
+    Ok(good_len)
+}
+
+/// Records from disk, from the file holding `from` on, that `keep`
+/// accepts; at most `limit` of them and `MAX_SCAN` lines read. Returns
+/// them and the last position read. Runs without the log's lock: day files
+/// only ever grow, and what is appended meanwhile is read next time.
+fn scan_files(
+    days: &[(PathBuf, u64)],
+    from: u64,
+    mut keep: impl FnMut(&ConversationRecord) -> bool,
+    limit: usize,
+) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
+    let start = days
+        .iter()
+        .rposition(|(_, first)| *first <= from)
+        .unwrap_or(0);
+    let mut found = Vec::new();
+    let mut scanned = 0usize;
+    let mut position = from.saturating_sub(1);
+    for (path, _) in days.get(start..).unwrap_or_default() {
+        let mut full = false;
+        for_each_record(path, |record| {
+            if record.seq < from {
+                return true;
+            }
+            scanned += 1;
+            position = record.seq;
+            if keep(&record) {
+                found.push(record);
+            }
+            full = found.len() >= limit || scanned >= MAX_SCAN;
+            !full
+        })?;
+        if full {
+            break;
+        }
+    }
+    Ok((found, position))
 }
 
 impl FileConversationLog {
@@ -196,7 +242,23 @@ impl FileConversationLog {
         let count = names.len();
         for (index, day) in names.into_iter().enumerate() {
             let path = dir.join(format!("{day}.jsonl"));
-            let (records, good_len) = read_lines(&path)?;
+            let remember = index + REMEMBER_DAYS >= count;
+            let newest = index + 1 == count;
+            let mut first = None;
+            let good_len = for_each_record(&path, |record| {
+                first.get_or_insert(record.seq);
+                inner.last_seq = inner.last_seq.max(record.seq);
+                if remember {
+                    inner.remember(&record);
+                }
+                if newest {
+                    inner.recent.push_back(record);
+                    if inner.recent.len() > RECENT {
+                        inner.recent.pop_front();
+                    }
+                }
+                true
+            })?;
             let size = fs::metadata(&path)
                 .map_err(|e| StoreError::io(&path, "read", e))?
                 .len();
@@ -210,25 +272,12 @@ impl FileConversationLog {
                     .and_then(|()| file.sync_all())
                     .map_err(|e| StoreError::io(&path, "repair", e))?;
             }
-            let Some(first) = records.first() else {
-                continue;
-            };
-            inner.days.push(DayFile {
-                day: day.clone(),
-                path: path.clone(),
-                first_seq: first.seq,
-            });
-            if index + REMEMBER_DAYS >= count {
-                for record in &records {
-                    inner.remember(record);
-                }
-            }
-            if let Some(last) = records.last() {
-                inner.last_seq = inner.last_seq.max(last.seq);
-            }
-            if index + 1 == count {
-                let skip = records.len().saturating_sub(RECENT);
-                inner.recent.extend(records.into_iter().skip(skip));
+            if let Some(first_seq) = first {
+                inner.days.push(DayFile {
+                    day,
+                    path,
+                    first_seq,
+                });
             }
         }
         Ok(Self {
@@ -245,6 +294,13 @@ impl FileConversationLog {
 }
 
 impl Inner {
+    fn day_paths(&self) -> Vec<(PathBuf, u64)> {
+        self.days
+            .iter()
+            .map(|d| (d.path.clone(), d.first_seq))
+            .collect()
+    }
+
     fn remember(&mut self, record: &ConversationRecord) {
         let known = self
             .known
@@ -291,41 +347,6 @@ impl Inner {
         self.current
             .as_mut()
             .ok_or_else(|| StoreError::Task("no conversation file".into()))
-    }
-
-    /// Records from disk, from the file holding `from` on, that `keep`
-    /// accepts; at most `MAX_SCAN` lines. Returns them and the last position read.
-    fn scan(
-        &self,
-        from: u64,
-        mut keep: impl FnMut(&ConversationRecord) -> bool,
-        limit: usize,
-    ) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
-        let start = self
-            .days
-            .iter()
-            .rposition(|d| d.first_seq <= from)
-            .unwrap_or(0);
-        let mut found = Vec::new();
-        let mut scanned = 0usize;
-        let mut position = from.saturating_sub(1);
-        for day in &self.days[start..] {
-            let (records, _) = read_lines(&day.path)?;
-            for record in records.into_iter().filter(|r| r.seq >= from) {
-                scanned += 1;
-                position = record.seq;
-                if keep(&record) {
-                    found.push(record);
-                    if found.len() >= limit {
-                        return Ok((found, position));
-                    }
-                }
-                if scanned >= MAX_SCAN {
-                    return Ok((found, position));
-                }
-            }
-        }
-        Ok((found, position))
     }
 }
 
@@ -401,7 +422,9 @@ impl ConversationLog for FileConversationLog {
             }
             return Ok((found, position.max(after)));
         }
-        inner.scan(after.saturating_add(1), |r| r.bot == bot, limit)
+        let days = inner.day_paths();
+        drop(inner);
+        scan_files(&days, after.saturating_add(1), |r| r.bot == bot, limit)
     }
 
     fn history(
@@ -413,28 +436,39 @@ impl ConversationLog for FileConversationLog {
         let Some(known) = inner.known.get(conversation) else {
             return Ok(Vec::new());
         };
-        let all: Vec<ConversationRecord> = if inner
+        if inner
             .recent
             .front()
             .is_some_and(|oldest| oldest.seq <= known.first_seq)
         {
-            inner
+            let all: Vec<ConversationRecord> = inner
                 .recent
                 .iter()
                 .filter(|r| r.conversation == conversation)
                 .cloned()
-                .collect()
-        } else {
-            inner
-                .scan(
-                    known.first_seq,
-                    |r| r.conversation == conversation,
-                    usize::MAX,
-                )?
-                .0
-        };
-        let skip = all.len().saturating_sub(limit);
-        Ok(all.into_iter().skip(skip).collect())
+                .collect();
+            let skip = all.len().saturating_sub(limit);
+            return Ok(all.into_iter().skip(skip).collect());
+        }
+        let (days, from) = (inner.day_paths(), known.first_seq);
+        drop(inner);
+        // Only the newest `limit` are kept while reading.
+        let mut newest = VecDeque::new();
+        scan_files(
+            &days,
+            from,
+            |r| {
+                if r.conversation == conversation {
+                    newest.push_back(r.clone());
+                    if newest.len() > limit {
+                        newest.pop_front();
+                    }
+                }
+                false
+            },
+            usize::MAX,
+        )?;
+        Ok(newest.into_iter().collect())
     }
 
     fn bot_of(&self, conversation: &str) -> Option<String> {

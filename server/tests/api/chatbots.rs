@@ -477,3 +477,48 @@ async fn profile_images_are_checked_re_encoded_and_served_publicly() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_stored_key_never_follows_a_new_host_and_a_put_sends_every_field() {
+    let app = TestApp::new().await;
+    let browser = setup(&app).await;
+    let created = create(&app, &browser, bot("Support")).await.json();
+    let id = created["id"].as_str().expect("id").to_string();
+    let uri = format!("/api/v1/chatbots/{id}");
+    let old_secret = created["secrets"]["webhook_secret"]["hint"].clone();
+    // Only a name: refused, nothing changed.
+    let partial = as_app(
+        &app,
+        &browser,
+        Method::PUT,
+        &uri,
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(partial
+        .field_errors()
+        .contains(&("bot_api".to_string(), "required".to_string())));
+    // Moved to a service that needs a key (Azure), without one: refused.
+    let mut settings = created["settings"].clone();
+    settings["model"] = json!({"endpoint": "https://attacker.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21"});
+    let moved = as_app(&app, &browser, Method::PUT, &uri, Some(settings.clone())).await;
+    assert_eq!(
+        moved.field_errors(),
+        [("model.api_key".to_string(), "required".to_string())]
+    );
+    // A compatible server elsewhere needs no key: the stored one is dropped, not sent there.
+    settings["model"] = json!({"endpoint": "https://attacker.example.com/v1/chat/completions"});
+    let dropped = as_app(&app, &browser, Method::PUT, &uri, Some(settings.clone()))
+        .await
+        .json();
+    assert_eq!(dropped["secrets"]["model_api_key"], Value::Null);
+    // A webhook on another host gets a new signing secret and token.
+    settings["webhook"]["url"] = json!("https://elsewhere.example.com/hook");
+    let rehomed = as_app(&app, &browser, Method::PUT, &uri, Some(settings))
+        .await
+        .json();
+    assert!(rehomed["issued"]["webhook_secret"].is_string(), "{rehomed}");
+    assert!(rehomed["issued"]["webhook_token"].is_string(), "{rehomed}");
+    assert_ne!(rehomed["secrets"]["webhook_secret"]["hint"], old_secret);
+}
