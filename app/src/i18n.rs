@@ -51,6 +51,11 @@ pub fn fill(text: &str, params: &serde_json::Value) -> String {
                     Some(value) if value.is_u64() => {
                         out.push_str(&value.as_u64().unwrap_or_default().to_string())
                     }
+                    Some(serde_json::Value::Array(items)) => {
+                        let names: Vec<&str> =
+                            items.iter().filter_map(serde_json::Value::as_str).collect();
+                        out.push_str(&names.join(", "));
+                    }
                     _ => out.push_str(&rest[open..open + close + 2]),
                 }
                 rest = &after[close + 1..];
@@ -211,6 +216,10 @@ texts! {
     ErrSameAsUser => "Must not contain the user name.", "ユーザー名を含めることはできません。";
     ErrWrongPassword => "This is not your current password.", "現在のパスワードが正しくありません。";
     ErrUnchanged => "This is your current password; choose another.", "現在のパスワードと同じです。別のパスワードを選んでください。";
+    ErrUnknownChatbot => "This chatbot does not exist (any more).", "このチャットボットは存在しません。";
+    ErrNotSiteChat => "This chatbot may not be used as a site's chat. Turn that on in its settings first.", "このチャットボットはサイトのチャットとして使用できません。先にチャットボットの設定で有効にしてください。";
+    ErrInUse => "Sites use this as their chat: {sites}. Choose another chat for them first.", "次のサイトがチャットとして使用中です: {sites}。先にそれらのサイトで別のチャットを選んでください。";
+    ErrInUseInstance => "The instance settings use this as the chat. Choose another chat there first.", "インスタンス設定がチャットとして使用中です。先にそちらで別のチャットを選んでください。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
     Warning => "Check this value", "この値を確認してください";
     SitesTitle => "Sites", "サイト";
@@ -301,6 +310,12 @@ impl T {
             "signed_in_admin_required" => T::ErrAdminOnly,
             "wrong_password" => T::ErrWrongPassword,
             "unchanged" => T::ErrUnchanged,
+            "unknown_chatbot" => T::ErrUnknownChatbot,
+            "not_a_site_chat" => T::ErrNotSiteChat,
+            "in_use" if params.get("instance") == Some(&serde_json::Value::Bool(true)) => {
+                T::ErrInUseInstance
+            }
+            "in_use" => T::ErrInUse,
             _ => return None,
         })
     }
@@ -457,6 +472,13 @@ texts! {
     DeleteTitle => "Delete chatbot", "チャットボットの削除";
     DeleteLead => "Deletes the bot with its keys, token, secret and images. This cannot be undone.", "キー、トークン、シークレット、画像とともにボットを削除します。元に戻せません。";
     ApiUnknownChatbot => "This chatbot no longer exists.", "このチャットボットはもうありません。";
+    ApiConversationToken => "This conversation cannot be continued here. Start a new one.", "この会話はここでは続けられません。新しい会話を始めてください。";
+    ApiConversationExpired => "This conversation has ended. Start a new one.", "この会話は終了しました。新しい会話を始めてください。";
+    ApiUnknownMessage => "This message no longer exists.", "このメッセージはもうありません。";
+    ApiGuestsNotAllowed => "This chat is for signed-in visitors only.", "このチャットはログインした訪問者のみ利用できます。";
+    ApiNotThisSitesChat => "This chatbot is not the site's chat.", "このチャットボットはサイトのチャットではありません。";
+    ApiVisitorRateLimited => "Too many messages. Try again in {retry_after} seconds.", "メッセージが多すぎます。{retry_after} 秒後にもう一度お試しください。";
+    ApiChatbotInUse => "This chatbot is the chat of the instance settings or of sites ({sites}). Choose another chat there first.", "このチャットボットはインスタンス設定またはサイト（{sites}）のチャットとして使用中です。先にそちらで別のチャットを選んでください。";
     ApiImageType => "Choose a PNG, JPEG or WebP image.", "PNG、JPEG、WebP のいずれかの画像を選んでください。";
     ApiInvalidImage => "This file is not a usable image: {detail}", "このファイルは画像として使えません: {detail}";
     ApiSecretNotInUse => "This secret is not in use. Turn on what uses it first.", "このシークレットは使われていません。先に利用する設定を有効にしてください。";
@@ -482,6 +504,13 @@ impl B {
     pub fn for_api_code(code: &str) -> Option<B> {
         Some(match code {
             "unknown_chatbot" => B::ApiUnknownChatbot,
+            "chatbot_in_use" => B::ApiChatbotInUse,
+            "invalid_conversation_token" => B::ApiConversationToken,
+            "conversation_expired" => B::ApiConversationExpired,
+            "guests_not_allowed" => B::ApiGuestsNotAllowed,
+            "unknown_message" => B::ApiUnknownMessage,
+            "not_this_sites_chat" => B::ApiNotThisSitesChat,
+            "visitor_rate_limited" => B::ApiVisitorRateLimited,
             "unsupported_image_type" => B::ApiImageType,
             "invalid_image" => B::ApiInvalidImage,
             "secret_not_in_use" => B::ApiSecretNotInUse,

@@ -256,6 +256,20 @@ impl Field {
             Format::HttpsUrl => normalize_https_url(value)
                 .map(|url| (url, None))
                 .map_err(|(code, why)| (code, format!("{label} {why}"))),
+            Format::Chatbot => {
+                let lower = value.to_ascii_lowercase();
+                if crate::catalog::is_chatbot_id(&lower) {
+                    Ok((lower, None))
+                } else {
+                    Err((
+                        ErrorCode::InvalidFormat,
+                        format!(
+                            "{label} must be a chatbot's id: 12 letters and digits, like {}",
+                            self.example
+                        ),
+                    ))
+                }
+            }
             Format::Choice { choices } => match choices.iter().find(|c| c.value == value) {
                 Some(choice) => Ok((choice.value.to_string(), None)),
                 None => {

@@ -29,10 +29,12 @@ pub enum ProviderId {
     Tawkto,
     Tidio,
     Zendesk,
+    /// The built-in assistant: one of our own chatbots is the site's chat.
+    Switchboard,
 }
 
 impl ProviderId {
-    pub const ALL: [ProviderId; 11] = [
+    pub const ALL: [ProviderId; 12] = [
         Self::Chatwoot,
         Self::Crisp,
         Self::Hubspot,
@@ -44,6 +46,7 @@ impl ProviderId {
         Self::Tawkto,
         Self::Tidio,
         Self::Zendesk,
+        Self::Switchboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +136,9 @@ pub enum Format {
     HttpsUrl,
     /// One of a fixed list.
     Choice { choices: &'static [Choice] },
+    /// The id of one of this Switchboard's chatbots (12 lowercase letters and
+    /// digits); the server checks that it exists and may be a site's chat.
+    Chatbot,
 }
 
 /// A test of a value's shape (a named type: the schema derive cannot read `fn` types).
@@ -191,7 +197,7 @@ fn lower_alnum(c: char) -> bool {
 
 const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-static CATALOG: [Provider; 11] = [
+static CATALOG: [Provider; 12] = [
     Provider {
         id: ProviderId::Chatwoot,
         id_str: "chatwoot",
@@ -600,7 +606,45 @@ static CATALOG: [Provider; 11] = [
             )),
         },
     },
+    Provider {
+        id: ProviderId::Switchboard,
+        id_str: "switchboard",
+        name: "Built-in assistant",
+        logo: "/logos/switchboard.svg",
+        docs_url: "/admin/chatbots",
+        how_to: l(
+            "One of this Switchboard's chatbots answers the site's visitors itself, with its model or its bot program. Create the chatbot under Integrations → Chatbots and turn on \"May be used as a site's chat\"; then choose it here.",
+            "この Switchboard のチャットボットが、モデルまたはボットプログラムでサイトの訪問者に直接回答します。「連携」→「チャットボット」でチャットボットを作成して「サイトのチャットとして使用可能」をオンにし、ここで選びます。",
+        ),
+        fields: &[Field {
+            key: "chatbot",
+            label: l("Chatbot", "チャットボット"),
+            help: l(
+                "Only chatbots that may be used as a site's chat can be chosen.",
+                "サイトのチャットとして使用可能なチャットボットのみ選べます。",
+            ),
+            format: Format::Chatbot,
+            required: true,
+            default: None,
+            example: "k3v9q2xm7d1a",
+            secret: false,
+        }],
+        features: Features {
+            identify: true,
+            open: true,
+            reset: true,
+            note: Some(l(
+                "A signed-in visitor's name and e-mail are kept with the conversation and shown in its transcript.",
+                "ログイン中の訪問者の名前とメールアドレスは会話とともに保存され、会話記録に表示されます。",
+            )),
+        },
+    },
 ];
+
+/// A chatbot id's shape: what [`Format::Chatbot`] accepts.
+pub fn is_chatbot_id(value: &str) -> bool {
+    value.len() == 12 && all(value, lower_alnum)
+}
 
 #[cfg(test)]
 mod tests {
@@ -640,7 +684,8 @@ mod tests {
                 "smartsupp",
                 "tawkto",
                 "tidio",
-                "zendesk"
+                "zendesk",
+                "switchboard"
             ]
         );
         for id in ProviderId::ALL {
@@ -668,6 +713,7 @@ mod tests {
         assert_eq!(keys(ProviderId::Tawkto), ["property_id", "widget_id"]);
         assert_eq!(keys(ProviderId::Tidio), ["public_key"]);
         assert_eq!(keys(ProviderId::Zendesk), ["key", "kind"]);
+        assert_eq!(keys(ProviderId::Switchboard), ["chatbot"]);
     }
 
     fn all_texts(provider: &Provider) -> Vec<(String, Localized)> {

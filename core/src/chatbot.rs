@@ -73,6 +73,23 @@ pub struct ModelSettings {
     pub model: Option<String>,
 }
 
+impl ModelSettings {
+    /// What answered, for transcripts: the model, or Azure's deployment
+    /// (the path segment after `/deployments/`).
+    pub fn model_name(&self) -> String {
+        if let Some(model) = &self.model {
+            return model.clone();
+        }
+        let path = self.endpoint.split(['?', '#']).next().unwrap_or_default();
+        path.split('/')
+            .skip_while(|segment| *segment != "deployments")
+            .nth(1)
+            .filter(|name| !name.is_empty())
+            .unwrap_or("model")
+            .to_string()
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSettings {
@@ -358,7 +375,7 @@ fn is_reading(text: &str) -> bool {
 
 /// Text shown to people: trimmed, at most `max` characters, no control or
 /// invisible characters (line breaks allowed when `multiline`).
-fn check_text(
+pub(crate) fn check_text(
     field: &str,
     raw: &str,
     max: usize,
@@ -833,7 +850,7 @@ pub fn reply_from_json(body: &Value) -> Result<String, FieldErrors> {
 }
 
 /// A message's text: 1 to [`MAX_MESSAGE_CHARS`] characters, line breaks allowed.
-fn message_text(field: &str, raw: Option<&str>, errors: &mut FieldErrors) -> String {
+pub(crate) fn message_text(field: &str, raw: Option<&str>, errors: &mut FieldErrors) -> String {
     let Some(raw) = raw else {
         return String::new();
     };
@@ -872,6 +889,20 @@ pub fn regenerate_from_json(body: &Value) -> Result<crate::wire::BotSecret, Fiel
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_model_name_is_the_model_or_the_azure_deployment() {
+        let openai = ModelSettings {
+            endpoint: "https://api.openai.com/v1/chat/completions".into(),
+            model: Some("gpt-4o-mini".into()),
+        };
+        assert_eq!(openai.model_name(), "gpt-4o-mini");
+        let azure = ModelSettings {
+            endpoint: "https://acme.openai.azure.com/openai/deployments/support-gpt4o/chat/completions?api-version=2024-06-01".into(),
+            model: None,
+        };
+        assert_eq!(azure.model_name(), "support-gpt4o");
+    }
 
     fn never(_: &str) -> bool {
         false

@@ -334,6 +334,13 @@ pub fn host_page_policy(
                 policy.add("img-src", &["https://v2assets.zopim.io"]);
             }
         }
+        // The launcher and panel come from Switchboard itself (already
+        // allowed); the bot's photo and cover too. The panel styles its
+        // Shadow DOM through CSSOM (adopted style sheets), which style-src
+        // does not govern, so no 'unsafe-inline'.
+        ProviderId::Switchboard => {
+            policy.add("img-src", &[switchboard_origin]);
+        }
     }
     policy
 }
@@ -408,6 +415,7 @@ mod tests {
                 Account::default(),
                 "https://static.zdassets.com",
             ),
+            (ProviderId::Switchboard, Account::default(), ORIGIN),
         ];
         for (provider, account, script) in accounts {
             let policy = host_page_policy(Some(provider), &account, ORIGIN);
@@ -446,5 +454,14 @@ mod tests {
             ORIGIN,
         );
         assert!(!messaging.header_value().contains("zopim"));
+    }
+
+    #[test]
+    fn the_built_in_assistant_needs_no_inline_styles_or_scripts() {
+        let policy = host_page_policy(Some(ProviderId::Switchboard), &Account::default(), ORIGIN);
+        assert_eq!(
+            policy.header_value(),
+            "connect-src https://chat.example.com; img-src https://chat.example.com; script-src https://chat.example.com 'wasm-unsafe-eval'"
+        );
     }
 }

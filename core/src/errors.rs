@@ -57,6 +57,12 @@ pub enum ErrorCode {
     WrongPassword,
     /// The new value is the one already set.
     Unchanged,
+    /// No chatbot has this id.
+    UnknownChatbot,
+    /// The chatbot exists but may not be used as a site's chat.
+    NotASiteChat,
+    /// Other settings depend on this value (`params.sites`, `params.instance`).
+    InUse,
 }
 
 impl ErrorCode {
@@ -82,6 +88,9 @@ impl ErrorCode {
             Self::SignedInAdminRequired => "signed_in_admin_required",
             Self::WrongPassword => "wrong_password",
             Self::Unchanged => "unchanged",
+            Self::UnknownChatbot => "unknown_chatbot",
+            Self::NotASiteChat => "not_a_site_chat",
+            Self::InUse => "in_use",
         }
     }
 
@@ -106,6 +115,9 @@ impl ErrorCode {
         Self::SignedInAdminRequired,
         Self::WrongPassword,
         Self::Unchanged,
+        Self::UnknownChatbot,
+        Self::NotASiteChat,
+        Self::InUse,
     ];
 }
 

@@ -13,6 +13,7 @@
 //! - [`resolution`] — which settings apply to a site, and why
 //! - [`script_origin`] — fields that choose where visitors' pages load script from
 //! - [`public_config`] — what the widget may see (never a secret)
+//! - [`visitor_chat`] — what visitors send the built-in assistant
 
 pub mod account;
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod settings;
 pub mod site;
 pub mod text;
 pub mod version;
+pub mod visitor_chat;
 pub mod wire;
 
 mod json;

@@ -90,6 +90,8 @@ codes! {
         UnknownApiKey = "unknown_api_key",
         /// There is no chatbot with that id.
         UnknownChatbot = "unknown_chatbot",
+        /// The chatbot is a site's chat (`params.sites`; `params.instance`: the instance settings name it); choose another chat there first.
+        ChatbotInUse = "chatbot_in_use",
         /// There is no such endpoint.
         NotFound = "not_found",
         /// `If-Match` names a revision that is no longer current: someone changed the record since it was read.
@@ -106,6 +108,18 @@ codes! {
         UnknownConversation = "unknown_conversation",
         /// There is no webhook delivery with that id for this chatbot.
         UnknownDelivery = "unknown_delivery",
+        /// The conversation token is missing, malformed, or another conversation's: start a new conversation.
+        InvalidConversationToken = "invalid_conversation_token",
+        /// The conversation token's days are over (`params.expired_at`): start a new conversation.
+        ConversationExpired = "conversation_expired",
+        /// There is no answer with that id in this conversation.
+        UnknownMessage = "unknown_message",
+        /// This site's chat is for signed-in visitors only.
+        GuestsNotAllowed = "guests_not_allowed",
+        /// The chatbot is not this site's chat (any more); `params.site`.
+        NotThisSitesChat = "not_this_sites_chat",
+        /// Too many messages from this visitor or address; try again after `params.retry_after` seconds (`params.limit`: `visitor` or `address`).
+        VisitorRateLimited = "visitor_rate_limited",
         /// The chatbot used up its daily token budget (`params.budget`); it answers again tomorrow (UTC).
         TokenBudgetExhausted = "token_budget_exhausted",
         /// Too many model calls are running at once; try again after `params.retry_after` seconds.
@@ -145,24 +159,27 @@ impl ApiCode {
             | SessionEnded
             | InvalidApiKey
             | MalformedAuthorization
-            | WrongPassword => 401,
+            | WrongPassword
+            | InvalidConversationToken
+            | ConversationExpired => 401,
             CsrfTokenMissing
             | CrossOrigin
             | ApiKeyNotAllowed
             | SignedInAdminRequired
             | NotASession
-            | SetupHostNotAllowed => 403,
+            | SetupHostNotAllowed
+            | GuestsNotAllowed => 403,
             UnknownSite | UnknownApiKey | UnknownChatbot | UnknownConversation
-            | UnknownDelivery | NotFound => 404,
+            | UnknownDelivery | UnknownMessage | NotFound => 404,
             MethodNotAllowed => 405,
             Conflict | AlreadySetUp => 409,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
             UnsupportedMediaType | UnsupportedImageType => 415,
             ValidationFailed | InvalidImage => 422,
-            SecretNotInUse | NothingAnswers => 409,
+            SecretNotInUse | NothingAnswers | ChatbotInUse | NotThisSitesChat => 409,
             ModelContentFiltered => 422,
-            TooManyAttempts | ServerBusy | TokenBudgetExhausted => 429,
+            TooManyAttempts | ServerBusy | TokenBudgetExhausted | VisitorRateLimited => 429,
             StorageError | InternalError => 500,
             ModelUnauthorized | ModelNotFound | ModelQuotaExceeded | ModelRejected
             | ModelUnavailable | EgressRefused => 502,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::account::{account_warnings, validate_account, Account, Completeness};
 use crate::catalog::ProviderId;
-use crate::errors::{ErrorCode, FieldErrors, FieldWarning};
+use crate::errors::{ErrorCode, FieldError, FieldErrors, FieldWarning};
 use crate::json::ObjectReader;
 use crate::text::{l, Localized};
 
@@ -122,6 +122,56 @@ impl ChatSettings {
         }
         warnings
     }
+}
+
+/// The chatbot a provider and account make a site's chat (the built-in
+/// assistant's `chatbot` field).
+pub fn named_chatbot(provider: Option<ProviderId>, account: &Account) -> Option<&str> {
+    match provider {
+        Some(ProviderId::Switchboard) => account.get("chatbot"),
+        _ => None,
+    }
+}
+
+/// What the store knows of a chatbot that settings name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatbotStatus {
+    Missing,
+    NotForSites,
+    ForSites,
+}
+
+/// Settings may name only a chatbot that exists and may be a site's chat
+/// (also when switched off: a draft that names a missing bot is still wrong).
+pub fn check_named_chatbot(
+    provider: Option<ProviderId>,
+    account: &Account,
+    status: impl Fn(&str) -> ChatbotStatus,
+) -> Result<(), FieldErrors> {
+    let Some(id) = named_chatbot(provider, account) else {
+        return Ok(());
+    };
+    let mut errors = FieldErrors::default();
+    match status(id) {
+        ChatbotStatus::ForSites => {}
+        ChatbotStatus::Missing => errors.add(
+            FieldError::new(
+                "account.chatbot",
+                ErrorCode::UnknownChatbot,
+                format!("there is no chatbot {id:?}"),
+            )
+            .with("chatbot", id),
+        ),
+        ChatbotStatus::NotForSites => errors.add(
+            FieldError::new(
+                "account.chatbot",
+                ErrorCode::NotASiteChat,
+                format!("chatbot {id:?} may not be used as a site's chat: turn on site_chat in its settings first"),
+            )
+            .with("chatbot", id),
+        ),
+    }
+    errors.into_result(())
 }
 
 /// Switched on without a provider: saved (sites may bring their own), but
@@ -294,6 +344,41 @@ fn read_chat(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_assistant_names_a_chatbot_that_may_be_a_site_chat() {
+        let body = json!({"enabled": true, "provider": "switchboard", "account": {"chatbot": "K3V9Q2XM7D1A"}, "guest_users_allowed": true});
+        let settings = ChatSettings::from_json(&body).expect("accepted").value;
+        let named = named_chatbot(settings.provider, &settings.account);
+        assert_eq!(named, Some("k3v9q2xm7d1a"), "stored lowercase");
+        let check = |status| {
+            check_named_chatbot(settings.provider, &settings.account, |_| status)
+                .err()
+                .map(|e| (e.0[0].field.clone(), e.0[0].code))
+        };
+        assert_eq!(check(ChatbotStatus::ForSites), None);
+        assert_eq!(
+            check(ChatbotStatus::Missing),
+            Some(("account.chatbot".into(), ErrorCode::UnknownChatbot))
+        );
+        assert_eq!(
+            check(ChatbotStatus::NotForSites),
+            Some(("account.chatbot".into(), ErrorCode::NotASiteChat))
+        );
+        // Other providers name no chatbot, whatever their account holds.
+        let crisp = Account::from_pairs([("chatbot", "k3v9q2xm7d1a")]);
+        assert_eq!(named_chatbot(Some(ProviderId::Crisp), &crisp), None);
+        let bad = json!({"enabled": true, "provider": "switchboard", "account": {"chatbot": "k3v9"}, "guest_users_allowed": true});
+        assert_eq!(
+            codes(ChatSettings::from_json(&bad)),
+            [("account.chatbot".to_string(), ErrorCode::InvalidFormat)]
+        );
+        let missing = json!({"enabled": true, "provider": "switchboard", "account": {}, "guest_users_allowed": true});
+        assert_eq!(
+            codes(ChatSettings::from_json(&missing)),
+            [("account.chatbot".to_string(), ErrorCode::Required)]
+        );
+    }
 
     #[test]
     fn switched_on_without_a_provider_is_saved_with_a_warning() {

@@ -306,7 +306,7 @@ impl IssuedSecrets {
     "secrets": {"model_api_key": {"hint": "…x7Qa", "set_at": "2026-12-01T09:00:00Z"}, "api_key": {"hint": "sbb_Jq3vR8tX", "set_at": "2026-12-01T09:00:00Z"}, "webhook_token": null, "webhook_secret": null},
     "photo": "/chatbot-images/k3v9q2xm7d1a/photo-7.png", "cover": null,
     "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "last_activity_at": null,
-    "tokens_today": 0})))]
+    "tokens_today": 0, "used_by": {"sites": [], "instance": false, "site_settings": []}})))]
 pub struct Chatbot {
     pub id: String,
     pub settings: crate::chatbot::ChatbotSettings,
@@ -323,9 +323,30 @@ pub struct Chatbot {
     pub last_activity_at: Option<String>,
     /// Tokens the model used today (UTC), against `daily_token_budget`.
     pub tokens_today: u64,
+    /// Where the bot is a site's chat (the built-in assistant).
+    pub used_by: ChatbotUse,
     /// Only in the answer that issued them.
     #[serde(default, skip_serializing_if = "IssuedSecrets::is_empty")]
     pub issued: IssuedSecrets,
+}
+
+/// Where a chatbot is a site's chat. A bot named here cannot be deleted or
+/// lose `site_chat` until those settings choose another chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatbotUse {
+    /// Sites whose visitors get this bot as their chat now (their effective settings).
+    pub sites: Vec<String>,
+    /// The instance settings name it (sites that inherit them get it).
+    pub instance: bool,
+    /// Sites whose own settings name it, whether those apply or not.
+    pub site_settings: Vec<String>,
+}
+
+impl ChatbotUse {
+    pub fn is_named(&self) -> bool {
+        self.instance || !self.site_settings.is_empty()
+    }
 }
 
 /// `GET /chatbots`.
@@ -491,4 +512,85 @@ pub enum TryEventData {
     Delta(AnswerDelta),
     Done(AnswerDone),
     Error(AnswerError),
+}
+
+/// `GET /chat/{bot}`: what a visitor's chat panel shows of a bot.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": "k3v9q2xm7d1a", "name": "Support bot", "description": "Answers questions about orders.", "url": "https://www.example.com/help", "photo": "/chatbot-images/k3v9q2xm7d1a/photo-7.png", "cover": null, "streams": true})))]
+pub struct BotProfile {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub url: Option<String>,
+    /// Image URLs, relative to Switchboard's origin.
+    pub photo: Option<String>,
+    pub cover: Option<String>,
+    /// A model answers at once (streamed); otherwise answers come later.
+    pub streams: bool,
+}
+
+/// `POST /chat/{bot}/conversations`: the new conversation and the token
+/// that continues it (keep it; send it as `Authorization: Bearer`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"conversation": "c_x8Kq2mZt9LwA3bYd", "token": "sbc1.1767225600.Qm9…", "expires_at": "2027-01-01T00:00:00Z"})))]
+pub struct VisitorConversation {
+    pub conversation: String,
+    pub token: String,
+    pub expires_at: String,
+}
+
+/// One message as the visitor sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorMessage {
+    pub id: String,
+    /// `visitor` or `assistant` (the model or the bot program).
+    pub author: String,
+    pub text: String,
+    pub at: String,
+    /// The visitor's vote on this answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<crate::visitor_chat::Vote>,
+}
+
+/// `GET /chat/{bot}/conversations/{id}/messages`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"messages": [{"id": "42", "author": "visitor", "text": "When do you open?", "at": "2026-12-01T09:00:00Z"}], "cursor": "42"})))]
+pub struct VisitorMessagePage {
+    pub messages: Vec<VisitorMessage>,
+    /// Send it back as `after` to read on from here.
+    pub cursor: String,
+}
+
+/// `PUT /chat/{bot}/conversations/{id}/messages/{message}/vote`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"vote": "up"})))]
+pub struct VoteBody {
+    /// `up`, `down`, or `null` to take the vote back.
+    pub vote: Option<crate::visitor_chat::Vote>,
+}
+
+/// `POST /chat/{bot}/conversations` body.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"site": "marketing-jp", "visitor": {"id": "u-1042", "name": "Hanako Yamada", "email": "hanako@example.jp"}})))]
+pub struct StartConversation {
+    /// The site whose chat this is; absent on the bot's direct chat page.
+    pub site: Option<String>,
+    /// A signed-in visitor; absent for a guest.
+    pub visitor: Option<crate::visitor_chat::Visitor>,
+}
+
+/// `POST /chat/{bot}/conversations/{id}/messages` body.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"message": "When do you open?"})))]
+pub struct VisitorSays {
+    pub message: String,
+    /// Who the visitor is now, when they signed in since the start.
+    pub visitor: Option<crate::visitor_chat::Visitor>,
 }

@@ -89,6 +89,21 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_MAX_MODEL_CALLS", default_value_t = DEFAULT_MAX_MODEL_CALLS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_model_calls: u32,
 
+    /// Days a visitor's browser keeps continuing their conversation with a
+    /// built-in assistant (its conversation token's lifetime).
+    #[arg(long, env = "SWITCHBOARD_VISITOR_CONVERSATION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub visitor_conversation_days: u32,
+
+    /// Messages one visitor (one conversation) may send a built-in assistant
+    /// per minute; a short burst of that many is allowed.
+    #[arg(long, env = "SWITCHBOARD_VISITOR_MESSAGES_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub visitor_messages_per_minute: u32,
+
+    /// Messages and new conversations one address (an IPv6 /64) may send
+    /// the built-in assistants per minute, all together.
+    #[arg(long, env = "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub address_messages_per_minute: u32,
+
     /// Seconds between a webhook delivery's retries, comma-separated: one
     /// retry per entry, then the delivery has failed. A `Retry-After` from
     /// the receiver wins; each wait varies by up to a fifth.
@@ -201,6 +216,9 @@ impl Config {
             max_connections_per_address: DEFAULT_MAX_PER_ADDRESS,
             model_timeout: DEFAULT_MODEL_TIMEOUT,
             max_model_calls: DEFAULT_MAX_MODEL_CALLS,
+            visitor_conversation_days: 7,
+            visitor_messages_per_minute: 10,
+            address_messages_per_minute: 30,
             webhook_retry_seconds: crate::bots::webhooks::DEFAULT_RETRY_SECONDS.to_vec(),
             egress_allow: Vec::new(),
             egress_proxy: None,

@@ -7,6 +7,7 @@ pub mod bots;
 pub mod configuration;
 pub mod egress;
 pub mod profile_image;
+pub mod rate_limit;
 pub mod routes;
 pub mod serve;
 pub mod startup;

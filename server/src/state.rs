@@ -6,9 +6,11 @@ use std::sync::Arc;
 use crate::auth::{Auth, AuthConfig};
 use crate::bots::chats::Chats;
 use crate::bots::model::ModelTimeouts;
+use crate::bots::visitor_tokens::VisitorTokens;
 use crate::bots::webhooks::Webhooks;
 use crate::configuration::Config;
 use crate::egress::{Egress, EgressPolicy};
+use crate::rate_limit::RateLimiter;
 use crate::store::conversations::FileConversationLog;
 use crate::store::deliveries::FileDeliveryStore;
 use crate::store::{images::ProfileImages, Store};
@@ -25,6 +27,18 @@ pub struct AppState {
     pub model_calls: Arc<Semaphore>,
     pub webhooks: Arc<Webhooks>,
     pub chats: Arc<Chats>,
+    pub visitor_tokens: Arc<VisitorTokens>,
+    pub visitor_limits: Arc<VisitorLimits>,
+}
+
+/// What visitors of the built-in assistants may send, per minute.
+pub struct VisitorLimits {
+    /// Per conversation (one visitor's browser).
+    pub per_visitor: RateLimiter,
+    /// Per address (an IPv6 /64): messages and new conversations together.
+    pub per_address: RateLimiter,
+    /// Per address: reads of messages (a panel reads every few seconds at most).
+    pub reads: RateLimiter,
 }
 
 impl AppState {
@@ -38,14 +52,28 @@ impl AppState {
             egress.clone(),
             config.webhook_retry_seconds.clone(),
         );
-        let conversations = Arc::new(FileConversationLog::open(&config.data_dir)?);
+        let conversations = Arc::new(FileConversationLog::open(
+            &config.data_dir,
+            config.visitor_conversation_days as usize,
+        )?);
         let chats = Chats::new(conversations, Arc::clone(&webhooks), Arc::clone(&store));
+        let visitor_tokens = Arc::new(VisitorTokens::open(
+            &config.data_dir,
+            config.visitor_conversation_days,
+        )?);
+        let visitor_limits = Arc::new(VisitorLimits {
+            per_visitor: RateLimiter::per_minute(config.visitor_messages_per_minute),
+            per_address: RateLimiter::per_minute(config.address_messages_per_minute),
+            reads: RateLimiter::per_minute(120),
+        });
         Ok(Self {
             store,
             auth: Arc::new(Auth::new(AuthConfig::from_config(config))),
             egress,
             webhooks,
             chats,
+            visitor_tokens,
+            visitor_limits,
             images: ProfileImages::new(&config.data_dir),
             model_timeouts: ModelTimeouts::new(config.model_timeout.0),
             model_calls: Arc::new(Semaphore::new(config.max_model_calls as usize)),

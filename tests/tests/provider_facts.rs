@@ -117,7 +117,12 @@ fn script_urls(recipe: &Recipe, account: &Account) -> Vec<String> {
                     .replace(&format!("{{={key}}}"), value)
                     .replace(&format!("{{{key}}}"), value);
             }
-            url
+            // Relative: Switchboard's own script, resolved against widget.js.
+            if url.contains("://") {
+                url
+            } else {
+                format!("{ORIGIN}/{url}")
+            }
         })
         .collect()
 }

@@ -192,10 +192,12 @@
   }
   // Pages that require Trusted Types for scripts allow our policy by name
   // (`trusted-types switchboard`); the URLs it passes were built by the
-  // loader from validated account values.
+  // loader from validated account values. A relative URL (Switchboard's own
+  // scripts) is resolved against this script's.
   var policy = null;
   function trustedUrl(url) {
     try {
+      url = new URL(url, script.src).href;
       if (!policy && window.trustedTypes && window.trustedTypes.createPolicy) {
         policy = window.trustedTypes.createPolicy("switchboard", { createScriptURL: function (u) { return u; } });
       }

@@ -160,4 +160,15 @@ pub static RECIPES: &[Recipe] = &[
         open: "C zE 'webWidget' 'open'",
         reset: "C zE 'webWidget' 'logout'",
     },
+    // The built-in assistant: Switchboard's own launcher, served with widget.js
+    // (a relative URL resolves against widget.js's), takes its calls from a
+    // queue like Intercom's.
+    Recipe {
+        provider: "switchboard",
+        load: "I switchboardChat ~queue:q;C switchboardChat 'start' @chatbot;X assistant/launcher.js",
+        on_load: "",
+        identify: "C switchboardChat 'identify' {id:$id,name:$name,email:$email}",
+        open: "C switchboardChat 'open'",
+        reset: "C switchboardChat 'reset'",
+    },
 ];

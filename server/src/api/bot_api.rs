@@ -4,8 +4,7 @@
 //! nothing else: the admin routes do not know it, and it reads and answers
 //! only its own bot's conversations.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, State};
@@ -17,12 +16,12 @@ use switchboard_core::chatbot::reply_from_json;
 use switchboard_core::errors::{ErrorCode, FieldError};
 use switchboard_core::messages::ApiCode;
 use switchboard_core::wire;
-use tokio::sync::Semaphore;
 
 use super::authn::bearer_token;
 use super::chatbot_try::message_view;
 use super::extract::{JsonBody, PathId, QueryParams};
 use super::openapi;
+use super::wait_slots::WaitPool;
 use super::ApiError;
 use crate::auth::api_keys;
 use crate::bots::usage;
@@ -78,11 +77,6 @@ impl FromRequestParts<AppState> for BotKey {
                 )
             })
     }
-}
-
-fn waiting() -> &'static Semaphore {
-    static WAITING: OnceLock<Semaphore> = OnceLock::new();
-    WAITING.get_or_init(|| Semaphore::new(MAX_WAITING))
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,10 +141,10 @@ pub async fn poll(
         let messages: Vec<wire::ChatMessage> = records
             .iter()
             .filter(|r| match &r.event {
-                ConversationEvent::Started { .. } => true,
                 ConversationEvent::Message { author, .. } => *author == Author::Visitor,
+                other => other.is_for_the_bot(),
             })
-            .map(message_view)
+            .filter_map(message_view)
             .collect();
         let page = |messages| {
             Json(wire::ChatMessagePage {
@@ -166,7 +160,7 @@ pub async fn poll(
         }
         from = cursor;
         if slot.is_none() {
-            match WaitSlot::take(&key.bot) {
+            match waiting().take(&key.bot) {
                 Some(taken) => slot = Some(taken),
                 None => return Ok(page(messages)),
             }
@@ -178,45 +172,12 @@ pub async fn poll(
     }
 }
 
-/// A poll waiting: at most [`MAX_WAITING`] in all and
-/// [`MAX_WAITING_PER_BOT`] per bot, so one bot cannot take every slot.
-struct WaitSlot {
-    bot: String,
-    _permit: tokio::sync::SemaphorePermit<'static>,
-}
-
-fn waiting_per_bot() -> &'static Mutex<HashMap<String, usize>> {
-    static PER_BOT: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
-    PER_BOT.get_or_init(Default::default)
-}
-
-impl WaitSlot {
-    fn take(bot: &str) -> Option<Self> {
-        let mut per_bot = waiting_per_bot().lock().ok()?;
-        let count = per_bot.entry(bot.to_string()).or_default();
-        if *count >= MAX_WAITING_PER_BOT {
-            return None;
-        }
-        let permit = waiting().try_acquire().ok()?;
-        *count += 1;
-        Some(Self {
-            bot: bot.to_string(),
-            _permit: permit,
-        })
-    }
-}
-
-impl Drop for WaitSlot {
-    fn drop(&mut self) {
-        if let Ok(mut per_bot) = waiting_per_bot().lock() {
-            if let Some(count) = per_bot.get_mut(&self.bot) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    per_bot.remove(&self.bot);
-                }
-            }
-        }
-    }
+/// Polls waiting: at most [`MAX_WAITING`] in all and [`MAX_WAITING_PER_BOT`]
+/// per bot, so one bot cannot take every slot.
+fn waiting() -> &'static WaitPool {
+    static POOL: LazyLock<WaitPool> =
+        LazyLock::new(|| WaitPool::new(MAX_WAITING, MAX_WAITING_PER_BOT));
+    &POOL
 }
 
 #[utoipa::path(
@@ -245,8 +206,10 @@ pub async fn reply(
     }
     let record = state
         .chats
-        .bot_says(&key.bot, &conversation, Author::Bot, text)
+        .bot_says(&key.bot, &conversation, Author::Bot, text, None)
         .await?;
     let _ = usage::record(&state.store, &key.bot, 0).await;
-    Ok((StatusCode::CREATED, Json(message_view(&record))))
+    let view = message_view(&record)
+        .ok_or_else(|| ApiError::Internal("a stored reply is not a message".into()))?;
+    Ok((StatusCode::CREATED, Json(view)))
 }

@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use axum::response::IntoResponse;
 use axum::Extension;
 use switchboard_core::messages::{ApiCode, AuditAction};
 use tokio::sync::Semaphore;
@@ -133,7 +132,7 @@ async fn put_image(
                 let bot = id.clone();
                 let _ = tokio::task::spawn_blocking(move || images.remove(&bot, &old.file)).await;
             }
-            Ok(respond_current(&record).into_response())
+            Ok(respond_current(&state.store.snapshot().document, &record))
         }
         Err(error) => {
             let images = state.images.clone();
@@ -179,7 +178,7 @@ async fn clear_image(
         let images = state.images.clone();
         let _ = tokio::task::spawn_blocking(move || images.remove(&id, &old.file)).await;
     }
-    Ok(respond_current(&record).into_response())
+    Ok(respond_current(&state.store.snapshot().document, &record))
 }
 
 macro_rules! image_routes {

@@ -9,14 +9,14 @@
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::json;
 
 use switchboard_core::chatbot::{
     regenerate_from_json, same_host, ChatbotInput, ChatbotSettings, EndpointKind, SecretInput,
 };
-use switchboard_core::errors::{ErrorCode, FieldErrors};
+use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
 use switchboard_core::messages::{ApiCode, AuditAction};
 use switchboard_core::wire::{self, BotSecret};
 
@@ -43,7 +43,7 @@ pub fn image_url(id: &str, file: &str) -> String {
     format!("/chatbot-images/{id}/{file}")
 }
 
-pub fn view(record: &ChatbotRecord) -> wire::Chatbot {
+pub fn view(document: &Document, record: &ChatbotRecord) -> wire::Chatbot {
     let state = |secret: &Option<StoredSecret>| {
         secret.as_ref().map(|s| wire::SecretState {
             hint: s.hint(),
@@ -79,12 +79,13 @@ pub fn view(record: &ChatbotRecord) -> wire::Chatbot {
         updated_at: record.updated_at.clone(),
         last_activity_at: record.last_activity_at.clone(),
         tokens_today: record.usage.on(&crate::bots::usage::today()),
+        used_by: document.chatbot_use(&record.id),
         issued: wire::IssuedSecrets::default(),
     }
 }
 
-fn respond(record: &ChatbotRecord, issued: wire::IssuedSecrets) -> impl IntoResponse {
-    let mut body = view(record);
+fn respond(document: &Document, record: &ChatbotRecord, issued: wire::IssuedSecrets) -> Response {
+    let mut body = view(document, record);
     body.issued = issued;
     (
         [
@@ -93,11 +94,12 @@ fn respond(record: &ChatbotRecord, issued: wire::IssuedSecrets) -> impl IntoResp
         ],
         Json(body),
     )
+        .into_response()
 }
 
 /// The bot as it is now, with its ETag.
-pub fn respond_current(record: &ChatbotRecord) -> impl IntoResponse {
-    respond(record, wire::IssuedSecrets::default())
+pub fn respond_current(document: &Document, record: &ChatbotRecord) -> Response {
+    respond(document, record, wire::IssuedSecrets::default())
 }
 
 pub fn unknown_chatbot(id: &str) -> ApiError {
@@ -110,6 +112,23 @@ pub fn unknown_chatbot(id: &str) -> ApiError {
 
 pub fn chatbot<'a>(document: &'a Document, id: &str) -> Result<&'a ChatbotRecord, ApiError> {
     document.chatbots.get(id).ok_or_else(|| unknown_chatbot(id))
+}
+
+/// What names the bot as a site's chat, when anything does: such a bot keeps
+/// `site_chat` and is not deleted, so no site's chat silently disappears.
+fn named_as_site_chat(document: &Document, id: &str) -> Option<wire::ChatbotUse> {
+    Some(document.chatbot_use(id)).filter(wire::ChatbotUse::is_named)
+}
+
+fn in_use_message(used: &wire::ChatbotUse) -> String {
+    let mut users: Vec<String> = used.site_settings.clone();
+    if used.instance {
+        users.insert(0, "the instance settings".into());
+    }
+    format!(
+        "the chatbot is the chat of {}; choose another chat there first",
+        users.join(", ")
+    )
 }
 
 fn name_taken(document: &Document, name: &str, except: Option<&str>) -> Result<(), ApiError> {
@@ -247,7 +266,10 @@ pub async fn list(
             .cmp(&(b.settings.reading.as_str(), b.settings.name.as_str()))
     });
     Ok(Json(wire::ChatbotList {
-        chatbots: bots.into_iter().map(view).collect(),
+        chatbots: bots
+            .into_iter()
+            .map(|bot| view(&snapshot.document, bot))
+            .collect(),
     }))
 }
 
@@ -303,7 +325,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        respond(&record, issued),
+        respond(&state.store.snapshot().document, &record, issued),
     ))
 }
 
@@ -322,9 +344,9 @@ pub async fn get(
 ) -> Result<impl IntoResponse, ApiError> {
     admins_only(&principal)?;
     let snapshot = state.store.snapshot();
-    Ok(respond(
+    Ok(respond_current(
+        &snapshot.document,
         chatbot(&snapshot.document, &id)?,
-        wire::IssuedSecrets::default(),
     ))
 }
 
@@ -354,6 +376,17 @@ pub async fn update(
         .update_audited(&who, |document| {
             let current = chatbot(document, &id)?;
             check_if_match(&headers, current.revision)?;
+            if let Some(used) =
+                named_as_site_chat(document, &id).filter(|_| !input.settings.site_chat)
+            {
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    FieldError::new("site_chat", ErrorCode::InUse, in_use_message(&used))
+                        .with("sites", used.site_settings.clone())
+                        .with("instance", used.instance),
+                );
+                return Err(ApiError::Conflict(errors));
+            }
             // The stored key was given for the current endpoint's host.
             let stored_for = current
                 .model_api_key
@@ -412,7 +445,7 @@ pub async fn update(
         let bot = record.id.clone();
         let _ = tokio::task::spawn_blocking(move || deliveries.cancel_bot(&bot, reason)).await;
     }
-    Ok(respond(&record, issued))
+    Ok(respond(&state.store.snapshot().document, &record, issued))
 }
 
 #[utoipa::path(
@@ -437,6 +470,13 @@ pub async fn delete(
         .update_audited(&who, |document| {
             let current = chatbot(document, &id)?;
             check_if_match(&headers, current.revision)?;
+            if let Some(used) = named_as_site_chat(document, &id) {
+                return Err(
+                    ApiError::refused(ApiCode::ChatbotInUse, in_use_message(&used))
+                        .with_param("sites", used.site_settings.clone())
+                        .with_param("instance", used.instance),
+                );
+            }
             let name = current.settings.name.clone();
             document.chatbots.remove(&id);
             let audit = AuditRecord::success(AuditAction::ChatbotDelete, Some(id.clone()))
@@ -529,5 +569,5 @@ pub async fn regenerate(
             Ok::<_, ApiError>(((record.clone(), issued), audit))
         })
         .await?;
-    Ok(respond(&record, issued))
+    Ok(respond(&state.store.snapshot().document, &record, issued))
 }

@@ -280,6 +280,26 @@ fn is_if_match_list(value: &str) -> bool {
         })
 }
 
+/// Three `{…}` segments of a path (`/chat/{bot}/conversations/{id}/messages/{message}/vote`).
+pub struct PathIds3(pub String, pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds3 {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<(String, String, String)>::from_request_parts(parts, state)
+            .await
+        {
+            Ok(axum::extract::Path((a, b, c))) => Ok(PathIds3(a, b, c)),
+            Err(rejection) => Err(ApiError::BadRequest(FieldError::new(
+                "path",
+                ErrorCode::InvalidFormat,
+                format!("the path is not valid: {}", rejection.body_text()),
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 use switchboard_core::messages::AuditAction;
-use switchboard_core::settings::InstanceChatSettings;
+use switchboard_core::settings::{check_named_chatbot, InstanceChatSettings};
 use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody};
@@ -57,6 +57,10 @@ pub async fn put(
         .store
         .update_audited(&who, |document| {
             check_if_match(&headers, document.instance_click_to_chat.revision)?;
+            check_named_chatbot(parsed.value.provider, &parsed.value.account, |bot| {
+                document.chatbot_status(bot)
+            })
+            .map_err(ApiError::Validation)?;
             let current = &document.instance_click_to_chat.value;
             let origins = script_origins::check(
                 &who,

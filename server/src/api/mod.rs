@@ -6,6 +6,7 @@
 //! reads from any origin).
 
 mod account;
+mod answer;
 mod api_keys;
 mod audit;
 pub mod authn;
@@ -25,13 +26,16 @@ mod setup;
 mod site_click_to_chat;
 mod site_csp;
 mod sites;
+mod visitor_chat;
+mod wait_slots;
 mod widget_config;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
 use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -48,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(admin.route_layer(from_fn_with_state(state.clone(), require_auth)))
         .merge(public)
+        .merge(visitor_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
@@ -61,6 +66,7 @@ pub fn document() -> serde_json::Value {
     let mut document = openapi::ApiDoc::openapi();
     document.merge(admin_routes().into_openapi());
     document.merge(public_routes().into_openapi());
+    document.merge(visitor_routes().into_openapi());
     openapi::tightened(&document)
 }
 
@@ -119,6 +125,31 @@ fn public_routes() -> OpenApiRouter<AppState> {
         // The bot API authenticates with the bot's own key (its extractor).
         .routes(routes!(bot_api::poll))
         .routes(routes!(bot_api::reply))
+}
+
+/// The built-in assistant's chat API, public like the routes above.
+fn visitor_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(visitor_chat::profile))
+        .routes(routes!(visitor_chat::start))
+        .routes(routes!(visitor_chat::say, visitor_chat::read))
+        .routes(routes!(visitor_chat::vote))
+}
+
+/// [`visitor_routes`] from any origin (the panel runs on the sites' pages),
+/// preflights answered and cached for a day. The layer goes on after the
+/// 405 fallback, which would otherwise take OPTIONS past it.
+fn visitor_router() -> Router<AppState> {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(86_400));
+    let (routes, _) = visitor_routes().split_for_parts();
+    routes
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(cors)
 }
 
 /// The site `id`, or the API's 404 for it.

@@ -31,6 +31,7 @@ pub const API_KEY: &str = "api_key";
 pub const SESSION: &str = "session";
 pub const CSRF_TOKEN: &str = "csrf_token";
 pub const BOT_KEY: &str = "bot_key";
+pub const CONVERSATION_TOKEN: &str = "conversation_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +58,7 @@ pub const BOT_KEY: &str = "bot_key";
         (name = "sites", description = "The websites that embed the widget."),
         (name = "chatbots", description = "Chatbots: a model, a webhook or a bot program answers visitors (managed by a signed-in administrator only)."),
         (name = "bot", description = "The bot API: a bot program reads its bot's new visitor messages and replies, with the bot's own key."),
+        (name = "visitor chat", description = "The built-in assistant's public chat API, for the chat panel on a site's pages and the bot's direct chat page (from any origin)."),
         (name = "audit", description = "Who changed what, when, from where."),
         (name = "widget", description = "What visitors' browsers read (public, cacheable)."),
         (name = "meta", description = "This document."),
@@ -88,6 +90,17 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
                         "A chatbot's own API key (`sbb_…`, issued when the bot API is turned on):                          the bot API only, for that bot only.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            CONVERSATION_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A visitor's conversation token (`sbc1.…`, from `POST /chat/{bot}/conversations`): that conversation only, until it expires.",
                     ))
                     .build(),
             ),
@@ -290,7 +303,7 @@ errors! {
     ChatbotCreateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, &[ApiKeyNotAllowed, Conflict]];
     ChatbotReadErrors = [SIGNED_IN, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
     ChatbotUpdateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot, Conflict]];
-    ChatbotDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
+    ChatbotDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, REVISION, PATH, &[ApiKeyNotAllowed, UnknownChatbot, ChatbotInUse]];
     ChatbotRegenerateErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, SecretNotInUse]];
     ChatbotImageErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, PayloadTooLarge, UnsupportedImageType, InvalidImage]];
     ChatbotTryErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY, PATH, &[ApiKeyNotAllowed, UnknownChatbot, UnknownConversation, NothingAnswers, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
@@ -298,6 +311,11 @@ errors! {
     DeliveryResendErrors = [SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot, UnknownDelivery, SecretNotInUse]];
     BotPollErrors = [STORE, &[Unauthenticated, InvalidApiKey, MalformedAuthorization, BadRequest]];
     BotReplyErrors = [STORE, BODY, PATH, &[Unauthenticated, InvalidApiKey, MalformedAuthorization, UnknownConversation]];
+    BotProfileErrors = [PATH, &[UnknownChatbot]];
+    VisitorStartErrors = [STORE, BODY, PATH, &[UnknownChatbot, UnknownSite, NotThisSitesChat, GuestsNotAllowed, VisitorRateLimited]];
+    VisitorMessageErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, VisitorRateLimited, NothingAnswers, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
+    VisitorReadErrors = [STORE, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, BadRequest, VisitorRateLimited]];
+    VisitorVoteErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, UnknownMessage, VisitorRateLimited]];
     ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
 }
 

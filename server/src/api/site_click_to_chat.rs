@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 use switchboard_core::messages::AuditAction;
-use switchboard_core::settings::ChatSettings;
+use switchboard_core::settings::{check_named_chatbot, ChatSettings};
 use switchboard_core::wire;
 
 use super::extract::{check_if_match, etag, JsonBody, PathId};
@@ -71,6 +71,12 @@ pub async fn put(
     let record = state
         .store
         .update_audited(&who, |document| {
+            // An unknown site is a 404 before anything its body names.
+            site(document, &id)?;
+            check_named_chatbot(parsed.value.provider, &parsed.value.account, |bot| {
+                document.chatbot_status(bot)
+            })
+            .map_err(ApiError::Validation)?;
             let revision = document.next_revision();
             let record = site_mut(document, &id)?;
             check_if_match(

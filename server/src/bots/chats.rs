@@ -11,6 +11,7 @@ use crate::store::conversations::{
     Author, ConversationEvent, ConversationLog, ConversationRecord, Origin,
 };
 use crate::store::{ChatbotRecord, Store, StoreError};
+use switchboard_core::visitor_chat::Visitor;
 
 use super::webhooks::Webhooks;
 
@@ -22,21 +23,21 @@ pub struct Chats {
     latest: watch::Sender<u64>,
 }
 
-/// The event a webhook receives for a record.
+/// The event a webhook receives for a record (starts and messages only).
 pub fn webhook_payload(
     bot: &ChatbotRecord,
     record: &ConversationRecord,
     origin: Option<&Origin>,
-) -> (&'static str, String) {
+) -> Option<(&'static str, String)> {
     let (kind, data) = match &record.event {
-        ConversationEvent::Started { origin } => (
+        ConversationEvent::Started { origin, visitor } => (
             "conversation.started",
             json!({
                 "bot": {"id": bot.id, "name": bot.settings.name},
-                "conversation": {"id": record.conversation, "origin": origin},
+                "conversation": {"id": record.conversation, "origin": origin, "visitor": visitor},
             }),
         ),
-        ConversationEvent::Message { author, text } => (
+        ConversationEvent::Message { author, text, .. } => (
             "message.created",
             json!({
                 "bot": {"id": bot.id, "name": bot.settings.name},
@@ -44,9 +45,10 @@ pub fn webhook_payload(
                 "message": {"id": record.seq.to_string(), "author": author, "text": text, "at": record.at},
             }),
         ),
+        _ => return None,
     };
     let body = json!({"type": kind, "timestamp": record.at, "data": data});
-    (kind, body.to_string())
+    Some((kind, body.to_string()))
 }
 
 impl Chats {
@@ -97,7 +99,9 @@ impl Chats {
         let Some(bot) = self.store.snapshot().document.chatbots.get(bot_id).cloned() else {
             return;
         };
-        let (kind, payload) = webhook_payload(&bot, record, origin);
+        let Some((kind, payload)) = webhook_payload(&bot, record, origin) else {
+            return;
+        };
         let webhooks = Arc::clone(&self.webhooks);
         let queued =
             tokio::task::spawn_blocking(move || webhooks.enqueue(&bot, kind, payload)).await;
@@ -107,7 +111,12 @@ impl Chats {
     }
 
     /// Starts a conversation with `bot`.
-    pub async fn start(&self, bot: &str, origin: Origin) -> Result<ConversationRecord, StoreError> {
+    pub async fn start(
+        &self,
+        bot: &str,
+        origin: Origin,
+        visitor: Option<Visitor>,
+    ) -> Result<ConversationRecord, StoreError> {
         let id = format!(
             "c_{}",
             crate::auth::random_token(12).replace(['-', '_'], "x")
@@ -118,6 +127,7 @@ impl Chats {
                 bot.to_string(),
                 ConversationEvent::Started {
                     origin: origin.clone(),
+                    visitor,
                 },
             )
             .await?;
@@ -139,6 +149,7 @@ impl Chats {
                 ConversationEvent::Message {
                     author: Author::Visitor,
                     text,
+                    model: None,
                 },
             )
             .await?;
@@ -147,20 +158,37 @@ impl Chats {
         Ok(record)
     }
 
-    /// Stores an answer (the model's, or the bot program's).
+    /// Stores an answer (the model's, naming the model, or the bot program's).
     pub async fn bot_says(
         &self,
         bot: &str,
         conversation: &str,
         author: Author,
         text: String,
+        model: Option<String>,
     ) -> Result<ConversationRecord, StoreError> {
         self.append(
             conversation.to_string(),
             bot.to_string(),
-            ConversationEvent::Message { author, text },
+            ConversationEvent::Message {
+                author,
+                text,
+                model,
+            },
         )
         .await
+    }
+
+    /// Stores what only the transcript shows (a vote, a refusal, who the
+    /// visitor became): the bot's webhook is not told.
+    pub async fn note(
+        &self,
+        bot: &str,
+        conversation: &str,
+        event: ConversationEvent,
+    ) -> Result<ConversationRecord, StoreError> {
+        self.append(conversation.to_string(), bot.to_string(), event)
+            .await
     }
 
     fn origin_of(&self, conversation: &str) -> Option<Origin> {
@@ -169,8 +197,8 @@ impl Chats {
             .ok()?
             .into_iter()
             .find_map(|r| match r.event {
-                ConversationEvent::Started { origin } => Some(origin),
-                ConversationEvent::Message { .. } => None,
+                ConversationEvent::Started { origin, .. } => Some(origin),
+                _ => None,
             })
     }
 }

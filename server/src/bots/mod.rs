@@ -5,4 +5,5 @@ pub mod chats;
 pub mod model;
 pub mod secrets;
 pub mod usage;
+pub mod visitor_tokens;
 pub mod webhooks;

@@ -17,6 +17,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use switchboard_core::visitor_chat::{Visitor, Vote};
+
 use super::{now_rfc3339, StoreError};
 
 pub const CONVERSATIONS_DIR: &str = "conversations";
@@ -24,8 +26,9 @@ pub const CONVERSATIONS_DIR: &str = "conversations";
 const RECENT: usize = 4096;
 /// Conversations whose bot is remembered; the least recently active go first.
 const REMEMBERED: usize = 100_000;
-/// Days whose files are read at start to remember their conversations.
-const REMEMBER_DAYS: usize = 7;
+/// Day files read at start to remember their conversations, at least (a
+/// visitor's conversation continues only while it is remembered).
+pub const REMEMBER_DAYS: usize = 7;
 /// Lines one read may go through on disk before answering with what it found.
 const MAX_SCAN: usize = 100_000;
 
@@ -55,8 +58,32 @@ pub enum Author {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum ConversationEvent {
-    Started { origin: Origin },
-    Message { author: Author, text: String },
+    Started {
+        origin: Origin,
+        /// A signed-in visitor, as the site named them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor: Option<Visitor>,
+    },
+    Message {
+        author: Author,
+        text: String,
+        /// Which model answered (for the model's messages).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<String>,
+    },
+    /// The visitor signed in, or became someone else, mid-conversation.
+    Identified { visitor: Visitor },
+    /// A visitor's vote on an answer (`message`: its `seq`); `None` takes it back.
+    Feedback { message: u64, vote: Option<Vote> },
+    /// What the server refused the visitor (a limit), for the transcript.
+    Refused { code: String },
+}
+
+impl ConversationEvent {
+    /// What the bot program and its webhook hear of: starts and messages.
+    pub fn is_for_the_bot(&self) -> bool {
+        matches!(self, Self::Started { .. } | Self::Message { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,7 +245,10 @@ fn scan_files(
 }
 
 impl FileConversationLog {
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+    /// Opens the log, remembering the conversations of the newest
+    /// `remember_days` day files (at least [`REMEMBER_DAYS`]).
+    pub fn open(data_dir: &Path, remember_days: usize) -> Result<Self, StoreError> {
+        let remember_days = remember_days.max(REMEMBER_DAYS);
         let dir = data_dir.join(CONVERSATIONS_DIR);
         fs::DirBuilder::new()
             .recursive(true)
@@ -242,7 +272,7 @@ impl FileConversationLog {
         let count = names.len();
         for (index, day) in names.into_iter().enumerate() {
             let path = dir.join(format!("{day}.jsonl"));
-            let remember = index + REMEMBER_DAYS >= count;
+            let remember = index + remember_days >= count;
             let newest = index + 1 == count;
             let mut first = None;
             let good_len = for_each_record(&path, |record| {
@@ -488,6 +518,7 @@ mod tests {
         ConversationEvent::Message {
             author: Author::Visitor,
             text: text.into(),
+            model: None,
         }
     }
 
@@ -495,12 +526,13 @@ mod tests {
     fn records_are_kept_in_order_and_survive_a_reopen_with_a_torn_tail() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
-            let log = FileConversationLog::open(dir.path()).expect("open");
+            let log = FileConversationLog::open(dir.path(), REMEMBER_DAYS).expect("open");
             log.append(
                 "c1",
                 "bot1",
                 ConversationEvent::Started {
                     origin: Origin::Direct,
+                    visitor: None,
                 },
             )
             .expect("append");
@@ -520,7 +552,7 @@ mod tests {
         bytes.extend_from_slice(b"{\"seq\":4,\"at\":\"2026");
         fs::write(&file, bytes).expect("write");
 
-        let log = FileConversationLog::open(dir.path()).expect("reopen");
+        let log = FileConversationLog::open(dir.path(), REMEMBER_DAYS).expect("reopen");
         assert_eq!(log.last_seq(), 3, "the torn line is not a record");
         let (found, cursor) = log.after("bot1", 0, 10).expect("after");
         assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
@@ -546,7 +578,7 @@ mod tests {
     #[test]
     fn old_records_are_read_from_disk() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = FileConversationLog::open(dir.path()).expect("open");
+        let log = FileConversationLog::open(dir.path(), REMEMBER_DAYS).expect("open");
         for n in 0..(RECENT + 10) {
             let bot = if n % 2 == 0 { "even" } else { "odd" };
             log.append(&format!("c{n}"), bot, message("x"))

@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use switchboard_core::chatbot::ChatbotSettings;
 use switchboard_core::resolution::{resolve, Effective};
-use switchboard_core::settings::{ChatSettings, InstanceChatSettings};
+use switchboard_core::settings::{
+    named_chatbot, ChatSettings, ChatbotStatus, InstanceChatSettings,
+};
 use switchboard_core::site::Site;
+use switchboard_core::wire::ChatbotUse;
 
 use super::audit::AuditEntry;
 
@@ -83,6 +86,38 @@ impl Document {
     pub fn next_revision(&mut self) -> u64 {
         self.last_revision += 1;
         self.last_revision
+    }
+
+    /// Whether settings may name chatbot `id` as a site's chat.
+    pub fn chatbot_status(&self, id: &str) -> ChatbotStatus {
+        match self.chatbots.get(id) {
+            None => ChatbotStatus::Missing,
+            Some(bot) if bot.settings.site_chat => ChatbotStatus::ForSites,
+            Some(_) => ChatbotStatus::NotForSites,
+        }
+    }
+
+    /// Which settings name chatbot `id`, and which sites' visitors get it.
+    pub fn chatbot_use(&self, id: &str) -> ChatbotUse {
+        let instance = &self.instance_click_to_chat.value;
+        let mut used = ChatbotUse {
+            instance: named_chatbot(instance.provider, &instance.account) == Some(id),
+            ..ChatbotUse::default()
+        };
+        for (site, record) in &self.sites {
+            if let Some(own) = &record.click_to_chat {
+                if named_chatbot(own.value.provider, &own.value.account) == Some(id) {
+                    used.site_settings.push(site.clone());
+                }
+            }
+            let effective = self.effective(record);
+            if effective.enabled()
+                && named_chatbot(effective.provider, &effective.account) == Some(id)
+            {
+                used.sites.push(site.clone());
+            }
+        }
+        used
     }
 
     /// The settings that apply to `record`, and why.

@@ -522,3 +522,116 @@ async fn a_stored_key_never_follows_a_new_host_and_a_put_sends_every_field() {
     assert!(rehomed["issued"]["webhook_token"].is_string(), "{rehomed}");
     assert_ne!(rehomed["secrets"]["webhook_secret"]["hint"], old_secret);
 }
+
+#[tokio::test]
+async fn a_site_s_chat_can_be_a_chatbot_that_may_be_one_and_it_stays_while_used() {
+    let app = TestApp::new().await;
+    let browser = setup(&app).await;
+    let mut private = bot("Internal");
+    private["site_chat"] = json!(false);
+    let private = create(&app, &browser, private).await.json();
+    let public = create(&app, &browser, bot("Support")).await.json();
+    let (private_id, public_id) = (
+        private["id"].as_str().expect("id"),
+        public["id"].as_str().expect("id"),
+    );
+    app.create_site("shop", &["shop.example.com"]).await;
+    let open = json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": null, "account": {}, "guest_users_allowed": true});
+    assert_eq!(
+        app.put("/api/v1/instance/click-to-chat", &open)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let settings = |chatbot: &str| json!({"enabled": true, "provider": "switchboard", "account": {"chatbot": chatbot}, "guest_users_allowed": true});
+    let refused = app
+        .put("/api/v1/sites/shop/click-to-chat", &settings(private_id))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.field_errors(),
+        [("account.chatbot".to_string(), "not_a_site_chat".to_string())]
+    );
+    let unknown = app
+        .put(
+            "/api/v1/sites/shop/click-to-chat",
+            &settings("zzzzzzzzzzzz"),
+        )
+        .await;
+    assert_eq!(
+        unknown.field_errors(),
+        [("account.chatbot".to_string(), "unknown_chatbot".to_string())]
+    );
+    assert!(
+        app.stored()["sites"]["shop"]["click_to_chat"].is_null(),
+        "nothing stored"
+    );
+    let saved = app
+        .put("/api/v1/sites/shop/click-to-chat", &settings(public_id))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    // Resolution and the widget treat it like any provider.
+    let effective = app
+        .get("/api/v1/sites/shop/click-to-chat/effective")
+        .await
+        .json();
+    assert_eq!(effective["provider"], "switchboard");
+    assert_eq!(effective["account"]["chatbot"], public_id);
+    let config = app
+        .anonymous(Method::GET, "/api/v1/widget/config?site=shop", &[], None)
+        .await
+        .json();
+    assert_eq!(config["provider"], "switchboard");
+    assert_eq!(config["account"], json!({"chatbot": public_id}));
+
+    let bot_uri = format!("/api/v1/chatbots/{public_id}");
+    let read = as_app(&app, &browser, Method::GET, &bot_uri, None)
+        .await
+        .json();
+    assert_eq!(
+        read["used_by"],
+        json!({"sites": ["shop"], "instance": false, "site_settings": ["shop"]})
+    );
+    // While a site names it, it is neither deleted nor taken out of sites.
+    let delete = as_app(&app, &browser, Method::DELETE, &bot_uri, None).await;
+    assert_eq!(delete.status, StatusCode::CONFLICT, "{}", delete.text());
+    assert_eq!(delete.error_code(), "chatbot_in_use");
+    assert_eq!(delete.json()["error"]["params"]["sites"], json!(["shop"]));
+    let mut off = read["settings"].clone();
+    off["site_chat"] = json!(false);
+    let unflag = as_app(&app, &browser, Method::PUT, &bot_uri, Some(off.clone())).await;
+    assert_eq!(unflag.status, StatusCode::CONFLICT);
+    assert_eq!(
+        unflag.field_errors(),
+        [("site_chat".to_string(), "in_use".to_string())]
+    );
+    // The instance settings naming it count too, and inheriting sites get it.
+    let instance = json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "switchboard", "account": {"chatbot": public_id}, "guest_users_allowed": true});
+    let put = app.put("/api/v1/instance/click-to-chat", &instance).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    app.create_site("blog", &["blog.example.com"]).await;
+    let crisp = json!({"enabled": true, "provider": "crisp", "account": {"website_id": "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c"}, "guest_users_allowed": true});
+    app.put("/api/v1/sites/shop/click-to-chat", &crisp).await;
+    let read = as_app(&app, &browser, Method::GET, &bot_uri, None)
+        .await
+        .json();
+    assert_eq!(
+        read["used_by"],
+        json!({"sites": ["blog"], "instance": true, "site_settings": []})
+    );
+    let list = as_app(&app, &browser, Method::GET, "/api/v1/chatbots", None)
+        .await
+        .json();
+    let listed = list["chatbots"]
+        .as_array()
+        .and_then(|bots| bots.iter().find(|b| b["id"] == public_id))
+        .expect("listed");
+    assert_eq!(listed["used_by"]["sites"], json!(["blog"]));
+    let delete = as_app(&app, &browser, Method::DELETE, &bot_uri, None).await;
+    assert_eq!(delete.json()["error"]["params"]["instance"], json!(true));
+    app.put("/api/v1/instance/click-to-chat", &open).await;
+    let unflag = as_app(&app, &browser, Method::PUT, &bot_uri, Some(off)).await;
+    assert_eq!(unflag.status, StatusCode::OK, "{}", unflag.text());
+    let delete = as_app(&app, &browser, Method::DELETE, &bot_uri, None).await;
+    assert_eq!(delete.status, StatusCode::NO_CONTENT);
+}

@@ -18,4 +18,5 @@ mod site_click_to_chat;
 mod site_csp;
 mod sites;
 mod static_files;
+mod visitor_chat;
 mod widget_config;

@@ -9,8 +9,10 @@ use switchboard_core::{admin, settings, site::Site};
 use crate::helpers::TestApp;
 
 /// Operations reachable without credentials.
-const PUBLIC: [&str; 5] = [
+const PUBLIC: [&str; 7] = [
     "get_widget_config",
+    "get_bot_profile",
+    "start_visitor_conversation",
     "setup_status",
     "create_first_admin",
     "sign_in",
@@ -146,6 +148,7 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
     let app = TestApp::new().await;
     let document = document(&app).await;
     let example = |name: &str| document["components"]["schemas"][name]["example"].clone();
+    use switchboard_core::visitor_chat;
     let mut checked = Vec::new();
     for (_, _, operation) in operations(&document) {
         let Some(reference) =
@@ -176,6 +179,9 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
             "TryChat" => switchboard_core::chatbot::try_from_json(&body).is_ok(),
             "BotReply" => switchboard_core::chatbot::reply_from_json(&body).is_ok(),
             "Regenerate" => switchboard_core::chatbot::regenerate_from_json(&body).is_ok(),
+            "StartConversation" => visitor_chat::start_from_json(&body).is_ok(),
+            "VisitorSays" => visitor_chat::message_from_json(&body).is_ok(),
+            "VoteBody" => visitor_chat::feedback_from_json(&body).is_ok(),
             other => panic!("no parser is known for the request body {other}"),
         };
         assert!(accepted, "the {name} example is refused: {body}");

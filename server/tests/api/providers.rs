@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use crate::helpers::TestApp;
 
 #[tokio::test]
-async fn the_catalog_lists_the_eleven_providers_with_typed_localized_fields() {
+async fn the_catalog_lists_the_twelve_providers_with_typed_localized_fields() {
     let app = TestApp::new().await;
     let response = app.get("/api/v1/providers").await;
     assert_eq!(response.status, StatusCode::OK);
@@ -26,7 +26,8 @@ async fn the_catalog_lists_the_eleven_providers_with_typed_localized_fields() {
             "smartsupp",
             "tawkto",
             "tidio",
-            "zendesk"
+            "zendesk",
+            "switchboard"
         ]
     );
     for provider in providers {
