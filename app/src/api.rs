@@ -432,6 +432,21 @@ pub fn decode_site(v: &Value) -> Option<Site> {
     })
 }
 
+/// The chatbots that may be a site's chat, `(id, name)`: the built-in
+/// assistant's picker (decoding only what it shows).
+pub async fn site_chatbots() -> Result<Vec<(String, String)>, ApiError> {
+    fn decode(v: &Value) -> Option<Vec<(String, String)>> {
+        let bots = v.get("chatbots")?.as_array()?;
+        Some(
+            bots.iter()
+                .filter(|b| b["settings"]["site_chat"] == true)
+                .filter_map(|b| Some((text(b, "id")?, text(&b["settings"], "name")?)))
+                .collect(),
+        )
+    }
+    get_decoded("/chatbots", decode).await.map(|a| a.body)
+}
+
 pub async fn sites() -> Result<Vec<Site>, ApiError> {
     get_decoded("/sites", decode_sites).await.map(|a| a.body)
 }

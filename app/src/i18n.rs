@@ -163,6 +163,7 @@ texts! {
     LeaveUnsaved => "You have unsaved changes. Leave this screen and lose them?", "保存されていない変更があります。この画面を離れると変更は失われます。よろしいですか？";
     Optional => "optional", "任意";
     Example => "Example", "例";
+    ChooseChatbot => "Choose a chatbot", "チャットボットを選択";
     ErrRequired => "Required.", "入力してください。";
     ErrUnsafe => "Only letters, digits, '_' and '-' are allowed here.", "英数字と「_」「-」のみ使用できます。";
     ErrFormat => "This does not have the expected format.", "形式が正しくありません。";
@@ -383,6 +384,10 @@ texts! {
     LastActivity => "Last activity", "最終アクティビティ";
     NeverActive => "Never", "なし";
     Yes => "Yes", "はい";
+    UsedInSites => "Used in sites", "使用中のサイト";
+    NotUsedYet => "Not chosen by any site yet", "まだどのサイトも選択していません";
+    NotForSites => "Not for sites", "サイトでは使用不可";
+    ViaInstance => "(instance settings)", "（インスタンス設定）";
     No => "No", "いいえ";
     BasicInfo => "Basic info", "基本情報";
     IssueBotKey => "Issue an API access key for the bot", "ボット用の API アクセスキーを発行する";

@@ -483,6 +483,9 @@ pub struct AnswerDone {
     /// Whether `tokens` is the service's figure (`false`: an estimate).
     pub reported: bool,
     pub tokens_today: u64,
+    /// The stored answer's message id (none without a model's text).
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// A `delta` event: the next piece of the answer.

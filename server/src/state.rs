@@ -37,7 +37,8 @@ pub struct VisitorLimits {
     pub per_visitor: RateLimiter,
     /// Per address (an IPv6 /64): messages and new conversations together.
     pub per_address: RateLimiter,
-    /// Per address: reads of messages (a panel reads every few seconds at most).
+    /// Per address: reads of messages and votes (an open panel reads about
+    /// every 25 seconds).
     pub reads: RateLimiter,
 }
 

@@ -440,6 +440,13 @@ impl Browser {
     /// Runs axe-core (WCAG 2.1 A and AA, and its best practices) on the page
     /// as it is now; fails listing every violation, named by `what`.
     pub async fn assert_accessible(&self, what: &str) -> Result<()> {
+        self.assert_accessible_in(what, "document").await
+    }
+
+    /// The same for a part of the page: `context` is a JS expression for
+    /// the element (its Shadow DOM included), e.g. what a widget added to a
+    /// customer's page, whose own markup is not ours to judge.
+    pub async fn assert_accessible_in(&self, what: &str, context: &str) -> Result<()> {
         if self.eval("return typeof window.axe === 'object';").await? != Value::Bool(true) {
             let source = axe_source()?;
             self.client
@@ -448,10 +455,12 @@ impl Browser {
         }
         let report = self
             .eval(
-                r#"return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })
-                     .then(function (r) { return r.violations.map(function (v) {
-                         return v.id + ": " + v.help + " — " + v.nodes.slice(0, 5).map(function (n) { return n.target.join(" "); }).join(" | ");
-                     }); });"#,
+                &format!(
+                    r#"return axe.run({context}, {{ runOnly: {{ type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }} }})
+                     .then(function (r) {{ return r.violations.map(function (v) {{
+                         return v.id + ": " + v.help + " — " + v.nodes.slice(0, 5).map(function (n) {{ return n.target.join(" "); }}).join(" | ");
+                     }}); }});"#
+                ),
             )
             .await?;
         let violations: Vec<String> = serde_json::from_value(report)?;

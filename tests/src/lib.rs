@@ -255,6 +255,11 @@ impl AdminApi {
         self.send_with("PUT", path, body, true).await
     }
 
+    /// `POST` as the signed-in admin (what an API key may not do: chatbots).
+    pub async fn post_as_admin(&self, path: &str, body: Value) -> Result<Value> {
+        self.send_with("POST", path, body, true).await
+    }
+
     async fn send_with(
         &self,
         method: &str,
@@ -353,4 +358,35 @@ impl AdminApi {
     pub async fn get(&self, path: &str) -> Result<Value> {
         self.send("GET", path, Value::Null).await
     }
+}
+
+/// The bot API with a bot key: status and JSON.
+pub async fn bot_api(
+    app: &TestApp,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(u16, Value)> {
+    let url = app.url(&format!("/api/v1{path}"));
+    let key = key.to_string();
+    let method = method.to_string();
+    tokio::task::spawn_blocking(move || -> Result<(u16, Value)> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(40)))
+            .build()
+            .into();
+        let request = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(&url)
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .body(body.map(|b| b.to_string()).unwrap_or_default())?;
+        let mut answer = agent.run(request)?;
+        let status = answer.status().as_u16();
+        let text = answer.body_mut().read_to_string()?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    })
+    .await?
 }

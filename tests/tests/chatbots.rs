@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use switchboard_e2e::bot_program::BotProgram;
 use switchboard_e2e::model_service::{ModelService, DEPLOYMENT, GOOD_KEY, TOKENS_PER_ANSWER};
 use switchboard_e2e::proxy::Proxy;
-use switchboard_e2e::{spawn_app_with, AdminApi, TestApp};
+use switchboard_e2e::{bot_api, spawn_app_with, AdminApi, TestApp};
 
 /// A server that may call 127.0.0.1 (where the stand-ins run).
 async fn app_allowing_loopback() -> Result<TestApp> {
@@ -400,37 +400,6 @@ fn of_type<'a>(received: &'a [Value], kind: &str) -> Vec<&'a Value> {
         .iter()
         .filter(|r| r["event"]["type"] == kind)
         .collect()
-}
-
-/// The bot API with a bot key: status and JSON.
-async fn bot_api(
-    app: &TestApp,
-    key: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Result<(u16, Value)> {
-    let url = app.url(&format!("/api/v1{path}"));
-    let key = key.to_string();
-    let method = method.to_string();
-    tokio::task::spawn_blocking(move || -> Result<(u16, Value)> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(40)))
-            .build()
-            .into();
-        let request = ureq::http::Request::builder()
-            .method(method.as_str())
-            .uri(&url)
-            .header("authorization", format!("Bearer {key}"))
-            .header("content-type", "application/json")
-            .body(body.map(|b| b.to_string()).unwrap_or_default())?;
-        let mut answer = agent.run(request)?;
-        let status = answer.status().as_u16();
-        let text = answer.body_mut().read_to_string()?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
-    })
-    .await?
 }
 
 #[tokio::test]

@@ -171,10 +171,7 @@ pub extern "C" fn configure(status: u32, body: u32) {
             });
             decide();
         }
-        _ => fail(
-            "no_provider",
-            "the Switchboard server's answer has no provider",
-        ),
+        _ => fail("no_provider", "the answer names no provider"),
     }
 }
 
@@ -204,7 +201,7 @@ fn with_recipe(only_loaded: bool, f: impl FnOnce(&Cx, &JsValue, bool)) {
             ),
             None => fail(
                 "unknown_provider",
-                "this version of the loader does not know the configured provider",
+                "this loader does not know the configured provider",
             ),
         }
     }
@@ -232,7 +229,7 @@ fn decide() {
         } else {
             fail(
                 "script_blocked",
-                "the page did not let the loader add the chat provider's script",
+                "the page refused the chat provider's script",
             );
         }
     });

@@ -79,10 +79,10 @@
     };
   } catch (error) {
     // The chat still loads; only the JS API is missing, and the warning says so.
-    warn(error, "Switchboard: window.Switchboard cannot be set on this page; the chat loads without Switchboard.identify, open and reset.");
+    warn(error, "Switchboard: window.Switchboard cannot be set; the chat loads without its API.");
   }
   if (!script || !script.src || typeof WebAssembly !== "object") {
-    fail("unsupported", "unsupported page or browser");
+    fail("unsupported");
     return;
   }
   // Loading from now on (the config travels while the wasm compiles).

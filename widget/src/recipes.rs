@@ -162,10 +162,11 @@ pub static RECIPES: &[Recipe] = &[
     },
     // The built-in assistant: Switchboard's own launcher, served with widget.js
     // (a relative URL resolves against widget.js's), takes its calls from a
-    // queue like Intercom's.
+    // queue like Intercom's, and reads the site's config itself (from the
+    // browser's cache: widget.js just fetched it).
     Recipe {
         provider: "switchboard",
-        load: "I switchboardChat ~queue:q;C switchboardChat 'start' @chatbot;X assistant/launcher.js",
+        load: "I switchboardChat ~queue:q;X assistant/launcher.js",
         on_load: "",
         identify: "C switchboardChat 'identify' {id:$id,name:$name,email:$email}",
         open: "C switchboardChat 'open'",

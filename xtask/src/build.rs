@@ -12,6 +12,8 @@
 //!     split_<screen>.wasm, chunk_<n>.wasm   one per lazy screen, shared code
 //! dist/admin/assets/style-<h>.css    style/*.css, in name order
 //! dist/widget/widget.js              the loader (stable URL), minified, its wasm inside
+//! dist/widget/assistant/launcher.js  the built-in assistant's launcher (stable URL)
+//! dist/widget/assistant/panel-<h>.js its chat panel, loaded when a visitor opens it
 //! dist/public/…                      copy of public/, except demo.html
 //! dist/demo/demo.html                the demo page (served only at /demo)
 //! ```
@@ -248,6 +250,37 @@ fn build_widget(
     let minified = fs::read_to_string(&minified_path)?;
     fs::create_dir_all(out)?;
     fs::write(out.join("widget.js"), embed_wasm(&minified, &wasm_bytes)?)?;
+    build_assistant(root, tools, work, &out.join("assistant"))
+}
+
+/// The built-in assistant's scripts, minified: the panel under its content's
+/// hash (cached for good), the launcher (stable URL, named by the recipe)
+/// pointing at it.
+fn build_assistant(root: &Path, tools: &BuildTools, work: &Path, out: &Path) -> Result<()> {
+    let source = root.join("widget").join("assistant");
+    let minify = |name: &str| -> Result<String> {
+        let output = work.join(name);
+        run_command(
+            Command::new("node")
+                .arg(&tools.terser)
+                .arg(source.join(name))
+                .args(["--compress", "--mangle", "--ecma", "2017", "--output"])
+                .arg(&output),
+        )?;
+        Ok(fs::read_to_string(&output)?)
+    };
+    let panel = minify("panel.js")?;
+    let panel_file = format!("panel-{}.js", content_hash(panel.as_bytes()));
+    let launcher = minify("launcher.js")?;
+    if !launcher.contains("@PANEL_FILE@") {
+        bail!("launcher.js does not name @PANEL_FILE@");
+    }
+    fs::create_dir_all(out)?;
+    fs::write(out.join(&panel_file), panel)?;
+    fs::write(
+        out.join("launcher.js"),
+        launcher.replace("@PANEL_FILE@", &panel_file),
+    )?;
     Ok(())
 }
 

@@ -15,14 +15,21 @@ use crate::build::SPLIT_MANIFEST;
 /// `widget.js` (its wasm inside), gzipped: the widget runs on every page
 /// view (issue 12; README, "Sizes", says where the bytes are).
 const WIDGET_BUDGET: u64 = 8 * 1024;
+/// The built-in assistant's launcher, which a site's pages load at once
+/// beside widget.js when their chat is a chatbot.
+const LAUNCHER_BUDGET: u64 = 3 * 1024;
+/// Its chat panel, loaded only when a visitor opens the chat (issue 14).
+const PANEL_BUDGET: u64 = 40 * 1024;
 /// What `/admin/` downloads before the first screen is usable: the shell, the
 /// style sheet, the glue, the main module, the chunk loader and the first
 /// screen's chunks. Issue 11 sets 200 KB. The Leptos runtime and every text
 /// of the app live in the main module (201 KB on its own), and resources,
 /// actions and transitions added 20 KB to the screens, so until the main
-/// module shrinks the check holds the line at 310 KB (302.5 KB today).
+/// module shrinks the check holds the line where it is: 318 KB since the
+/// built-in assistant's catalog entry and chatbot picker (+6.8 KB) joined
+/// the Click to Chat form (316.7 KB then). A ratchet, not a target.
 const ADMIN_FIRST_SCREEN_TARGET: u64 = 200 * 1024;
-const ADMIN_FIRST_SCREEN_BUDGET: u64 = 310 * 1024;
+const ADMIN_FIRST_SCREEN_BUDGET: u64 = 318 * 1024;
 /// Each screen's own chunk.
 const ADMIN_SCREEN_BUDGET: u64 = 60 * 1024;
 /// The screen `/admin/` opens after signing in.
@@ -39,6 +46,11 @@ pub fn report(root: &Path) -> Result<()> {
         m.print();
     }
     let widget_total = Sizes::sum(widget.iter().map(Measured::sizes));
+    let assistant = dist.join("widget").join("assistant");
+    let launcher = Measured::of(&assistant.join("launcher.js"))?;
+    let panel = Measured::of(&find_one(&assistant, "panel-", ".js")?)?;
+    launcher.print();
+    panel.print();
 
     let admin = dist.join("admin");
     let manifest = read_manifest(&admin.join(SPLIT_MANIFEST))?;
@@ -80,6 +92,16 @@ pub fn report(root: &Path) -> Result<()> {
 
     println!();
     let mut ok = line("widget.js (wasm inside)", widget_total, Some(WIDGET_BUDGET));
+    ok &= line(
+        "assistant: launcher.js",
+        launcher.sizes(),
+        Some(LAUNCHER_BUDGET),
+    );
+    ok &= line(
+        "assistant: panel (when opened)",
+        panel.sizes(),
+        Some(PANEL_BUDGET),
+    );
     let first_screen = main_total.plus(screen_cost(first));
     ok &= line(
         &format!("admin: first screen ({FIRST_SCREEN})"),

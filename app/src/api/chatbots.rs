@@ -61,6 +61,10 @@ pub struct Chatbot {
     pub updated_at: String,
     pub last_activity_at: Option<String>,
     pub tokens_today: u64,
+    /// Sites whose visitors get it as their chat now.
+    pub used_in_sites: Vec<String>,
+    /// The instance settings choose it (inheriting sites get it).
+    pub used_by_instance: bool,
     /// Secrets issued by this answer: `(api_key | webhook_token | webhook_secret, value)`.
     pub issued: Vec<(String, String)>,
 }
@@ -134,6 +138,8 @@ pub fn decode_chatbot(v: &Value) -> Option<Chatbot> {
         updated_at: text(v, "updated_at")?,
         last_activity_at: optional_text(v, "last_activity_at"),
         tokens_today: number(v, "tokens_today")?,
+        used_in_sites: list(v.get("used_by")?, "sites", |s| s.as_str().map(String::from))?,
+        used_by_instance: flag(v.get("used_by")?, "instance")?,
         issued,
     })
 }

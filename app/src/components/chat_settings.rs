@@ -290,6 +290,46 @@ fn AccountFields(
     }
 }
 
+/// The built-in assistant's chatbot: one that may be a site's chat.
+/// (Kept plain, a signal filled once, no resource: this is on the first screen.)
+#[component]
+fn ChatbotChoice(
+    id: String,
+    described: String,
+    invalid: Signal<bool>,
+    value: Signal<String>,
+    set_value: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let app = use_app();
+    let bots = RwSignal::new(Vec::<(String, String)>::new());
+    leptos::task::spawn_local(async move {
+        let mut list = crate::api::site_chatbots().await.unwrap_or_default();
+        // A saved id the list lacks stays visible (the server says what is wrong).
+        let current = value.get_untracked();
+        if !current.is_empty() && !list.iter().any(|(id, _)| *id == current) {
+            list.push((current.clone(), current));
+        }
+        bots.set(list);
+    });
+    view! {
+        <select
+            id=id
+            aria-describedby=described
+            aria-invalid=move || invalid.get().to_string()
+            on:change:target=move |ev| set_value(ev.target().value())
+        >
+            <option value="">{app.t(T::ChooseChatbot)}</option>
+            {move || {
+                let chosen = value.get_untracked();
+                bots.get().into_iter().map(|(id, name)| {
+                    let selected = id == chosen;
+                    view! { <option value=id selected=selected>{name}</option> }
+                }).collect_view()
+            }}
+        </select>
+    }
+}
+
 #[component]
 fn AccountField(
     field: &'static Field,
@@ -336,6 +376,10 @@ fn AccountField(
             >
                 {choices.iter().map(|c| view! { <option value=c.value>{move || app.lang.get().pick(c.label)}</option> }).collect_view()}
             </select>
+        }
+        .into_any(),
+        Format::Chatbot => view! {
+            <ChatbotChoice id=id.clone() described=described.clone() invalid=Signal::derive(move || error.get().is_some()) value=Signal::derive(value) set_value/>
         }
         .into_any(),
         _ => view! {

@@ -362,6 +362,7 @@ fn ChatbotScreen(id: String) -> impl IntoView {
                 <code>{bot.id.clone()}</code>" · "{crate::routes::chatbots::answered_by(app, &bot)}
                 " · "{move || fill(app.t(B::TokensOfBudget)(), &serde_json::json!({"used": stored.with(|b| b.as_ref().map_or(0, |b| b.tokens_today)), "budget": bot.settings.daily_token_budget}))}
             </p>
+            <p class="used-by">{app.t(B::UsedInSites)}": "{crate::routes::chatbots::used_in(app, &bot)}</p>
         }.into_any(),
         (None, Some(Err(e))) => view! { <h1 class="page-title">{app.t(T::NavChatbots)}</h1><p class="error" role="alert">{move || e.text(app.lang.get())}</p> }.into_any(),
         (None, _) => view! { <p class="page-status" role="status">{app.t(T::Loading)}</p> }.into_any(),

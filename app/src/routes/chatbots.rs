@@ -34,6 +34,32 @@ pub fn answered_by(app: crate::state::AppState, bot: &Chatbot) -> String {
     }
 }
 
+/// The sites whose chat the bot is, as links; or why there are none.
+pub fn used_in(app: crate::state::AppState, bot: &Chatbot) -> AnyView {
+    if bot.used_in_sites.is_empty() && !bot.used_by_instance {
+        let none = if bot.settings.site_chat {
+            B::NotUsedYet
+        } else {
+            B::NotForSites
+        };
+        return view! { <span class="muted">{app.t(none)}</span> }.into_any();
+    }
+    let sites = bot
+        .used_in_sites
+        .clone()
+        .into_iter()
+        .enumerate()
+        .map(|(index, site)| {
+            let href = format!("/admin/sites/{site}");
+            view! { {(index > 0).then_some(", ")}<A href=href attr:class="used-site">{site}</A> }
+        })
+        .collect_view();
+    let instance = bot
+        .used_by_instance
+        .then(|| view! { " " <span class="muted">{app.t(B::ViaInstance)}</span> });
+    view! { <span>{sites}{instance}</span> }.into_any()
+}
+
 #[component]
 pub fn Chatbots() -> impl IntoView {
     let app = use_app();
@@ -57,7 +83,7 @@ pub fn Chatbots() -> impl IntoView {
                         <thead><tr>
                             <th scope="col">{app.t(B::Name)}</th>
                             <th scope="col">{app.t(B::AnsweredBy)}</th>
-                            <th scope="col">{app.t(B::SiteChat)}</th>
+                            <th scope="col">{app.t(B::UsedInSites)}</th>
                             <th scope="col">{app.t(B::DirectLink)}</th>
                             <th scope="col">{app.t(B::TokensToday)}</th>
                             <th scope="col">{app.t(B::LastActivity)}</th>
@@ -65,6 +91,7 @@ pub fn Chatbots() -> impl IntoView {
                         <tbody>
                             {list.into_iter().map(|bot| {
                                 let href = format!("/admin/chatbots/{}", bot.id);
+                                let used = used_in(app, &bot);
                                 let uses = { let bot = bot.clone(); move || answered_by(app, &bot) };
                                 let direct = bot.settings.direct_link.then(|| format!("/chat/{}", bot.id));
                                 let tokens = { let (used, budget) = (bot.tokens_today, bot.settings.daily_token_budget);
@@ -76,7 +103,7 @@ pub fn Chatbots() -> impl IntoView {
                                             {(!bot.settings.reading.is_empty()).then(|| view! { <span class="reading">{bot.settings.reading.clone()}</span> })}
                                         </td>
                                         <td class="answered-by">{uses}</td>
-                                        <td>{move || if bot.settings.site_chat { app.t(B::Yes)() } else { app.t(B::No)() }}</td>
+                                        <td class="used-in">{used}</td>
                                         <td>{match direct { Some(path) => view! { <code>{path}</code> }.into_any(), None => view! { <span>{app.t(B::No)}</span> }.into_any() }}</td>
                                         <td>{tokens}</td>
                                         <td>{bot.last_activity_at.as_deref().map(when).unwrap_or_else(|| app.t(B::NeverActive)().to_string())}</td>

@@ -80,6 +80,7 @@ pub async fn answer(
                     tokens: 0,
                     reported: false,
                     tokens_today: record.usage.on(&usage::today()),
+                    message: None,
                 },
             ),
         ]
@@ -184,14 +185,20 @@ pub async fn answer(
         };
         let today = usage::record(&store, &id, tokens).await.unwrap_or_default();
         // What the visitor saw is kept, even when the answer broke off.
-        if !text.is_empty() {
-            if let Err(error) = chats
+        let stored = if text.is_empty() {
+            None
+        } else {
+            match chats
                 .bot_says(&id, &conversation, Author::Model, text, Some(model_name))
                 .await
             {
-                tracing::error!(%error, "cannot store a model's answer");
+                Ok(record) => Some(record.seq.to_string()),
+                Err(error) => {
+                    tracing::error!(%error, "cannot store a model's answer");
+                    None
+                }
             }
-        }
+        };
         let last = match outcome {
             Ok((finish_reason, _)) => event(
                 "done",
@@ -200,6 +207,7 @@ pub async fn answer(
                     tokens,
                     reported,
                     tokens_today: today,
+                    message: stored,
                 },
             ),
             Err(error) => event("error", ApiError::from(error).event_body()),

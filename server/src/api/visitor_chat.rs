@@ -454,6 +454,7 @@ pub async fn read(
 )]
 pub async fn vote(
     State(state): State<AppState>,
+    ip: ClientIp,
     headers: HeaderMap,
     PathIds3(id, conversation, message): PathIds3,
     JsonBody(body): JsonBody,
@@ -461,11 +462,12 @@ pub async fn vote(
     check_token(&state, &headers, &id, &conversation)?;
     let vote = feedback_from_json(&body).map_err(ApiError::Validation)?;
     reachable(&state.store.snapshot().document, &id)?;
+    // Votes are bounded with reads, not with the visitor's messages.
     state
         .visitor_limits
-        .per_visitor
-        .check(&conversation)
-        .map_err(|limited| rate_limited("visitor", limited))?;
+        .reads
+        .check(&address_key(ip.0.as_deref().unwrap_or("unknown")))
+        .map_err(|limited| rate_limited("address", limited))?;
     let unknown = || {
         ApiError::not_found(
             ApiCode::UnknownMessage,

@@ -5,6 +5,8 @@
 //! - `admin/index.html` and `admin/assets/*` (the style sheet's name and the
 //!   directory of each build's scripts and wasm chunks carry a content hash)
 //! - `widget/widget.js` (the loader, stable URL, with its wasm inside)
+//! - `widget/assistant/launcher.js` (stable URL) and `panel-<hash>.js`: the
+//!   built-in assistant, served under `/assistant/`
 //! - `public/*` (served under their own names)
 //! - `demo/demo.html` (served only at `/demo`, sandboxed)
 //!
@@ -105,6 +107,24 @@ pub fn router(assets: &AssetsDir) -> Router {
                 .precompressed_gzip(),
         );
 
+    // The assistant's launcher has a stable URL (the recipe names it); its
+    // panel is named by its content.
+    let launcher = static_headers(LOADER_CACHE, CROSS_ORIGIN)
+        .map_response(utf8_javascript)
+        .service(
+            ServeFile::new(root.join("widget/assistant/launcher.js"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    let panels = static_headers(IMMUTABLE, CROSS_ORIGIN)
+        .map_response(utf8_javascript)
+        .service(
+            ServeDir::new(root.join("widget/assistant"))
+                .append_index_html_on_directories(false)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
     // The demo runs a provider's script chosen in the settings, which an API
     // key can change: sandboxed without allow-same-origin it gets an opaque
     // origin, so it can read no cookie, no session and no CSRF token of ours.
@@ -138,6 +158,8 @@ pub fn router(assets: &AssetsDir) -> Router {
         .route_service("/admin/{*client_route}", spa_shell())
         .nest_service("/admin/assets", admin_assets)
         .route_service("/widget.js", widget_loader)
+        .route_service("/assistant/launcher.js", launcher)
+        .nest_service("/assistant", panels)
         .route_service("/demo", demo)
         .fallback_service(
             Router::new()

@@ -279,6 +279,11 @@ fn write_assets(root: &Path) {
         ("admin/assets/app-0123abcd/app_bg.wasm", "\0asm"),
         ("admin/assets/app-0123abcd/split_sites.wasm", "\0asm"),
         ("widget/widget.js", "(function(){})();"),
+        ("widget/assistant/launcher.js", "(function(){})();"),
+        (
+            "widget/assistant/panel-0123456789abcdef.js",
+            "(function(){})();",
+        ),
         ("demo/demo.html", "<!doctype html><title>demo</title>"),
         // A stray copy where the public files are: still never served.
         (

@@ -197,3 +197,28 @@ async fn healthz_reports_ok_and_version() {
         switchboard_core::version::VERSION
     );
 }
+
+#[tokio::test]
+async fn the_assistant_s_launcher_is_revalidated_soon_and_its_panel_cached_for_good() {
+    let app = TestApp::new().await;
+    let launcher = app.get("/assistant/launcher.js").await;
+    assert_eq!(launcher.status, StatusCode::OK);
+    assert_eq!(
+        launcher.header("cache-control"),
+        Some("public, max-age=300")
+    );
+    assert_eq!(
+        launcher.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(launcher.header("access-control-allow-origin"), Some("*"));
+    let panel = app.get("/assistant/panel-0123456789abcdef.js").await;
+    assert_eq!(panel.status, StatusCode::OK);
+    assert_eq!(
+        panel.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let missing = app.get("/assistant/panel-ffffffffffffffff.js").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("cache-control"), Some("no-cache"));
+}

@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod admin_app;
+mod assistant;
 mod chatbots;
 mod common;
 mod demo;
