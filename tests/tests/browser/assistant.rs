@@ -294,3 +294,23 @@ async fn a_bot_program_s_later_reply_reaches_the_open_panel_in_japanese() -> any
     assert_eq!(errors, json!([]));
     browser.close().await
 }
+
+#[tokio::test]
+async fn the_chatbot_list_names_the_sites_using_a_bot_and_the_site_form_shows_it_chosen(
+) -> anyhow::Result<()> {
+    let app = spawn_app_with(|_| {}).await?;
+    site_with_bot(&app, None).await?;
+    let browser = Browser::start().await?;
+    browser.client.goto(&app.url("/admin/chatbots")).await?;
+    crate::common::sign_in(&browser).await?;
+    let used = browser
+        .wait_for(r#"var a = document.querySelector("td.used-in a.used-site"); return a && a.textContent;"#)
+        .await?;
+    assert_eq!(used, json!("shop"));
+    browser.client.goto(&app.url("/admin/sites/shop")).await?;
+    let chosen = browser
+        .wait_for(r#"var s = document.getElementById("account-chatbot"); return s && s.value && s.selectedOptions.length ? s.selectedOptions[0].textContent : null;"#)
+        .await?;
+    assert_eq!(chosen, json!("Support bot"));
+    browser.close().await
+}
