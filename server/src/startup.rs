@@ -131,7 +131,8 @@ pub fn router(assets: &AssetsDir, state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .nest("/api/v1", api::router(state.clone()))
-        .merge(routes::chatbot_images::router(state))
+        .merge(routes::chatbot_images::router(state.clone()))
+        .merge(routes::direct_chat::router(state))
         .merge(routes::assets::router(assets))
         .layer(trace);
     // Outside the router, so it sees the path before routing does.

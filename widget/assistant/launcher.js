@@ -29,7 +29,7 @@
   var Sheet = window.CSSStyleSheet;
   // Taken now: a page that wraps or replaces fetch later changes nothing here.
   var fetchFn = window.fetch;
-  var state = { bot: "", visitor: null, panel: null, loading: false, openWhenReady: false, button: null, root: null, host: null };
+  var state = { bot: "", site: "", full: false, visitor: null, panel: null, loading: false, openWhenReady: false, button: null, root: null, host: null };
 
   function el(name, attributes, parent) {
     var node = apply(create, doc, [name]);
@@ -89,10 +89,23 @@
   }
 
   function draw() {
-    if (state.button || !state.bot) return;
-    var parent = doc.body || doc.documentElement;
+    if (state.root || !state.bot) return;
+    var parent = (state.full && doc.getElementById("chat")) || doc.body || doc.documentElement;
     var host = el("div", { "data-switchboard-assistant": "" }, parent);
     var root = host.attachShadow({ mode: "open" });
+    state.host = host;
+    state.root = root;
+    if (state.full) {
+      // The direct chat page is the panel alone, the page's whole height
+      // (CSSOM: the page's CSP allows no inline style).
+      var page = [doc.documentElement, doc.body, parent, host];
+      for (var i = 0; i < page.length; i++) {
+        page[i].style.margin = "0";
+        page[i].style.height = "100%";
+      }
+      doc.body.style.background = "#f5f7fa";
+      return;
+    }
     style(root, LAUNCHER_CSS);
     var button = el("button", {
       type: "button",
@@ -109,8 +122,6 @@
     apply(appendChild, svg, [path]);
     apply(appendChild, button, [svg]);
     on(button, "click", open);
-    state.host = host;
-    state.root = root;
     state.button = button;
   }
 
@@ -127,10 +138,12 @@
           origin: own.origin,
           root: state.root,
           japanese: japanese(),
+          full: state.full,
           visitor: state.visitor,
           site: state.site,
           fetch: fetchFn,
           closed: function () {
+            if (!state.button) return;
             try {
               apply(setAttribute, state.button, ["aria-expanded", "false"]);
               state.button.focus();
@@ -158,7 +171,7 @@
 
   function open() {
     draw();
-    if (!state.button) {
+    if (!state.root) {
       state.openWhenReady = true;
       return;
     }
@@ -168,7 +181,7 @@
       return;
     }
     state.openWhenReady = false;
-    apply(setAttribute, state.button, ["aria-expanded", "true"]);
+    if (state.button) apply(setAttribute, state.button, ["aria-expanded", "true"]);
     state.panel.open();
   }
 
@@ -177,11 +190,19 @@
     if (!account || config.provider !== "switchboard" || typeof account.chatbot !== "string") return;
     state.bot = account.chatbot;
     state.site = typeof config.site === "string" ? config.site : "";
+    if (state.resetPending) forget();
     if (doc.body) draw();
     else on(doc, "DOMContentLoaded", draw);
     if (state.openWhenReady) open();
   }
-  (async function () {
+  // The direct chat page names its bot on this script's tag and opens at once.
+  var direct = script.getAttribute("data-bot");
+  if (direct) {
+    state.full = true;
+    configure({ provider: "switchboard", site: "", account: { chatbot: direct } });
+    if (doc.body) open();
+    else on(doc, "DOMContentLoaded", open);
+  } else (async function () {
     try {
       var tag = doc.querySelector("script[data-switchboard-provider]");
       var site = tag && tag.getAttribute("data-site");
@@ -194,6 +215,14 @@
     }
   })();
 
+  // The visitor logged out: their conversation is not the next person's.
+  function forget() {
+    state.resetPending = false;
+    try {
+      localStorage.removeItem("switchboard:chat:" + state.bot);
+    } catch (ignored) {}
+  }
+
   var calls = {
     identify: function (visitor) {
       state.visitor = visitor && typeof visitor === "object" ? { id: text(visitor.id), name: text(visitor.name), email: text(visitor.email) } : null;
@@ -203,11 +232,9 @@
     reset: function () {
       state.visitor = null;
       if (state.panel) state.panel.reset();
-      else {
-        try {
-          localStorage.removeItem("switchboard:chat:" + state.bot);
-        } catch (ignored) {}
-      }
+      else if (state.bot) forget();
+      // Before the config named the bot: as soon as it does.
+      else state.resetPending = true;
     }
   };
   function call(args) {

@@ -77,9 +77,12 @@
     "display:flex;flex-direction:column;background:#fff;color:#1b1f24;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);" +
     "font:15px/1.5 system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans JP',sans-serif;overflow:hidden}" +
     ".panel[hidden]{display:none}" +
+    ".panel.full{position:relative;right:auto;bottom:auto;width:100%;max-width:760px;height:100%;max-height:none;margin:0 auto;border-radius:0;box-shadow:0 0 0 1px #dde3ea}" +
+    ".cover{display:block;width:100%;height:160px;object-fit:cover}.cover[hidden]{display:none}" +
+    "[hidden]{display:none}" +
     "header{display:flex;align-items:center;gap:10px;padding:12px;background:#1f5fbf;color:#fff}" +
     "header img{width:40px;height:40px;border-radius:50%;object-fit:cover;background:#fff}" +
-    ".who{flex:1;min-width:0}.who h2{margin:0;font-size:16px;font-weight:700}.who p{margin:0;font-size:13px;opacity:.9;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
+    ".who{flex:1;min-width:0}.who h1,.who h2{margin:0;font-size:16px;font-weight:700}.who p{margin:0;font-size:13px;opacity:.9;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
     "header button{background:transparent;border:1px solid rgba(255,255,255,.6);color:#fff;border-radius:6px;padding:4px 8px;cursor:pointer;font:inherit;font-size:13px}" +
     "button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f5f7fa}" +
@@ -137,7 +140,8 @@
 
   // ---- The safe Markdown subset, built with DOM APIs. ----
   // Inline: `code`, **strong**, *em* / _em_, [text](https://…), bare https URLs.
-  var INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\n]+\*|_[^_\n]+_)|(\[[^\]\n]+\]\(https:\/\/[^)\s]+\))|(https:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/;
+  // (Bounded spans: an unclosed `[` or `*` costs at most that much rescanning.)
+  var INLINE = /(`[^`\n]{1,200}`)|(\*\*[^*\n]{1,200}\*\*)|(\*[^*\n]{1,200}\*|_[^_\n]{1,200}_)|(\[[^\]\n]{1,200}\]\(https:\/\/[^)\s]{1,2000}\))|(https:\/\/[^\s<>()]{1,2000}[^\s<>().,;:!?'"])/;
   // Inside a link (`inside`), links are text: no link in a link.
   function inline(text, parent, inside) {
     var rest = text;
@@ -235,14 +239,21 @@
     } catch (ignored) {
       el("style", null, root, PANEL_CSS);
     }
-    var panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-label": t.dialog, hidden: "" }, root);
+    var full = !!context.full;
+    // On a site's page a dialog over the page; on the direct chat page the page itself.
+    var panel = full
+      ? el("div", { class: "panel full", role: "region", "aria-label": t.dialog, hidden: "" }, root)
+      : el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-label": t.dialog, hidden: "" }, root);
+    var cover = el("img", { class: "cover", alt: "", hidden: "" }, panel);
     var header = el("header", null, panel);
     var photo = el("img", { alt: "", hidden: "" }, header);
     var who = el("div", { class: "who" }, header);
-    var title = el("h2", null, who, t.dialog);
+    // The direct chat page's heading is the bot's name.
+    var title = el(full ? "h1" : "h2", null, who, t.dialog);
     var about = el("p", null, who);
     var restart = el("button", { type: "button", class: "restart" }, header, t.restart);
     var close = el("button", { type: "button", class: "close", "aria-label": t.close }, header, "×");
+    if (full) close.setAttribute("hidden", "");
     var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions" }, panel);
     var form = el("form", null, panel);
     var label = el("label", { class: "sr", for: "switchboard-message" }, form, t.placeholder);
@@ -250,10 +261,16 @@
     var send = el("button", { type: "submit" }, form, t.send);
     void label;
 
+    // Whose conversation it is: a signed-in visitor's id, or "" for a guest.
+    // Another person on this browser (a logout Switchboard.reset() never
+    // saw, a new sign-in) starts their own.
+    function owner() {
+      return visitor && visitor.id ? String(visitor.id) : "";
+    }
     function saved() {
       try {
         var value = storage && parse(storage.getItem(key) || "null");
-        if (value && typeof value.token === "string" && Date.parse(value.expires_at) > Date.now()) return value;
+        if (value && typeof value.token === "string" && Date.parse(value.expires_at) > Date.now() && (value.owner || "") === owner()) return value;
       } catch (ignored) {}
       return null;
     }
@@ -365,6 +382,11 @@
           photo.src = new URL(bot.photo, context.origin).href;
           photo.removeAttribute("hidden");
         }
+        if (full && bot.cover) {
+          cover.src = new URL(bot.cover, context.origin).href;
+          cover.removeAttribute("hidden");
+        }
+        if (full) doc.title = bot.name;
       } catch (error) {
         warn(error);
       }
@@ -380,6 +402,7 @@
         return null;
       }
       conversation = answer;
+      answer.owner = owner();
       remember(answer);
       return answer;
     }
@@ -395,28 +418,42 @@
       var messages = (page && page.messages) || [];
       for (var i = 0; i < messages.length; i++) show(messages[i]);
     }
-    // While open: wait for what comes later (a bot program's reply).
+    // While open: one loop waits for what comes later (a bot program's
+    // reply). An empty answer that came at once (the server had no waiting
+    // slot) waits a while before the next read, so a full server is not
+    // asked again and again.
+    var pollRunning = false;
     async function poll() {
+      if (pollRunning) return;
+      pollRunning = true;
       var mine = ++polling;
-      while (isOpen && conversation && mine === polling) {
-        try {
-          var response = await call("GET", "/conversations/" + conversation.conversation + "/messages?after=" + cursor + "&wait=25", void 0, conversation.token);
-          if (mine !== polling) return;
-          if (response.status === 401) {
-            conversation = null;
-            remember(null);
-            return;
-          }
-          if (!response.ok) {
-            await pause(5000);
-            continue;
-          }
-          var page = await json(response);
-          var messages = (page && page.messages) || [];
-          for (var i = 0; i < messages.length; i++) show(messages[i]);
-        } catch (error) {
-          await pause(5000);
+      try {
+        while (isOpen && conversation && mine === polling) {
+          var began = Date.now();
+          var quiet = true;
+          try {
+            var response = await call("GET", "/conversations/" + conversation.conversation + "/messages?after=" + cursor + "&wait=25", void 0, conversation.token);
+            if (mine !== polling) break;
+            if (response.status === 401) {
+              conversation = null;
+              remember(null);
+              break;
+            }
+            if (response.ok) {
+              var page = await json(response);
+              var messages = (page && page.messages) || [];
+              for (var i = 0; i < messages.length; i++) show(messages[i]);
+              quiet = messages.length === 0;
+            }
+          } catch (ignored) {}
+          if (quiet && Date.now() - began < 2000) await pause(5000);
         }
+      } catch (error) {
+        warn(error);
+      } finally {
+        pollRunning = false;
+        // Superseded (a new conversation) while its read was out: go on for the new one.
+        if (mine !== polling && isOpen && conversation) poll();
       }
     }
     function pause(ms) {
@@ -432,6 +469,7 @@
       var buffer = "";
       var text = "";
       var answer = null;
+      var drawn = 0;
       for (;;) {
         var chunk = await reader.read();
         if (chunk.done) break;
@@ -462,11 +500,19 @@
               answer.node.setAttribute("aria-busy", "true");
             }
             text += value.text;
-            answer.body.textContent = "";
-            markdown(text, answer.body);
-            scroll();
+            // Drawn at most every 100 ms while it streams: a long answer is
+            // not parsed again for every small piece.
+            if (Date.now() - drawn > 100) {
+              drawn = Date.now();
+              answer.body.textContent = "";
+              markdown(text, answer.body);
+              scroll();
+            }
           } else if (name === "done") {
             if (answer) {
+              answer.body.textContent = "";
+              markdown(text, answer.body);
+              scroll();
               answer.node.removeAttribute("aria-busy");
               if (value.message) {
                 shown[value.message] = answer.node;
@@ -475,7 +521,11 @@
               }
             } else if (!value.message) notice(t.later);
           } else if (name === "error") {
-            if (answer) answer.node.removeAttribute("aria-busy");
+            if (answer) {
+              answer.node.removeAttribute("aria-busy");
+              answer.body.textContent = "";
+              markdown(text, answer.body);
+            }
             notice(refusal({ error: value }));
           }
         }
@@ -541,6 +591,7 @@
     });
     // The focus stays in the dialog; Escape closes it.
     on(panel, "keydown", function (event) {
+      if (full) return;
       if (event.key === "Escape") {
         event.preventDefault();
         hide();
@@ -597,6 +648,14 @@
       },
       identify: function (next) {
         visitor = next;
+        if (!conversation) return;
+        // Someone else signed in: their own conversation. A guest who signs
+        // in keeps theirs, now as theirs.
+        if (conversation.owner && conversation.owner !== owner()) reset();
+        else {
+          conversation.owner = owner();
+          remember(conversation);
+        }
       },
       reset: reset
     };

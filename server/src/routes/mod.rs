@@ -2,4 +2,5 @@
 
 pub mod assets;
 pub mod chatbot_images;
+pub mod direct_chat;
 pub mod health;

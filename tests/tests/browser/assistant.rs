@@ -161,7 +161,7 @@ async fn a_visitor_chats_with_the_model_continues_after_a_reload_and_meets_the_r
     open_panel(&browser).await?;
     assert!(panel_fetched(&browser).await?);
     browser
-        .wait_for(&format!("{ROOT} var h = root.querySelector('h2'); return h && h.textContent === 'Support bot' ? true : null;"))
+        .wait_for(&format!("{ROOT} var h = root.querySelector('.who h2'); return h && h.textContent === 'Support bot' ? true : null;"))
         .await?;
     browser
         .assert_accessible_in(
@@ -312,5 +312,47 @@ async fn the_chatbot_list_names_the_sites_using_a_bot_and_the_site_form_shows_it
         .wait_for(r#"var s = document.getElementById("account-chatbot"); return s && s.value && s.selectedOptions.length ? s.selectedOptions[0].textContent : null;"#)
         .await?;
     assert_eq!(chosen, json!("Support bot"));
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_direct_chat_page_chats_full_page_under_its_strict_csp() -> anyhow::Result<()> {
+    let model = ModelService::start().await?;
+    let app = spawn_app_with(|config| {
+        config.egress_allow = vec!["127.0.0.1".parse().expect("entry")];
+    })
+    .await?;
+    let api = AdminApi::new(&app).await?;
+    let bot = api
+        .post_as_admin(
+            "/chatbots",
+            json!({
+                "name": "Help desk", "reading": "", "bot_api": false, "site_chat": false, "direct_link": true,
+                "model": {"endpoint": model.openai_url(), "model": "gpt-4o-mini", "api_key": GOOD_KEY}, "webhook": null,
+                "profile": {"url": null, "description": "Ask anything."},
+                "instructions": "", "reply_limit": 300, "daily_token_budget": 100000
+            }),
+        )
+        .await?;
+    let id = bot["id"].as_str().unwrap_or_default().to_string();
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&app.url(&format!("/chat/{id}")))
+        .await?;
+    // Open at once, full page, styled although the page allows no inline style.
+    browser
+        .wait_for(&format!(
+            "{ROOT} var p = root && root.querySelector('.panel.full'); return p && !p.hidden && getComputedStyle(root.querySelector('header')).backgroundColor === 'rgb(31, 95, 191)' ? true : null;"
+        ))
+        .await?;
+    browser
+        .wait_for("return document.title === 'Help desk' ? true : null;")
+        .await?;
+    say(&browser, "Where is my order?").await?;
+    wait_for_line(&browser, "assistant: Echo: Where is my order?").await?;
+    browser
+        .assert_accessible_in("the direct chat page", "document")
+        .await?;
     browser.close().await
 }
