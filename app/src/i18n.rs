@@ -219,7 +219,7 @@ texts! {
     ErrUnchanged => "This is your current password; choose another.", "現在のパスワードと同じです。別のパスワードを選んでください。";
     ErrUnknownChatbot => "This chatbot does not exist (any more).", "このチャットボットは存在しません。";
     ErrNotSiteChat => "This chatbot may not be used as a site's chat. Turn that on in its settings first.", "このチャットボットはサイトのチャットとして使用できません。先にチャットボットの設定で有効にしてください。";
-    ErrInUse => "Sites use this as their chat: {sites}. Choose another chat for them first.", "次のサイトがチャットとして使用中です: {sites}。先にそれらのサイトで別のチャットを選んでください。";
+    ErrInUse => "The settings of these sites choose this chatbot (switched on or not): {sites}. Choose another chat there first.", "次のサイトの設定がこのチャットボットを選択しています（有効・無効を問わず）: {sites}。先にそちらで別のチャットを選んでください。";
     ErrInUseInstance => "The instance settings use this as the chat. Choose another chat there first.", "インスタンス設定がチャットとして使用中です。先にそちらで別のチャットを選んでください。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
     Warning => "Check this value", "この値を確認してください";
@@ -483,7 +483,7 @@ texts! {
     ApiGuestsNotAllowed => "This chat is for signed-in visitors only.", "このチャットはログインした訪問者のみ利用できます。";
     ApiNotThisSitesChat => "This chatbot is not the site's chat.", "このチャットボットはサイトのチャットではありません。";
     ApiVisitorRateLimited => "Too many messages. Try again in {retry_after} seconds.", "メッセージが多すぎます。{retry_after} 秒後にもう一度お試しください。";
-    ApiChatbotInUse => "This chatbot is the chat of the instance settings or of sites ({sites}). Choose another chat there first.", "このチャットボットはインスタンス設定またはサイト（{sites}）のチャットとして使用中です。先にそちらで別のチャットを選んでください。";
+    ApiChatbotInUse => "The instance settings or the settings of sites ({sites}) choose this chatbot. Choose another chat there first.", "インスタンス設定またはサイト（{sites}）の設定がこのチャットボットを選択しています。先にそちらで別のチャットを選んでください。";
     ApiImageType => "Choose a PNG, JPEG or WebP image.", "PNG、JPEG、WebP のいずれかの画像を選んでください。";
     ApiInvalidImage => "This file is not a usable image: {detail}", "このファイルは画像として使えません: {detail}";
     ApiSecretNotInUse => "This secret is not in use. Turn on what uses it first.", "このシークレットは使われていません。先に利用する設定を有効にしてください。";

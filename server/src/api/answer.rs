@@ -49,6 +49,33 @@ fn event(name: &str, data: impl serde::Serialize) -> Option<Event> {
 /// The answer stream (`text/event-stream`).
 pub type AnswerStream = Response;
 
+/// Who is asking: an admin sees what the model service said; a visitor
+/// only the code (never the service's words, which can quote a key, nor our
+/// own addresses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    Admin,
+    Visitor,
+}
+
+impl Asker {
+    pub fn shown(self, error: ApiError) -> ApiError {
+        use ApiCode::*;
+        match (self, error.code()) {
+            (
+                Asker::Visitor,
+                code @ (ModelUnauthorized | ModelNotFound | ModelRateLimited | ModelQuotaExceeded
+                | ModelContentFiltered | ModelRejected | ModelUnavailable | ModelTimeout
+                | EgressRefused),
+            ) => ApiError::refused(
+                code,
+                "the assistant cannot answer right now; try again later",
+            ),
+            _ => error,
+        }
+    }
+}
+
 /// Answers the newest message of `conversation` (stored already, `started`
 /// says which). `user` goes to the model service as its end-user id. A
 /// refusal before the answer starts (budget, model calls at once, the
@@ -59,6 +86,7 @@ pub async fn answer(
     conversation: String,
     started: wire::TryStarted,
     user: String,
+    asker: Asker,
 ) -> Result<AnswerStream, ApiError> {
     let settings = &record.settings;
     let id = record.id.clone();
@@ -210,7 +238,7 @@ pub async fn answer(
                     message: stored,
                 },
             ),
-            Err(error) => event("error", ApiError::from(error).event_body()),
+            Err(error) => event("error", asker.shown(ApiError::from(error)).event_body()),
         };
         if let Some(last) = last {
             let _ = events.send(last).await;

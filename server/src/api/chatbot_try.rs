@@ -13,7 +13,7 @@ use switchboard_core::chatbot::try_from_json;
 use switchboard_core::messages::{ApiCode, AuditAction};
 use switchboard_core::wire;
 
-use super::answer::{answer, AnswerStream};
+use super::answer::{answer, AnswerStream, Asker};
 use super::chatbots::{admins_only, chatbot};
 use super::extract::{JsonBody, PathId, PathIds, QueryParams};
 use super::openapi;
@@ -123,7 +123,7 @@ pub async fn try_chatbot(
         model: settings.model.is_some(),
     };
     let user = format!("admin:{}", who.actor.name);
-    answer(&state, &record, conversation, started, user).await
+    answer(&state, &record, conversation, started, user, Asker::Admin).await
 }
 
 #[derive(Debug, Deserialize)]

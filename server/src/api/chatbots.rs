@@ -121,12 +121,16 @@ fn named_as_site_chat(document: &Document, id: &str) -> Option<wire::ChatbotUse>
 }
 
 fn in_use_message(used: &wire::ChatbotUse) -> String {
-    let mut users: Vec<String> = used.site_settings.clone();
+    let mut users: Vec<String> = used
+        .site_settings
+        .iter()
+        .map(|site| format!("site {site:?}"))
+        .collect();
     if used.instance {
-        users.insert(0, "the instance settings".into());
+        users.insert(0, "the instance".into());
     }
     format!(
-        "the chatbot is the chat of {}; choose another chat there first",
+        "the Click to Chat settings of {} choose this chatbot (switched on or not); choose another chat there first",
         users.join(", ")
     )
 }

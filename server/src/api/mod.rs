@@ -150,6 +150,26 @@ fn visitor_router() -> Router<AppState> {
     routes
         .method_not_allowed_fallback(method_not_allowed)
         .layer(cors)
+        .layer(axum::middleware::from_fn(only_preflights))
+}
+
+/// The CORS layer answers every `OPTIONS`; only a browser's preflight (it
+/// names the method it asks for) is one. Any other is a method these
+/// routes do not have.
+async fn only_preflights(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let preflight = request.method() != Method::OPTIONS
+        || request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        next.run(request).await
+    } else {
+        method_not_allowed().await.into_response()
+    }
 }
 
 /// The site `id`, or the API's 404 for it.

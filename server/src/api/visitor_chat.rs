@@ -31,7 +31,7 @@ use switchboard_core::visitor_chat::{
 };
 use switchboard_core::wire;
 
-use super::answer::answer;
+use super::answer::{answer, Asker};
 use super::authn::{bearer_token, ClientIp};
 use super::chatbots::{image_url, unknown_chatbot};
 use super::extract::{JsonBody, PathId, PathIds, PathIds3, QueryParams};
@@ -228,7 +228,9 @@ pub async fn start(
                     )
                     .with_param("site", site.clone()));
                 }
-                if !effective.guest_users_allowed && request.visitor.is_none() {
+                // Signed in means an id, as on the loader's tag.
+                let signed_in = request.visitor.as_ref().is_some_and(|v| v.id.is_some());
+                if !effective.guest_users_allowed && !signed_in {
                     return Err(ApiError::forbidden(
                         ApiCode::GuestsNotAllowed,
                         "this site's chat is for signed-in visitors only",
@@ -300,9 +302,13 @@ pub async fn say(
         }
         return Err(rate_limited("visitor", limited));
     }
-    if let Err(error) = count_address(&state, &ip) {
-        note_refusal(&state, &id, &conversation, error.code()).await;
-        return Err(error);
+    let address = address_key(ip.0.as_deref().unwrap_or("unknown"));
+    if let Err(limited) = state.visitor_limits.per_address.check(&address) {
+        // Once per burst, like the visitor's own limit.
+        if limited.first {
+            note_refusal(&state, &id, &conversation, ApiCode::VisitorRateLimited).await;
+        }
+        return Err(rate_limited("address", limited));
     }
     if let Some(visitor) = request.visitor {
         let so_far = history(&state, &conversation).await?;
@@ -327,11 +333,21 @@ pub async fn say(
         model: bot.settings.model.is_some(),
     };
     let user = format!("visitor:{conversation}");
-    match answer(&state, &bot, conversation.clone(), started, user).await {
+    match answer(
+        &state,
+        &bot,
+        conversation.clone(),
+        started,
+        user,
+        Asker::Visitor,
+    )
+    .await
+    {
         Ok(stream) => Ok(stream),
         Err(error) => {
+            // The transcript has the code; the visitor no detail.
             note_refusal(&state, &id, &conversation, error.code()).await;
-            Err(error)
+            Err(Asker::Visitor.shown(error))
         }
     }
 }
@@ -417,6 +433,7 @@ pub async fn read(
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
     let mut slot = None;
     loop {
+        let read_up_to = state.chats.log().last_seq_of(&conversation);
         let records = history(&state, &conversation).await?;
         let messages = visitor_view(&records, after);
         let page = |messages: Vec<wire::VisitorMessage>| {
@@ -435,9 +452,16 @@ pub async fn read(
                 None => return Ok(page(messages)),
             }
         }
-        let changed = tokio::time::timeout_at(deadline, latest.changed()).await;
-        if !matches!(changed, Ok(Ok(()))) {
-            return Ok(page(messages));
+        // Every record anywhere wakes the waiters; only one of this
+        // conversation's is worth reading its history again for.
+        loop {
+            let changed = tokio::time::timeout_at(deadline, latest.changed()).await;
+            if !matches!(changed, Ok(Ok(()))) {
+                return Ok(page(messages));
+            }
+            if state.chats.log().last_seq_of(&conversation) != read_up_to {
+                break;
+            }
         }
     }
 }

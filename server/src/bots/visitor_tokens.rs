@@ -86,7 +86,12 @@ impl VisitorTokens {
         else {
             return Err(TokenProblem::Invalid);
         };
+        let expires_text = expires;
         let expires: u64 = expires.parse().map_err(|_| TokenProblem::Invalid)?;
+        // One spelling only (no `+`, no leading zeros).
+        if expires.to_string() != expires_text {
+            return Err(TokenProblem::Invalid);
+        }
         let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(tag)
             .map_err(|_| TokenProblem::Invalid)?;
@@ -135,6 +140,13 @@ mod tests {
             tokens.check("sbc1..", "bot1", "c_1", 2_000),
             Err(TokenProblem::Invalid)
         );
+        for respelled in [format!("+{expires}"), format!("0{expires}")] {
+            let other = token.replacen(&expires.to_string(), &respelled, 1);
+            assert_eq!(
+                tokens.check(&other, "bot1", "c_1", 2_000),
+                Err(TokenProblem::Invalid)
+            );
+        }
         // The key survives a restart; the file is the owner's only.
         let again = VisitorTokens::open(dir.path(), 7).expect("reopen");
         assert_eq!(again.check(&token, "bot1", "c_1", 2_000), Ok(()));

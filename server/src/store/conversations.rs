@@ -122,6 +122,8 @@ pub trait ConversationLog: Send + Sync {
     ) -> Result<Vec<ConversationRecord>, StoreError>;
     /// The bot a (recent) conversation belongs to.
     fn bot_of(&self, conversation: &str) -> Option<String>;
+    /// The position of a (recent) conversation's newest record.
+    fn last_seq_of(&self, conversation: &str) -> Option<u64>;
     /// The newest record's position (0: none).
     fn last_seq(&self) -> u64;
 }
@@ -210,11 +212,14 @@ fn for_each_record(
 /// accepts; at most `limit` of them and `MAX_SCAN` lines read. Returns
 /// them and the last position read. Runs without the log's lock: day files
 /// only ever grow, and what is appended meanwhile is read next time.
+/// Reads records `from`..=`until` (at most `max_scan` of them), keeping
+/// those `keep` takes, at most `limit`.
 fn scan_files(
     days: &[(PathBuf, u64)],
-    from: u64,
+    (from, until): (u64, u64),
     mut keep: impl FnMut(&ConversationRecord) -> bool,
     limit: usize,
+    max_scan: usize,
 ) -> Result<(Vec<ConversationRecord>, u64), StoreError> {
     let start = days
         .iter()
@@ -229,12 +234,16 @@ fn scan_files(
             if record.seq < from {
                 return true;
             }
+            if record.seq > until {
+                full = true;
+                return false;
+            }
             scanned += 1;
             position = record.seq;
             if keep(&record) {
                 found.push(record);
             }
-            full = found.len() >= limit || scanned >= MAX_SCAN;
+            full = found.len() >= limit || scanned >= max_scan;
             !full
         })?;
         if full {
@@ -454,7 +463,13 @@ impl ConversationLog for FileConversationLog {
         }
         let days = inner.day_paths();
         drop(inner);
-        scan_files(&days, after.saturating_add(1), |r| r.bot == bot, limit)
+        scan_files(
+            &days,
+            (after.saturating_add(1), u64::MAX),
+            |r| r.bot == bot,
+            limit,
+            MAX_SCAN,
+        )
     }
 
     fn history(
@@ -480,13 +495,14 @@ impl ConversationLog for FileConversationLog {
             let skip = all.len().saturating_sub(limit);
             return Ok(all.into_iter().skip(skip).collect());
         }
-        let (days, from) = (inner.day_paths(), known.first_seq);
+        let (days, span) = (inner.day_paths(), (known.first_seq, known.last_seq));
         drop(inner);
-        // Only the newest `limit` are kept while reading.
+        // Its whole span, however many other records lie between (its newest
+        // records must be there), keeping only the newest `limit` while reading.
         let mut newest = VecDeque::new();
         scan_files(
             &days,
-            from,
+            span,
             |r| {
                 if r.conversation == conversation {
                     newest.push_back(r.clone());
@@ -497,12 +513,17 @@ impl ConversationLog for FileConversationLog {
                 false
             },
             usize::MAX,
+            usize::MAX,
         )?;
         Ok(newest.into_iter().collect())
     }
 
     fn bot_of(&self, conversation: &str) -> Option<String> {
         self.lock().known.get(conversation).map(|k| k.bot.clone())
+    }
+
+    fn last_seq_of(&self, conversation: &str) -> Option<u64> {
+        self.lock().known.get(conversation).map(|k| k.last_seq)
     }
 
     fn last_seq(&self) -> u64 {
@@ -520,6 +541,45 @@ mod tests {
             text: text.into(),
             model: None,
         }
+    }
+
+    #[test]
+    fn a_conversation_s_newest_records_are_read_however_much_lies_between() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join(CONVERSATIONS_DIR);
+        fs::create_dir_all(&folder).expect("dir");
+        let record = |seq: u64, conversation: &str, text: &str| ConversationRecord {
+            seq,
+            at: "2026-12-01T09:00:00Z".into(),
+            conversation: conversation.into(),
+            bot: "bot1".into(),
+            event: message(text),
+        };
+        let mut lines = String::new();
+        let mut push = |r: ConversationRecord| {
+            lines.push_str(&serde_json::to_string(&r).expect("json"));
+            lines.push('\n');
+        };
+        push(record(1, "old", "first"));
+        // More than one read's MAX_SCAN of other conversations in between.
+        let between = MAX_SCAN as u64 + RECENT as u64 + 10;
+        for seq in 2..2 + between {
+            push(record(seq, "busy", "x"));
+        }
+        push(record(2 + between, "old", "newest"));
+        fs::write(folder.join("2026-12-01.jsonl"), lines).expect("write");
+        let log = FileConversationLog::open(dir.path(), REMEMBER_DAYS).expect("open");
+        let texts: Vec<String> = log
+            .history("old", 10)
+            .expect("history")
+            .into_iter()
+            .filter_map(|r| match r.event {
+                ConversationEvent::Message { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["first", "newest"]);
+        assert_eq!(log.last_seq_of("old"), Some(2 + between));
     }
 
     #[test]

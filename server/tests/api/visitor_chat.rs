@@ -245,6 +245,17 @@ async fn only_the_site_s_own_assistant_and_signed_in_visitors_where_required() {
         (guest.status, guest.error_code()),
         (StatusCode::FORBIDDEN, "guests_not_allowed".to_string())
     );
+    let nameless = start(
+        &app,
+        &bot,
+        json!({"site": "shop", "visitor": {"name": "no id"}}),
+    )
+    .await;
+    assert_eq!(
+        nameless.error_code(),
+        "guests_not_allowed",
+        "without an id a visitor is a guest"
+    );
     let signed_in = start(
         &app,
         &bot,
@@ -414,4 +425,110 @@ async fn the_chat_api_answers_preflights_from_any_origin() {
         .expect("text")
         .to_ascii_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+}
+
+#[tokio::test]
+async fn the_direct_chat_page_is_served_only_with_the_direct_link_under_a_strict_csp() {
+    let app = TestApp::new().await;
+    let browser = setup(&app).await;
+    let mut body = json!({
+        "name": "<Support> & \"co\"", "reading": "", "bot_api": true, "site_chat": false, "direct_link": false,
+        "model": null, "webhook": null, "profile": {"url": null, "description": ""},
+        "instructions": "", "reply_limit": 300, "daily_token_budget": 50000
+    });
+    let created = as_app(
+        &app,
+        &browser,
+        Method::POST,
+        "/api/v1/chatbots",
+        Some(body.clone()),
+    )
+    .await
+    .json();
+    let bot = created["id"].as_str().expect("id").to_string();
+    let page = format!("/chat/{bot}");
+    let hidden = app.anonymous(Method::GET, &page, &[], None).await;
+    assert_eq!(
+        hidden.status,
+        StatusCode::NOT_FOUND,
+        "no direct link, no page"
+    );
+    assert_eq!(
+        visitor(
+            &app,
+            Method::POST,
+            &format!("/api/v1/chat/{bot}/conversations"),
+            None,
+            Some(json!({}))
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    body["direct_link"] = json!(true);
+    let put = as_app(
+        &app,
+        &browser,
+        Method::PUT,
+        &format!("/api/v1/chatbots/{bot}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    let shown = app
+        .anonymous(
+            Method::GET,
+            &page,
+            &[("accept-language", "ja,en;q=0.8")],
+            None,
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let csp = shown
+        .header("content-security-policy")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let html = shown.text();
+    assert!(html.contains("<html lang=\"ja\">"), "{html}");
+    assert!(
+        html.contains("&lt;Support&gt; &amp; &quot;co&quot;") && !html.contains("<Support>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "src=\"/assistant/launcher.js\" data-bot=\"{bot}\""
+        )),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "nothing inline: {html}"
+    );
+    // The page's visitor starts a conversation without a site.
+    let started = visitor(
+        &app,
+        Method::POST,
+        &format!("/api/v1/chat/{bot}/conversations"),
+        None,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text());
+}
+
+#[tokio::test]
+async fn a_plain_options_request_is_not_a_preflight() {
+    let app = TestApp::new().await;
+    let options = app
+        .anonymous(Method::OPTIONS, "/api/v1/chat/k3v9q2xm7d1a", &[], None)
+        .await;
+    assert_eq!(options.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(options.error_code(), "method_not_allowed");
 }
