@@ -356,3 +356,24 @@ async fn the_direct_chat_page_chats_full_page_under_its_strict_csp() -> anyhow::
         .await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn the_demo_page_shows_the_assistant_and_chats_in_its_sandbox() -> anyhow::Result<()> {
+    let model = ModelService::start().await?;
+    let app = spawn_app_with(|config| {
+        config.egress_allow = vec!["127.0.0.1".parse().expect("entry")];
+    })
+    .await?;
+    site_with_bot(&app, Some(&model)).await?;
+    let browser = Browser::start().await?;
+    // An opaque origin without localStorage: the conversation simply does
+    // not outlive the page.
+    browser
+        .client
+        .goto(&app.url("/demo?lang=en&site=shop"))
+        .await?;
+    open_panel(&browser).await?;
+    say(&browser, "Hi from the demo").await?;
+    wait_for_line(&browser, "assistant: Echo: Hi from the demo").await?;
+    browser.close().await
+}
