@@ -19,7 +19,7 @@ use switchboard_core::wire;
 
 use super::authn::bearer_token;
 use super::chatbot_try::message_view;
-use super::extract::{JsonBody, PathId, QueryParams};
+use super::extract::{wait_seconds, JsonBody, PathId, QueryParams};
 use super::openapi;
 use super::wait_slots::WaitPool;
 use super::ApiError;
@@ -104,17 +104,7 @@ pub async fn poll(
     key: BotKey,
     QueryParams(query): QueryParams<PollQuery>,
 ) -> Result<Json<wire::ChatMessagePage>, ApiError> {
-    let wait = query.wait.unwrap_or(0);
-    if wait > MAX_WAIT_SECONDS {
-        return Err(ApiError::BadRequest(
-            FieldError::new(
-                "wait",
-                ErrorCode::InvalidChoice,
-                format!("wait is 0 to {MAX_WAIT_SECONDS} seconds"),
-            )
-            .with("max", MAX_WAIT_SECONDS),
-        ));
-    }
+    let wait = wait_seconds(query.wait, MAX_WAIT_SECONDS)?;
     let limit = query.limit.unwrap_or(MAX_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest(

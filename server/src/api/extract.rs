@@ -280,6 +280,22 @@ fn is_if_match_list(value: &str) -> bool {
         })
 }
 
+/// A long poll's `wait` (seconds, absent: 0), at most `max`; more is a `400`.
+pub fn wait_seconds(wait: Option<u64>, max: u64) -> Result<u64, ApiError> {
+    let wait = wait.unwrap_or(0);
+    if wait > max {
+        return Err(ApiError::BadRequest(
+            FieldError::new(
+                "wait",
+                ErrorCode::InvalidChoice,
+                format!("wait is 0 to {max} seconds"),
+            )
+            .with("max", max),
+        ));
+    }
+    Ok(wait)
+}
+
 /// Three `{…}` segments of a path (`/chat/{bot}/conversations/{id}/messages/{message}/vote`).
 pub struct PathIds3(pub String, pub String, pub String);
 

@@ -23,7 +23,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors};
+use switchboard_core::errors::{ErrorCode, FieldErrors};
 use switchboard_core::messages::ApiCode;
 use switchboard_core::settings::named_chatbot;
 use switchboard_core::visitor_chat::{
@@ -34,7 +34,7 @@ use switchboard_core::wire;
 use super::answer::{answer, Asker};
 use super::authn::{bearer_token, ClientIp};
 use super::chatbots::{image_url, unknown_chatbot};
-use super::extract::{JsonBody, PathId, PathIds, PathIds3, QueryParams};
+use super::extract::{wait_seconds, JsonBody, PathId, PathIds, PathIds3, QueryParams};
 use super::openapi;
 use super::wait_slots::WaitPool;
 use super::ApiError;
@@ -410,17 +410,7 @@ pub async fn read(
     QueryParams(query): QueryParams<ReadQuery>,
 ) -> Result<Json<wire::VisitorMessagePage>, ApiError> {
     check_token(&state, &headers, &id, &conversation)?;
-    let wait = query.wait.unwrap_or(0);
-    if wait > MAX_WAIT_SECONDS {
-        return Err(ApiError::BadRequest(
-            FieldError::new(
-                "wait",
-                ErrorCode::InvalidChoice,
-                format!("wait is 0 to {MAX_WAIT_SECONDS} seconds"),
-            )
-            .with("max", MAX_WAIT_SECONDS),
-        ));
-    }
+    let wait = wait_seconds(query.wait, MAX_WAIT_SECONDS)?;
     reachable(&state.store.snapshot().document, &id)?;
     let address = address_key(ip.0.as_deref().unwrap_or("unknown"));
     state
