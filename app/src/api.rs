@@ -20,6 +20,7 @@ use switchboard_core::errors::FieldWarning;
 use switchboard_core::settings::InstanceChatSettings;
 
 pub mod chatbots;
+pub mod conversations;
 
 const API: &str = "/api/v1";
 

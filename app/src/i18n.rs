@@ -112,6 +112,7 @@ texts! {
     DeleteChatbotTitle => "Delete this chatbot?", "このチャットボットを削除しますか？";
     DeleteChatbotWarning => "Its API key, webhook token and secret, and images are deleted with it. Programs using them stop working. This cannot be undone.", "API キー、Webhook のトークンとシークレット、画像も削除され、それらを使うプログラムは動かなくなります。元に戻せません。";
     NavAudit => "Audit log", "監査ログ";
+    NavConversations => "Conversations", "会話";
     Language => "Language", "言語";
     SignedInAs => "Signed in as", "ログイン中:";
     SignOut => "Sign out", "ログアウト";
@@ -230,6 +231,8 @@ texts! {
     Actions => "Actions", "操作";
     Delete => "Delete", "削除";
     DeleteSiteTitle => "Delete this site?", "このサイトを削除しますか？";
+    DeleteConversationTitle => "Delete this conversation?", "この会話を削除しますか？";
+    DeleteConversationWarning => "Every message of it is removed from the server. This cannot be undone; the deletion is recorded in the audit log.", "すべてのメッセージがサーバーから削除されます。元に戻すことはできません。削除は監査ログに記録されます。";
     DeleteSiteWarning => "This cannot be undone. The site and its Click to Chat settings are deleted, and pages that embed it show no chat.", "この操作は取り消せません。サイトとその Click to Chat 設定が削除され、埋め込んでいるページにはチャットが表示されなくなります。";
     DeletePermanently => "Delete permanently", "完全に削除";
     Cancel => "Cancel", "キャンセル";
@@ -548,6 +551,64 @@ impl B {
 }
 
 texts! {
+    /// The conversation screens' strings (their own chunks).
+    ConvText {
+    Lead => "Visitors' conversations with your chatbots: on sites, on a bot's direct page, and admins' tries. Newest first.", "チャットボットと訪問者の会話です（サイト、ボットの直接リンクページ、管理者の試用）。新しい順に表示します。";
+    Where => "Where", "場所";
+    AllPlaces => "All sites and pages", "すべてのサイトとページ";
+    DirectPage => "Direct chat page", "直接チャットページ";
+    Tries => "Admins' tries", "管理者の試用";
+    UnknownPlace => "Unknown", "不明";
+    Bot => "Chatbot", "チャットボット";
+    AllBots => "All chatbots", "すべてのチャットボット";
+    From => "From", "開始日";
+    To => "To", "終了日";
+    DatesHelp => "Dates in your time zone. A conversation is shown when it had activity between them.", "日付はお使いのタイムゾーンです。期間内にやり取りがあった会話を表示します。";
+    Started => "Started", "開始";
+    LastActivity => "Last activity", "最終更新";
+    Visitor => "Visitor", "訪問者";
+    Guest => "Guest", "ゲスト";
+    Messages => "Messages", "メッセージ";
+    Feedback => "Feedback", "評価";
+    Models => "Models", "モデル";
+    Read => "Read", "表示";
+    NoConversations => "No conversations match.", "該当する会話はありません。";
+    Total => "{count} conversations", "{count} 件の会話";
+    Newer => "Newer", "新しい会話";
+    Older => "Older", "古い会話";
+    ExportTitle => "Export", "エクスポート";
+    ExportLead => "Download the records of a date range (with the filters above for site and chatbot). Exports are recorded in the audit log.", "期間内の記録をダウンロードします（上の場所とチャットボットの絞り込みも適用）。エクスポートは監査ログに記録されます。";
+    Format => "Format", "形式";
+    Csv => "CSV (spreadsheets)", "CSV（表計算ソフト向け）";
+    JsonLines => "JSON Lines", "JSON Lines";
+    Download => "Download", "ダウンロード";
+    ExportNeedsDates => "Choose both dates to export.", "エクスポートするには開始日と終了日を選んでください。";
+    RetentionTitle => "Retention", "保存期間";
+    RetentionLead => "The server removes conversations whose last activity is older than this, every hour.", "最終更新がこの日数より前の会話を、サーバーが 1 時間ごとに削除します。";
+    RetentionDays => "Keep for (days)", "保存日数";
+    Save => "Save", "保存";
+    Saved => "Saved.", "保存しました。";
+    BackToList => "All conversations", "会話一覧";
+    TranscriptTitle => "Conversation", "会話";
+    Truncated => "Only the newest 2,000 records are shown; the export has them all.", "新しい 2,000 件のみ表示しています。すべての記録はエクスポートで取得できます。";
+    AuthorVisitor => "Visitor", "訪問者";
+    AuthorModel => "Model", "モデル";
+    AuthorBot => "Bot program", "ボットプログラム";
+    ConversationStarted => "Conversation started", "会話を開始";
+    IdentifiedAs => "The visitor signed in as {who}", "訪問者が {who} としてサインイン";
+    VotedUp => "The visitor found this helpful", "訪問者の評価: 役に立った";
+    VotedDown => "The visitor found this unhelpful", "訪問者の評価: 役に立たなかった";
+    RefusedRateLimited => "Not answered: the visitor sent too many messages", "応答せず: 訪問者のメッセージが多すぎました";
+    RefusedBudget => "Not answered: the bot's daily token budget was used up", "応答せず: ボットの 1 日のトークン上限に達しました";
+    RefusedBusy => "Not answered: too many answers were being written at once", "応答せず: 同時に処理中の応答が多すぎました";
+    RefusedOther => "Not answered ({code})", "応答せず（{code}）";
+    AnsweredBy => "Answered by {model}", "応答モデル: {model}";
+    DeleteConversation => "Delete conversation", "会話を削除";
+    DeletedBot => "(deleted chatbot)", "（削除されたチャットボット）";
+    }
+}
+
+texts! {
     /// The audit log's strings: only its screen uses them.
     AuditText {
     AuditTitle => "Audit log", "監査ログ";
@@ -593,6 +654,10 @@ texts! {
     ActionPasswordChange => "Password change", "パスワードの変更";
     ActionSetup => "First admin created", "最初の管理者を作成";
     ActionAdminCreate => "Admin created", "管理者を作成";
+    ActionConversationDelete => "Conversation deleted", "会話を削除";
+    ActionConversationsExport => "Conversations exported", "会話をエクスポート";
+    ActionConversationSettings => "Conversation retention changed", "会話の保存期間を変更";
+    ActionConversationsExpire => "Conversations past the retention removed", "保存期間を過ぎた会話を削除";
     DetailWrongPassword => "Wrong user name or password.", "ユーザー名またはパスワードが違います。";
     DetailNotItemized => "{refused} attempts refused while locked out and {failed} more wrong passwords in one minute, from {addresses} addresses (not listed one by one).", "1 分間にロック中のため拒否した試行 {refused} 件と、誤ったパスワード {failed} 件（{addresses} 件のアドレスから。個別には記録していません）。";
     DetailSignedInAdminRequired => "Refused: an API key tried to set a self-hosted script URL.", "拒否: API キーでセルフホストのスクリプト URL を設定しようとしました。";

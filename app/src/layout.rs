@@ -125,6 +125,7 @@ fn Shell() -> impl IntoView {
                 <ul class="nav-items">
                     <li><A href="/admin/click-to-chat">{app.t(T::NavClickToChat)}</A></li>
                     <li><A href="/admin/sites">{app.t(T::NavSites)}</A></li>
+                    <li><A href="/admin/conversations">{app.t(T::NavConversations)}</A></li>
                     <li class="nav-group">
                         <span class="nav-group-label" id="nav-integrations">{app.t(T::NavIntegrations)}</span>
                         <ul aria-labelledby="nav-integrations">

@@ -53,6 +53,8 @@ lazy_screens! {
     Chatbots: chatbots, preload_chatbots => routes::chatbots::Chatbots;
     NewChatbot: new_chatbot, preload_new_chatbot => routes::chatbot::NewChatbot;
     Chatbot: chatbot, preload_chatbot => routes::chatbot::ChatbotPage;
+    Conversations: conversations, preload_conversations => routes::conversations::Conversations;
+    Conversation: conversation, preload_conversation => routes::conversation::ConversationPage;
     Audit: audit, preload_audit => routes::audit::Audit;
     Account: account, preload_account => routes::account::Account;
 }
@@ -68,6 +70,8 @@ pub fn prefetch(href: &str) {
             "/chatbots" => || Box::pin(preload_chatbots()),
             "/chatbots/new" => || Box::pin(preload_new_chatbot()),
             path if path.starts_with("/chatbots/") => || Box::pin(preload_chatbot()),
+            "/conversations" => || Box::pin(preload_conversations()),
+            path if path.starts_with("/conversations/") => || Box::pin(preload_conversation()),
             "/audit" => || Box::pin(preload_audit()),
             "/account" => || Box::pin(preload_account()),
             path if path.starts_with("/sites/") => || Box::pin(preload_site()),

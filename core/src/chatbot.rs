@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::errors::{ErrorCode, FieldError, FieldErrors};
-use crate::json::ObjectReader;
+use crate::json::{integer_in, ObjectReader};
 
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_READING_CHARS: usize = 100;
@@ -402,41 +402,6 @@ pub(crate) fn check_text(
         );
     }
     text.replace("\r\n", "\n")
-}
-
-fn integer_in(
-    reader: &ObjectReader<'_>,
-    key: &str,
-    (min, max): (u64, u64),
-    default: u64,
-    errors: &mut FieldErrors,
-) -> u64 {
-    match reader.get(key) {
-        None => default,
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(v) if (min..=max).contains(&v) => v,
-            _ => {
-                errors.add(
-                    FieldError::new(
-                        reader.path(key),
-                        ErrorCode::InvalidChoice,
-                        format!("{key} must be a whole number from {min} to {max}"),
-                    )
-                    .with("min", min)
-                    .with("max", max),
-                );
-                default
-            }
-        },
-        Some(_) => {
-            errors.push(
-                reader.path(key),
-                ErrorCode::WrongType,
-                format!("{key} must be a number"),
-            );
-            default
-        }
-    }
 }
 
 fn optional_object<'a>(

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::errors::{ErrorCode, FieldErrors};
+use crate::errors::{ErrorCode, FieldError, FieldErrors};
 
 pub(crate) struct ObjectReader<'a> {
     map: &'a Map<String, Value>,
@@ -101,6 +101,43 @@ impl<'a> ObjectReader<'a> {
                 );
                 None
             }
+        }
+    }
+}
+
+/// A whole number field within `min..=max`; `default` when missing (or wrong,
+/// with an error pushed).
+pub(crate) fn integer_in(
+    reader: &ObjectReader<'_>,
+    key: &str,
+    (min, max): (u64, u64),
+    default: u64,
+    errors: &mut FieldErrors,
+) -> u64 {
+    match reader.get(key) {
+        None => default,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(v) if (min..=max).contains(&v) => v,
+            _ => {
+                errors.add(
+                    FieldError::new(
+                        reader.path(key),
+                        ErrorCode::InvalidChoice,
+                        format!("{key} must be a whole number from {min} to {max}"),
+                    )
+                    .with("min", min)
+                    .with("max", max),
+                );
+                default
+            }
+        },
+        Some(_) => {
+            errors.push(
+                reader.path(key),
+                ErrorCode::WrongType,
+                format!("{key} must be a number"),
+            );
+            default
         }
     }
 }

@@ -14,6 +14,7 @@
 //! - [`script_origin`] — fields that choose where visitors' pages load script from
 //! - [`public_config`] — what the widget may see (never a secret)
 //! - [`visitor_chat`] — what visitors send the built-in assistant
+//! - [`transcripts`] — keeping and exporting conversations (retention, CSV)
 
 pub mod account;
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod script_origin;
 pub mod settings;
 pub mod site;
 pub mod text;
+pub mod transcripts;
 pub mod version;
 pub mod visitor_chat;
 pub mod wire;

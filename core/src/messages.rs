@@ -228,6 +228,14 @@ codes! {
         ChatbotTry = "chatbot.try",
         /// `params.delivery`: an admin had a webhook delivery sent again.
         ChatbotDeliveryResend = "chatbot.delivery.resend",
+        /// `params.bot`, `params.site`, `params.started_at`: whose conversation.
+        ConversationDelete = "conversation.delete",
+        /// `params.since`, `params.until`, `params.format`, and the filters.
+        ConversationsExport = "conversations.export",
+        /// `params.retention_days`: the new retention.
+        ConversationSettingsUpdate = "conversations.settings.update",
+        /// `params.removed`: the server removed conversations past the retention.
+        ConversationsExpire = "conversations.expire",
         SessionLogin = "session.login",
         SessionLogout = "session.logout",
         SessionLogoutEverywhere = "session.logout_everywhere",

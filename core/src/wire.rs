@@ -597,3 +597,88 @@ pub struct VisitorSays {
     /// Who the visitor is now, when they signed in since the start.
     pub visitor: Option<crate::visitor_chat::Visitor>,
 }
+
+/// A conversation as the admin's list shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": "c_x2k9fjw0qa7m3b1z", "bot": "faq0bot0jp01", "bot_name": "FAQ", "origin": "site", "site": "marketing-jp", "visitor": {"name": "山田 花子"}, "started_at": "2026-12-01T09:00:00Z", "last_at": "2026-12-01T09:04:10Z", "messages": 6, "votes_up": 1, "votes_down": 0, "refusals": 0, "models": ["gpt-4o-mini"]})))]
+pub struct ConversationItem {
+    pub id: String,
+    pub bot: String,
+    /// The bot's name now (absent once the bot is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_name: Option<String>,
+    /// `site` (a site's chat), `direct` (the bot's direct page), `try` (an
+    /// admin's "Try it"), or `unknown` (its start is no longer on record).
+    pub origin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The admin who tried the bot, for `try`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+    /// Who the visitor said they are (unverified), last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<crate::visitor_chat::Visitor>,
+    pub started_at: String,
+    pub last_at: String,
+    pub messages: u32,
+    pub votes_up: u32,
+    pub votes_down: u32,
+    /// Messages a limit refused.
+    pub refusals: u32,
+    /// The models that answered.
+    pub models: Vec<String>,
+}
+
+/// `GET /conversations`: the newest started first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    pub conversations: Vec<ConversationItem>,
+    /// How many the filters take in all.
+    pub total: usize,
+    /// Send it back as `before` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// One record of a transcript.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptEntry {
+    pub seq: u64,
+    pub at: String,
+    /// `started`, `message`, `identified`, `feedback` or `refused`.
+    pub event: String,
+    /// For messages: `visitor`, `model` or `bot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The model that wrote it (the model's messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// For feedback: the `seq` of the answer voted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<u64>,
+    /// For feedback: the vote, absent when taken back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<crate::visitor_chat::Vote>,
+    /// For refusals: the API code the visitor got (`visitor_rate_limited`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// For starts and identifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<crate::visitor_chat::Visitor>,
+}
+
+/// `GET /conversations/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub conversation: ConversationItem,
+    /// Oldest first: the newest 2,000 records.
+    pub entries: Vec<TranscriptEntry>,
+    /// Older records exist than `entries` holds.
+    pub truncated: bool,
+}

@@ -8,6 +8,7 @@ pub mod configuration;
 pub mod egress;
 pub mod profile_image;
 pub mod rate_limit;
+pub mod retention;
 pub mod routes;
 pub mod serve;
 pub mod startup;

@@ -86,7 +86,9 @@ impl Application {
         tracing::info!("Switchboard listening on http://{addr}/ (admin: http://{addr}/admin/, demo: http://{addr}/demo)");
         let flusher = tokio::spawn(flush_login_summaries(self.state.clone()));
         let deliverer = tokio::spawn(std::sync::Arc::clone(&self.state.webhooks).run());
+        let retention = tokio::spawn(crate::retention::run(self.state.clone()));
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        retention.abort();
         deliverer.abort();
         flusher.abort();
         login_audit::record_summary(&self.state.store, self.state.auth.login_audit.flush()).await;

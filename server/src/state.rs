@@ -29,6 +29,8 @@ pub struct AppState {
     pub chats: Arc<Chats>,
     pub visitor_tokens: Arc<VisitorTokens>,
     pub visitor_limits: Arc<VisitorLimits>,
+    /// Wakes the retention sweep (the retention changed).
+    pub retention: Arc<tokio::sync::Notify>,
 }
 
 /// What visitors of the built-in assistants may send, per minute.
@@ -53,10 +55,7 @@ impl AppState {
             egress.clone(),
             config.webhook_retry_seconds.clone(),
         );
-        let conversations = Arc::new(FileConversationLog::open(
-            &config.data_dir,
-            config.visitor_conversation_days as usize,
-        )?);
+        let conversations = Arc::new(FileConversationLog::open(&config.data_dir)?);
         let chats = Chats::new(conversations, Arc::clone(&webhooks), Arc::clone(&store));
         let visitor_tokens = Arc::new(VisitorTokens::open(
             &config.data_dir,
@@ -75,6 +74,7 @@ impl AppState {
             chats,
             visitor_tokens,
             visitor_limits,
+            retention: Arc::new(tokio::sync::Notify::new()),
             images: ProfileImages::new(&config.data_dir),
             model_timeouts: ModelTimeouts::new(config.model_timeout.0),
             model_calls: Arc::new(Semaphore::new(config.max_model_calls as usize)),

@@ -168,6 +168,31 @@ async fn seeded_app() -> Result<(TestApp, AdminApi)> {
     .await?;
     api.put("/instance/click-to-chat", example("InstanceChatSettings")?)
         .await?;
+    // A conversation under the id the document's examples name (the server
+    // makes conversations' ids), so reading and deleting one can succeed.
+    let conversation = example("ConversationItem")?;
+    let at = conversation["started_at"]
+        .as_str()
+        .context("the ConversationItem example has no started_at")?;
+    let start = serde_json::json!({
+        "seq": 1, "at": at, "conversation": conversation["id"], "bot": conversation["bot"],
+        "event": "started", "origin": {"kind": "site", "site": id},
+    });
+    let mut app = app;
+    app.stop().await?;
+    let folder = app.data_dir.path().join("conversations");
+    std::fs::create_dir_all(&folder)?;
+    std::fs::write(
+        folder.join(format!("{}.jsonl", at.get(..10).unwrap_or("2026-12-01"))),
+        format!("{start}\n"),
+    )?;
+    // Kept however old the example's date gets.
+    let path = app.data_dir.path().join("switchboard.json");
+    let mut stored: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+    stored["conversation_settings"] = serde_json::json!({"retention_days": 3650});
+    std::fs::write(&path, serde_json::to_vec(&stored)?)?;
+    app.start_again().await?;
+    let api = AdminApi::new(&app).await?;
     Ok((app, api))
 }
 

@@ -36,6 +36,10 @@ fn action_name(action: &str) -> Option<AuditText> {
         A::AccountPasswordChange => AuditText::ActionPasswordChange,
         A::SetupCreateAdmin => AuditText::ActionSetup,
         A::AdminCreate => AuditText::ActionAdminCreate,
+        A::ConversationDelete => AuditText::ActionConversationDelete,
+        A::ConversationsExport => AuditText::ActionConversationsExport,
+        A::ConversationSettingsUpdate => AuditText::ActionConversationSettings,
+        A::ConversationsExpire => AuditText::ActionConversationsExpire,
     })
 }
 

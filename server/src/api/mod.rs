@@ -15,6 +15,7 @@ mod chatbot_deliveries;
 mod chatbot_images;
 pub mod chatbot_try;
 pub mod chatbots;
+pub mod conversations;
 pub mod error;
 pub mod extract;
 mod instance;
@@ -100,6 +101,13 @@ fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chatbots::regenerate))
         .routes(routes!(chatbot_try::try_chatbot))
         .routes(routes!(chatbot_try::conversation_messages))
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::export))
+        .routes(routes!(conversations::get, conversations::delete))
+        .routes(routes!(
+            conversations::settings,
+            conversations::put_settings
+        ))
         .routes(routes!(chatbot_deliveries::list))
         .routes(routes!(chatbot_deliveries::resend))
         .routes(routes!(chatbot_images::photo, chatbot_images::clear_photo))

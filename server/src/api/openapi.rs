@@ -59,6 +59,7 @@ pub const CONVERSATION_TOKEN: &str = "conversation_token";
         (name = "chatbots", description = "Chatbots: a model, a webhook or a bot program answers visitors (managed by a signed-in administrator only)."),
         (name = "bot", description = "The bot API: a bot program reads its bot's new visitor messages and replies, with the bot's own key."),
         (name = "visitor chat", description = "The built-in assistant's public chat API, for the chat panel on a site's pages and the bot's direct chat page (from any origin)."),
+        (name = "conversations", description = "Conversations with chatbots: list, read, delete, export, and how long they are kept."),
         (name = "audit", description = "Who changed what, when, from where."),
         (name = "widget", description = "What visitors' browsers read (public, cacheable)."),
         (name = "meta", description = "This document."),
@@ -317,6 +318,10 @@ errors! {
     VisitorReadErrors = [STORE, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, BadRequest, VisitorRateLimited]];
     VisitorVoteErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, UnknownMessage, VisitorRateLimited]];
     ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
+    ConversationListErrors = [SIGNED_IN, &[BadRequest, ValidationFailed]];
+    ConversationErrors = [STORE, SIGNED_IN, PATH, &[UnknownConversation]];
+    ConversationDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[UnknownConversation]];
+    ConversationSettingsErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY];
 }
 
 /// The document as JSON, with what utoipa cannot say: every response header

@@ -115,6 +115,14 @@ fn check_token(
         .visitor_tokens
         .check(&token, bot, conversation, now_unix())
     {
+        // Deleted by an admin, or past the retention: never continued (a
+        // message would bring back a conversation without its start).
+        Ok(()) if state.chats.log().bot_of(conversation).as_deref() != Some(bot) => {
+            Err(ApiError::unauthenticated(
+                ApiCode::ConversationExpired,
+                "this conversation is no longer kept; start a new conversation",
+            ))
+        }
         Ok(()) => Ok(()),
         Err(TokenProblem::Invalid) => Err(ApiError::unauthenticated(
             ApiCode::InvalidConversationToken,

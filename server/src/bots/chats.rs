@@ -192,13 +192,6 @@ impl Chats {
     }
 
     fn origin_of(&self, conversation: &str) -> Option<Origin> {
-        self.log
-            .history(conversation, usize::MAX)
-            .ok()?
-            .into_iter()
-            .find_map(|r| match r.event {
-                ConversationEvent::Started { origin, .. } => Some(origin),
-                _ => None,
-            })
+        self.log.summary(conversation)?.origin
     }
 }

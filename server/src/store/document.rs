@@ -34,6 +34,9 @@ pub struct Document {
     /// Chatbots by id, with their secrets (see [`ChatbotRecord`]).
     #[serde(default)]
     pub chatbots: BTreeMap<String, ChatbotRecord>,
+    /// How long conversations with chatbots are kept.
+    #[serde(default)]
+    pub conversation_settings: switchboard_core::transcripts::ConversationSettings,
     /// The audit entry of the last change, saved with it: if the process
     /// stops before the entry reaches the audit log, the next start writes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -77,6 +80,7 @@ impl Default for Document {
             admins: BTreeMap::new(),
             api_keys: BTreeMap::new(),
             chatbots: BTreeMap::new(),
+            conversation_settings: Default::default(),
             audit_tail: Vec::new(),
         }
     }

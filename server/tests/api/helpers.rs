@@ -28,6 +28,8 @@ pub struct TestApp {
     /// An API key planted in the store: requests without their own
     /// credentials use it, so API tests exercise the API, not the login.
     pub key: String,
+    /// The server's state, for driving its background work (the retention sweep).
+    pub state: AppState,
 }
 
 /// The address every test request seems to come from.
@@ -124,13 +126,14 @@ impl TestApp {
         );
         change(&mut config);
         let state = AppState::new(&config, Arc::clone(&store)).expect("state");
-        let router = startup::router(&AssetsDir::new(assets_dir.path()), state)
+        let router = startup::router(&AssetsDir::new(assets_dir.path()), state.clone())
             .layer(MockConnectInfo(SocketAddr::from((peer, 40000))));
         Self {
             router,
             data_dir,
             assets_dir,
             key: planted.key,
+            state,
         }
     }
 

@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod chatbots;
 mod config;
+mod conversations;
 mod egress;
 mod hardening;
 mod instance;

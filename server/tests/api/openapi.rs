@@ -182,6 +182,9 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
             "StartConversation" => visitor_chat::start_from_json(&body).is_ok(),
             "VisitorSays" => visitor_chat::message_from_json(&body).is_ok(),
             "VoteBody" => visitor_chat::feedback_from_json(&body).is_ok(),
+            "ConversationSettings" => {
+                switchboard_core::transcripts::ConversationSettings::from_json(&body).is_ok()
+            }
             other => panic!("no parser is known for the request body {other}"),
         };
         assert!(accepted, "the {name} example is refused: {body}");
@@ -217,4 +220,6 @@ async fn every_answer_example_is_a_value_of_its_type() {
     holds::<switchboard_server::store::AuditEntry>(&document, "AuditEntry");
     holds::<wire::Chatbot>(&document, "Chatbot");
     holds::<wire::ChatbotList>(&document, "ChatbotList");
+    holds::<wire::ConversationItem>(&document, "ConversationItem");
+    holds::<switchboard_core::transcripts::ConversationSettings>(&document, "ConversationSettings");
 }

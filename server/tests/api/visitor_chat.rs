@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{as_app, setup, TestApp, TestResponse};
 
 /// A bot answered by a bot program (no model), with its API key.
-async fn site_with_bot(app: &TestApp, guests: bool) -> (String, String) {
+pub(crate) async fn site_with_bot(app: &TestApp, guests: bool) -> (String, String) {
     let browser = setup(app).await;
     let created = as_app(
         app,
@@ -39,7 +39,7 @@ async fn site_with_bot(app: &TestApp, guests: bool) -> (String, String) {
     (bot, key)
 }
 
-async fn visitor(
+pub(crate) async fn visitor(
     app: &TestApp,
     method: Method,
     uri: &str,
@@ -63,7 +63,7 @@ async fn visitor(
     .await
 }
 
-async fn start(app: &TestApp, bot: &str, body: Value) -> TestResponse {
+pub(crate) async fn start(app: &TestApp, bot: &str, body: Value) -> TestResponse {
     visitor(
         app,
         Method::POST,
