@@ -223,6 +223,7 @@ texts! {
     ErrInUse => "The settings of these sites choose this chatbot (switched on or not): {sites}. Choose another chat there first.", "次のサイトの設定がこのチャットボットを選択しています（有効・無効を問わず）: {sites}。先にそちらで別のチャットを選んでください。";
     ErrInUseInstance => "The instance settings use this as the chat. Choose another chat there first.", "インスタンス設定がチャットとして使用中です。先にそちらで別のチャットを選んでください。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
+    ErrNumberRange => "Enter a whole number from {min} to {max}.", "{min} から {max} までの整数を入力してください。";
     Warning => "Check this value", "この値を確認してください";
     SitesTitle => "Sites", "サイト";
     SiteName => "Name", "名前";
@@ -293,6 +294,7 @@ impl T {
                 T::ErrNotHostName
             }
             "invalid_format" => T::ErrFormat,
+            "invalid_choice" if has("min") && has("max") => T::ErrNumberRange,
             "invalid_choice" => T::ErrChoice,
             "too_long" if has("max") => T::ErrTooLongMax,
             "too_long" => T::ErrTooLong,

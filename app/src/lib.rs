@@ -41,8 +41,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/chatbots") view={Lazy::<screens::Chatbots>::new()}/>
                     <Route path=path!("/chatbots/new") view={Lazy::<screens::NewChatbot>::new()}/>
                     <Route path=path!("/chatbots/:id") view={Lazy::<screens::Chatbot>::new()}/>
-                    <Route path=path!("/conversations") view={Lazy::<screens::Conversations>::new()}/>
-                    <Route path=path!("/conversations/:id") view={Lazy::<screens::Conversation>::new()}/>
+                    <Route path=path!("/conversations/:id?") view={Lazy::<screens::Conversations>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<screens::Audit>::new()}/>
                     <Route path=path!("/account") view={Lazy::<screens::Account>::new()}/>
                 </ParentRoute>

@@ -53,8 +53,7 @@ lazy_screens! {
     Chatbots: chatbots, preload_chatbots => routes::chatbots::Chatbots;
     NewChatbot: new_chatbot, preload_new_chatbot => routes::chatbot::NewChatbot;
     Chatbot: chatbot, preload_chatbot => routes::chatbot::ChatbotPage;
-    Conversations: conversations, preload_conversations => routes::conversations::Conversations;
-    Conversation: conversation, preload_conversation => routes::conversation::ConversationPage;
+    Conversations: conversations, preload_conversations => routes::conversations::ConversationsPage;
     Audit: audit, preload_audit => routes::audit::Audit;
     Account: account, preload_account => routes::account::Account;
 }
@@ -70,8 +69,7 @@ pub fn prefetch(href: &str) {
             "/chatbots" => || Box::pin(preload_chatbots()),
             "/chatbots/new" => || Box::pin(preload_new_chatbot()),
             path if path.starts_with("/chatbots/") => || Box::pin(preload_chatbot()),
-            "/conversations" => || Box::pin(preload_conversations()),
-            path if path.starts_with("/conversations/") => || Box::pin(preload_conversation()),
+            path if path.starts_with("/conversations") => || Box::pin(preload_conversations()),
             "/audit" => || Box::pin(preload_audit()),
             "/account" => || Box::pin(preload_account()),
             path if path.starts_with("/sites/") => || Box::pin(preload_site()),

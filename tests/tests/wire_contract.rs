@@ -352,6 +352,60 @@ async fn every_answer_the_app_reads_decodes_as_its_wire_type_and_with_the_apps_r
             .collect::<Vec<_>>()
     );
     assert_eq!(read.messages.len(), 2, "the start and the message: {body}");
+
+    // The same conversation in the admin's Conversations screens.
+    let what = "GET /conversations";
+    let body = ok(
+        what,
+        admin
+            .answer("GET", "/conversations?origin=try", Value::Null, true)
+            .await?,
+    );
+    let listed: wire::ConversationList = wire(what, &body);
+    let read = app(what, api::conversations::decode_list(&body), &body);
+    assert_eq!(read.total, listed.total as u64);
+    assert_eq!(
+        read.conversations
+            .iter()
+            .map(|c| (c.id.clone(), c.origin.clone(), c.messages))
+            .collect::<Vec<_>>(),
+        listed
+            .conversations
+            .iter()
+            .map(|c| (c.id.clone(), c.origin.clone(), u64::from(c.messages)))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        read.conversations.first().map(|c| c.id.as_str()),
+        Some(conversation.as_str())
+    );
+    let what = "GET /conversations/{id}";
+    let body = ok(
+        what,
+        admin
+            .answer(
+                "GET",
+                &format!("/conversations/{conversation}"),
+                Value::Null,
+                true,
+            )
+            .await?,
+    );
+    let transcript: wire::Transcript = wire(what, &body);
+    let read = app(what, api::conversations::decode_transcript(&body), &body);
+    assert_eq!(read.conversation.admin.as_deref(), Some("admin"));
+    assert_eq!(
+        read.entries
+            .iter()
+            .map(|e| (e.seq, e.event.clone(), e.text.clone(), e.code.clone()))
+            .collect::<Vec<_>>(),
+        transcript
+            .entries
+            .iter()
+            .map(|e| (e.seq, e.event.clone(), e.text.clone(), e.code.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert!(!read.entries.is_empty(), "{body}");
     let what = "GET /chatbots/{id}/deliveries";
     let body = ok(
         what,

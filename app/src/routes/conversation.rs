@@ -6,22 +6,44 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
-use crate::api::conversations::{self, Entry, Transcript};
+use crate::api::conversations::{self, Conversation, Entry, Transcript};
 use crate::api::ApiError;
 use crate::components::confirm::ConfirmDelete;
 use crate::components::on_change;
 use crate::i18n::{fill, ConvText as C, T};
-use crate::routes::conversations::{local_time, place};
 use crate::state::use_app;
 
-#[component]
-pub fn ConversationPage() -> impl IntoView {
-    crate::state::set_title(T::NavConversations);
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    move || view! { <ConversationScreen id=id.get()/> }
+/// `2026-12-01T00:00:00Z` in the browser's time zone: `2026-12-01 09:00`.
+pub fn local_time(stamp: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(stamp));
+    if date.get_time().is_nan() {
+        return stamp.to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// Where a conversation took place, in the admin's language.
+pub fn place(app: crate::state::AppState, c: &Conversation) -> String {
+    let lang = app.lang.get();
+    match (c.origin.as_str(), &c.site) {
+        ("site", Some(site)) => site.clone(),
+        ("direct", _) => C::DirectPage.get(lang).to_string(),
+        ("try", _) => format!(
+            "{} ({})",
+            C::Tries.get(lang),
+            c.admin.clone().unwrap_or_default()
+        ),
+        _ => C::UnknownPlace.get(lang).to_string(),
+    }
 }
 
 /// What a refusal's code means, in the admin's language.
@@ -149,7 +171,7 @@ fn transcript_view(app: crate::state::AppState, t: Transcript) -> AnyView {
 }
 
 #[component]
-fn ConversationScreen(id: String) -> impl IntoView {
+pub fn ConversationScreen(id: String) -> impl IntoView {
     let app = use_app();
     let id = StoredValue::new(id);
     let transcript = LocalResource::new(move || {

@@ -8,22 +8,20 @@ use crate::api::conversations::{self, Conversation, Filter};
 use crate::api::{self, ApiError};
 use crate::components::{field_error_text, general_error_text, on_change};
 use crate::i18n::{fill, ConvText as C, T};
+use crate::routes::conversation::{local_time, place, ConversationScreen};
 use crate::state::use_app;
 
-/// `2026-12-01T00:00:00Z` in the browser's time zone: `2026-12-01 09:00`.
-pub fn local_time(stamp: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(stamp));
-    if date.get_time().is_nan() {
-        return stamp.to_string();
+/// `/conversations` and `/conversations/{id}`: one route and one chunk (each
+/// lazy route costs the main module its own copy of the router's code).
+#[component]
+pub fn ConversationsPage() -> impl IntoView {
+    crate::state::set_title(T::NavConversations);
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").filter(|id| !id.is_empty()));
+    move || match id.get() {
+        Some(id) => view! { <ConversationScreen id=id/> }.into_any(),
+        None => view! { <Conversations/> }.into_any(),
     }
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        date.get_full_year(),
-        date.get_month() + 1,
-        date.get_date(),
-        date.get_hours(),
-        date.get_minutes()
-    )
 }
 
 /// A date input's `YYYY-MM-DD` as the RFC 3339 time of its first (or last)
@@ -55,25 +53,9 @@ fn local_bound(date: &str, end: bool) -> String {
     )
 }
 
-/// Where a conversation took place, in the admin's language.
-pub fn place(app: crate::state::AppState, c: &Conversation) -> String {
-    let lang = app.lang.get();
-    match (c.origin.as_str(), &c.site) {
-        ("site", Some(site)) => site.clone(),
-        ("direct", _) => C::DirectPage.get(lang).to_string(),
-        ("try", _) => format!(
-            "{} ({})",
-            C::Tries.get(lang),
-            c.admin.clone().unwrap_or_default()
-        ),
-        _ => C::UnknownPlace.get(lang).to_string(),
-    }
-}
-
 #[component]
-pub fn Conversations() -> impl IntoView {
+fn Conversations() -> impl IntoView {
     let app = use_app();
-    crate::state::set_title(T::NavConversations);
     let place_choice = RwSignal::new(String::new());
     let bot = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());

@@ -776,7 +776,7 @@ impl ConversationLog for FileConversationLog {
             inner.known.values().filter(|k| filter.matches(k)).collect();
         let total = taken.len();
         taken.retain(|k| before.is_none_or(|before| k.first_seq < before));
-        taken.sort_unstable_by(|a, b| b.first_seq.cmp(&a.first_seq));
+        taken.sort_unstable_by_key(|k| std::cmp::Reverse(k.first_seq));
         let page = taken.into_iter().take(limit).cloned().collect();
         (page, total)
     }

@@ -88,6 +88,8 @@ async fn every_screen_and_dialog_has_no_violations() -> anyhow::Result<()> {
                 "/admin/sites/shop",
                 "/admin/sites/nobody",
                 "/admin/api-keys",
+                "/admin/conversations",
+                "/admin/conversations/c_nosuchone",
                 "/admin/audit",
                 "/admin/account",
                 "/admin/no-such-screen",

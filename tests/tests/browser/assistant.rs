@@ -12,7 +12,7 @@ use switchboard_e2e::HostSite;
 use switchboard_e2e::{bot_api, spawn_app_with, AdminApi, Browser, TestApp};
 
 /// A chatbot that may be a site's chat, and the site `shop` using it.
-async fn site_with_bot(
+pub(crate) async fn site_with_bot(
     app: &TestApp,
     model: Option<&ModelService>,
 ) -> anyhow::Result<(String, Option<String>)> {
@@ -52,7 +52,7 @@ async fn site_with_bot(
 
 const ROOT: &str = r#"var h = document.querySelector("[data-switchboard-assistant]"); var root = h && h.shadowRoot;"#;
 
-async fn open_panel(browser: &Browser) -> anyhow::Result<()> {
+pub(crate) async fn open_panel(browser: &Browser) -> anyhow::Result<()> {
     browser
         .wait_for(&format!(
             "{ROOT} return root && root.querySelector('.launcher') ? true : null;"
@@ -72,7 +72,7 @@ async fn open_panel(browser: &Browser) -> anyhow::Result<()> {
 }
 
 /// Sends `text` once the previous answer is done (the send button is back).
-async fn say(browser: &Browser, text: &str) -> anyhow::Result<()> {
+pub(crate) async fn say(browser: &Browser, text: &str) -> anyhow::Result<()> {
     browser
         .wait_for(&format!(
             "{ROOT} if (root.querySelector('form button').disabled) return null;
@@ -84,7 +84,7 @@ async fn say(browser: &Browser, text: &str) -> anyhow::Result<()> {
 }
 
 /// The texts of the panel's bubbles (`visitor: …` / `assistant: …`) and notices.
-async fn transcript(browser: &Browser) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn transcript(browser: &Browser) -> anyhow::Result<Vec<String>> {
     let value = browser
         .eval(&format!(
             "{ROOT} if (!root) return []; var out = []; var nodes = root.querySelectorAll('.log > *');
@@ -103,7 +103,7 @@ async fn panel_fetched(browser: &Browser) -> anyhow::Result<bool> {
     Ok(value == json!(true))
 }
 
-async fn wait_for_line(browser: &Browser, line: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_line(browser: &Browser, line: &str) -> anyhow::Result<()> {
     let script = format!(
         "{ROOT} if (!root) return null; var nodes = root.querySelectorAll('.log > *'); var want = {};
          for (var i = 0; i < nodes.length; i++) {{ var n = nodes[i]; var text = n.classList.contains('notice') ? 'notice: ' + n.textContent : (n.classList.contains('visitor') ? 'visitor: ' : 'assistant: ') + (n.querySelector('.body') || n).textContent;

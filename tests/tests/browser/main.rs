@@ -6,6 +6,7 @@ mod admin_app;
 mod assistant;
 mod chatbots;
 mod common;
+mod conversations;
 mod demo;
 mod screens;
 mod widget;

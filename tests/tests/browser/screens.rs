@@ -127,6 +127,7 @@ async fn deep_links_and_reloads_open_every_screen() -> anyhow::Result<()> {
         ("/admin/sites", "Sites"),
         ("/admin/sites/shop", "Shop"),
         ("/admin/api-keys", "API access keys"),
+        ("/admin/conversations", "Conversations"),
         ("/admin/audit", "Audit log"),
         ("/admin/account", "Your account"),
     ] {
