@@ -575,7 +575,7 @@ texts! {
     Models => "Models", "モデル";
     Read => "Read", "表示";
     NoConversations => "No conversations match.", "該当する会話はありません。";
-    Total => "{count} conversations", "{count} 件の会話";
+    Total => "Conversations found: {count}", "該当する会話: {count} 件";
     Newer => "Newer", "新しい会話";
     Older => "Older", "古い会話";
     ExportTitle => "Export", "エクスポート";

@@ -382,7 +382,8 @@ pub(crate) fn check_text(
     multiline: bool,
     errors: &mut FieldErrors,
 ) -> String {
-    let text = raw.trim();
+    // Windows line breaks (a pasted address) are line breaks too.
+    let text = raw.trim().replace("\r\n", "\n");
     if text.chars().count() > max {
         errors.add(
             FieldError::new(
@@ -401,7 +402,7 @@ pub(crate) fn check_text(
             format!("{field} must not contain control or invisible characters"),
         );
     }
-    text.replace("\r\n", "\n")
+    text
 }
 
 fn optional_object<'a>(

@@ -196,6 +196,16 @@ mod tests {
 
     #[test]
     fn messages_are_bounded_and_votes_are_up_down_or_taken_back() {
+        let lines = message_from_json(&json!({"message": "〒100-0001\r\n東京都\n\tcode"}));
+        assert_eq!(
+            lines.map(|m| m.message),
+            Ok("〒100-0001\n東京都\n\tcode".to_string()),
+            "line breaks of either kind and tabs are text"
+        );
+        assert_eq!(
+            codes(message_from_json(&json!({"message": "a\rb"})).expect_err("a lone CR")),
+            [("message".to_string(), "unsafe_characters")]
+        );
         let long = "あ".repeat(crate::chatbot::MAX_MESSAGE_CHARS + 1);
         assert_eq!(
             codes(message_from_json(&json!({"message": long})).expect_err("too long")),

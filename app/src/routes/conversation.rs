@@ -160,7 +160,7 @@ fn transcript_view(app: crate::state::AppState, t: Transcript) -> AnyView {
             <dd class="visitor">{match visitor { Some(v) => v.into_any(), None => view! { <span class="muted">{app.t(C::Guest)}</span> }.into_any() }}</dd>
             <dt>{app.t(C::Started)}</dt><dd>{local_time(&c.started_at)}</dd>
             <dt>{app.t(C::LastActivity)}</dt><dd>{local_time(&c.last_at)}</dd>
-            <dt>{app.t(C::Models)}</dt><dd>{c.models.join(", ")}</dd>
+            <dt>{app.t(C::Models)}</dt><dd>{if c.models.is_empty() { "–".to_string() } else { c.models.join(", ") }}</dd>
         </dl>
         {t.truncated.then(|| view! { <p class="notice">{app.t(C::Truncated)}</p> })}
         <ol class="card transcript" aria-label=app.t(C::TranscriptTitle)>

@@ -57,7 +57,7 @@ fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<String, FieldErro
         invalid(
             field,
             ErrorCode::InvalidFormat,
-            format!("{field} must be a date (2026-12-01) or an RFC 3339 time (2026-12-01T09:00:00+09:00)"),
+            format!("{field} must be a date (2026-12-01) or an RFC 3339 time (2026-12-01T00:00:00Z; in a URL an offset's + is %2B)"),
         )
     };
     let at = if raw.len() == 10 {
@@ -72,7 +72,9 @@ fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<String, FieldErro
     } else {
         time::OffsetDateTime::parse(raw, &Rfc3339)
             .map_err(|_| bad())?
-            .to_offset(time::UtcOffset::UTC)
+            // Checked: near the end of year 9999 a time may not exist in UTC.
+            .checked_to_offset(time::UtcOffset::UTC)
+            .ok_or_else(bad)?
             .replace_nanosecond(0)
             .map_err(|_| bad())?
     };
@@ -379,10 +381,10 @@ fn csv_line(record: &ConversationRecord, summary: Option<&ConversationSummary>) 
         Some(Origin::Try { .. }) => ("try", ""),
         None => ("unknown", ""),
     };
-    let visitor = entry
-        .visitor
-        .clone()
-        .or_else(|| summary.and_then(|k| k.visitor.clone()))
+    // Who the visitor is as last known, on every row.
+    let visitor = summary
+        .and_then(|k| k.visitor.clone())
+        .or_else(|| entry.visitor.clone())
         .unwrap_or_default();
     let (seq, message) = (
         record.seq.to_string(),
@@ -417,7 +419,7 @@ fn csv_line(record: &ConversationRecord, summary: Option<&ConversationSummary>) 
     get, path = "/conversations/export", tag = "conversations",
     operation_id = "export_conversations",
     summary = "Export conversations of a date range",
-    description = "The records stamped from `since` to `until` (both required), of the conversations the other filters take, oldest first, as a download: JSON Lines (each line a record as stored) or CSV (UTF-8 with a byte order mark; a field a spreadsheet would run as a formula starts with `'`). Audited.",
+    description = "Every record of the conversations the list shows for the same filters (active between `since` and `until`, both required; each conversation whole), oldest first, as a download: JSON Lines (each line a record as stored) or CSV (UTF-8 with a byte order mark; a field a spreadsheet would run as a formula starts with `'`). Audited.",
     params(
         ("since" = String, Query, example = "2026-12-01", description = "A date (UTC) or RFC 3339 time"),
         ("until" = String, Query, example = "2026-12-31", description = "A date (UTC, to its end) or RFC 3339 time"),

@@ -246,7 +246,18 @@ fn wait_text(seconds: u64) -> String {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::Storage(error)
+        match error {
+            StoreError::UnknownConversation(id) => {
+                let mut params = Map::new();
+                params.insert("conversation".into(), Value::from(id));
+                Self::NotFound {
+                    code: ApiCode::UnknownConversation,
+                    message: "this conversation no longer exists".into(),
+                    params,
+                }
+            }
+            error => Self::Storage(error),
+        }
     }
 }
 

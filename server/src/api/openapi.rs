@@ -314,9 +314,9 @@ errors! {
     BotReplyErrors = [STORE, BODY, PATH, &[Unauthenticated, InvalidApiKey, MalformedAuthorization, UnknownConversation]];
     BotProfileErrors = [PATH, &[UnknownChatbot]];
     VisitorStartErrors = [STORE, BODY, PATH, &[UnknownChatbot, UnknownSite, NotThisSitesChat, GuestsNotAllowed, VisitorRateLimited]];
-    VisitorMessageErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, VisitorRateLimited, NothingAnswers, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
+    VisitorMessageErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, UnknownConversation, VisitorRateLimited, NothingAnswers, TokenBudgetExhausted, ModelBusy, ModelUnauthorized, ModelNotFound, ModelRateLimited, ModelQuotaExceeded, ModelContentFiltered, ModelRejected, ModelUnavailable, ModelTimeout, EgressRefused]];
     VisitorReadErrors = [STORE, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, BadRequest, VisitorRateLimited]];
-    VisitorVoteErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, UnknownMessage, VisitorRateLimited]];
+    VisitorVoteErrors = [STORE, BODY, PATH, &[InvalidConversationToken, ConversationExpired, UnknownChatbot, UnknownConversation, UnknownMessage, VisitorRateLimited]];
     ChatbotImageClearErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[ApiKeyNotAllowed, UnknownChatbot]];
     ConversationListErrors = [SIGNED_IN, &[BadRequest, ValidationFailed]];
     ConversationErrors = [STORE, SIGNED_IN, PATH, &[UnknownConversation]];

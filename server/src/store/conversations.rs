@@ -148,9 +148,10 @@ pub trait ConversationLog: Send + Sync {
     /// Removes the conversations last active before `cutoff` (RFC 3339,
     /// UTC); how many were removed.
     fn remove_inactive_before(&self, cutoff: &str) -> Result<usize, StoreError>;
-    /// Calls `each`, oldest first, with the records stamped within the
-    /// filter's `since..=until` of the conversations it takes by bot and
-    /// origin, with their summary, until it returns `false`.
+    /// Calls `each`, oldest first, with every record of the conversations
+    /// the filter takes (as [`ConversationLog::list`] does: whole, however
+    /// far they reach beyond its dates), with their summary, until it
+    /// returns `false`.
     fn export(
         &self,
         filter: &ConversationFilter,
@@ -636,6 +637,13 @@ impl ConversationLog for FileConversationLog {
         event: ConversationEvent,
     ) -> Result<ConversationRecord, StoreError> {
         let mut inner = self.lock();
+        // Checked under the lock a deletion takes: a message that raced with
+        // the deletion of its conversation never brings it back.
+        if !matches!(event, ConversationEvent::Started { .. })
+            && !inner.known.contains_key(conversation)
+        {
+            return Err(StoreError::UnknownConversation(conversation.to_string()));
+        }
         let at = now_rfc3339();
         let day = day_of(&at);
         let record = ConversationRecord {
@@ -840,18 +848,28 @@ impl ConversationLog for FileConversationLog {
         filter: &ConversationFilter,
         each: &mut dyn FnMut(&ConversationRecord, Option<&ConversationSummary>) -> bool,
     ) -> Result<(), StoreError> {
-        let (since, until) = (filter.since.as_deref(), filter.until.as_deref());
-        let paths: Vec<PathBuf> = {
+        // The conversations the list shows for the filter, as they are now
+        // (what is appended meanwhile is left out), and the files they span.
+        let (taken, paths) = {
             let inner = self.lock();
-            inner
-                .days
-                .iter()
-                .filter(|d| {
-                    since.is_none_or(|s| d.day.as_str() >= day_of(s).as_str())
-                        && until.is_none_or(|u| d.day.as_str() <= day_of(u).as_str())
-                })
-                .map(|d| d.path.clone())
-                .collect()
+            let taken: HashMap<String, ConversationSummary> = inner
+                .known
+                .values()
+                .filter(|k| filter.matches(k))
+                .map(|k| (k.id.clone(), k.clone()))
+                .collect();
+            let span = taken.values().fold(None, |span: Option<(u64, u64)>, k| {
+                Some(span.map_or((k.first_seq, k.last_seq), |(first, last)| {
+                    (first.min(k.first_seq), last.max(k.last_seq))
+                }))
+            });
+            let paths: Vec<PathBuf> = span
+                .map(|span| inner.days_spanning(span))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|index| inner.days.get(index).map(|d| d.path.clone()))
+                .collect();
+            (taken, paths)
         };
         for path in paths {
             if !path.exists() {
@@ -859,19 +877,11 @@ impl ConversationLog for FileConversationLog {
             }
             let mut more = true;
             for_each_record(&path, |record| {
-                if since.is_some_and(|s| record.at.as_str() < s)
-                    || until.is_some_and(|u| record.at.as_str() > u)
-                    || filter.bot.as_ref().is_some_and(|b| *b != record.bot)
-                {
-                    return true;
+                if let Some(summary) = taken.get(&record.conversation) {
+                    if record.seq <= summary.last_seq {
+                        more = each(&record, Some(summary));
+                    }
                 }
-                let summary = self.lock().known.get(&record.conversation).cloned();
-                if filter.origin.is_some()
-                    && !filter.origin_matches(summary.as_ref().and_then(|k| k.origin.as_ref()))
-                {
-                    return true;
-                }
-                more = each(&record, summary.as_ref());
                 more
             })?;
             if !more {
@@ -956,8 +966,7 @@ mod tests {
             )
             .expect("append");
             log.append("c1", "bot1", message("hello")).expect("append");
-            log.append("c2", "bot2", message("other bot"))
-                .expect("append");
+            log.append("c2", "bot2", started("shop")).expect("append");
             assert_eq!(log.last_seq(), 3);
         }
         let folder = dir.path().join(CONVERSATIONS_DIR);
@@ -1084,6 +1093,24 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_appended_to_a_conversation_the_log_does_not_have() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = FileConversationLog::open(dir.path()).expect("open");
+        log.append("c1", "bot1", started("shop")).expect("append");
+        assert!(log.delete("c1").expect("delete"));
+        let late = log.append("c1", "bot1", message("sent as it was deleted"));
+        assert!(
+            matches!(late, Err(StoreError::UnknownConversation(_))),
+            "{late:?}"
+        );
+        assert!(
+            log.summary("c1").is_none(),
+            "the deleted conversation stays deleted"
+        );
+        assert_eq!(log.last_seq(), 1);
+    }
+
+    #[test]
     fn deleting_a_conversation_rewrites_the_days_it_spans() {
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = dir.path().join(CONVERSATIONS_DIR);
@@ -1197,7 +1224,12 @@ mod tests {
         .expect("export");
         assert_eq!(
             exported,
-            [(4, Some("new".into())), (5, Some("long".into()))]
+            [
+                (2, Some("long".into())),
+                (4, Some("new".into())),
+                (5, Some("long".into()))
+            ],
+            "whole conversations, as the list shows them for the range"
         );
     }
 
@@ -1207,7 +1239,7 @@ mod tests {
         let log = FileConversationLog::open(dir.path()).expect("open");
         for n in 0..(RECENT + 10) {
             let bot = if n % 2 == 0 { "even" } else { "odd" };
-            log.append(&format!("c{n}"), bot, message("x"))
+            log.append(&format!("c{n}"), bot, started("shop"))
                 .expect("append");
         }
         let (found, cursor) = log.after("odd", 0, 3).expect("after");

@@ -65,6 +65,10 @@ pub enum StoreError {
         "earlier audit entries could not be written yet; no change is accepted until they are"
     )]
     AuditBehind,
+    /// A record for a conversation the log no longer has (deleted, or past
+    /// the retention, while the request was under way).
+    #[error("there is no conversation {0:?}")]
+    UnknownConversation(String),
 }
 
 impl StoreError {

@@ -262,6 +262,9 @@ async fn bad_filters_and_settings_get_field_errors_and_change_nothing() {
         ("/api/v1/conversations?limit=0", "limit"),
         ("/api/v1/conversations?limit=201", "limit"),
         ("/api/v1/conversations?before=abc", "before"),
+        // Later than the end of year 9999 in UTC.
+        ("/api/v1/conversations?since=9999-12-31T23:59:59-23:59", "since"),
+        ("/api/v1/conversations/export?since=2026-01-01&until=9999-12-31T23:00:00-01:00&format=csv", "until"),
         (
             "/api/v1/conversations/export?since=2026-01-01&until=2026-12-31",
             "format",
