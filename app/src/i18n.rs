@@ -220,6 +220,12 @@ texts! {
     ErrUnchanged => "This is your current password; choose another.", "現在のパスワードと同じです。別のパスワードを選んでください。";
     ErrUnknownChatbot => "This chatbot does not exist (any more).", "このチャットボットは存在しません。";
     ErrNotSiteChat => "This chatbot may not be used as a site's chat. Turn that on in its settings first.", "このチャットボットはサイトのチャットとして使用できません。先にチャットボットの設定で有効にしてください。";
+    ErrUnknownTimeZone => "Not a time zone. Use an IANA name such as Asia/Tokyo or Europe/Berlin.", "タイムゾーンではありません。Asia/Tokyo や Europe/Berlin のような IANA 名を指定してください。";
+    ErrReversedInterval => "The interval ends before it starts. For hours past midnight, use two intervals: up to 24:00 and from 00:00.", "終了時刻が開始時刻より前です。深夜をまたぐ場合は、24:00 までと 00:00 からの 2 つに分けてください。";
+    ErrOverlappingWith => "This interval overlaps {other} on the same day.", "この時間帯は同じ日の {other} と重なっています。";
+    ErrOverlapping => "This interval overlaps another on the same day.", "この時間帯は同じ日の別の時間帯と重なっています。";
+    ErrInvalidCalendarAt => "This iCalendar (.ics) file cannot be read: {problem}", "この iCalendar（.ics）ファイルは読み込めません: {problem}";
+    ErrInvalidCalendar => "This is not an iCalendar (.ics) file that can be read.", "読み込める iCalendar（.ics）ファイルではありません。";
     ErrInUse => "The settings of these sites choose this chatbot (switched on or not): {sites}. Choose another chat there first.", "次のサイトの設定がこのチャットボットを選択しています（有効・無効を問わず）: {sites}。先にそちらで別のチャットを選んでください。";
     ErrInUseInstance => "The instance settings use this as the chat. Choose another chat there first.", "インスタンス設定がチャットとして使用中です。先にそちらで別のチャットを選んでください。";
     ErrChoice => "Choose one of the options.", "選択肢から選んでください。";
@@ -322,6 +328,12 @@ impl T {
                 T::ErrInUseInstance
             }
             "in_use" => T::ErrInUse,
+            "unknown_time_zone" => T::ErrUnknownTimeZone,
+            "reversed_interval" => T::ErrReversedInterval,
+            "overlapping" if has("other") => T::ErrOverlappingWith,
+            "overlapping" => T::ErrOverlapping,
+            "invalid_calendar" if has("problem") => T::ErrInvalidCalendarAt,
+            "invalid_calendar" => T::ErrInvalidCalendar,
             _ => return None,
         })
     }
@@ -638,6 +650,9 @@ texts! {
     ActionSiteDelete => "Site deleted", "サイトを削除";
     ActionSiteChat => "Site's Click to Chat changed", "サイトの Click to Chat を変更";
     ActionInstanceChat => "Instance Click to Chat changed", "インスタンスの Click to Chat を変更";
+    ActionSiteRules => "Site's display rules changed", "サイトの表示ルールを変更";
+    ActionInstanceRules => "Instance display rules changed", "インスタンスの表示ルールを変更";
+    ActionCalendarRefresh => "Calendar feed read now", "カレンダーフィードを今すぐ読み込み";
     ActionKeyCreate => "API key added", "API キーを追加";
     ActionKeyRename => "API key renamed", "API キーの名前を変更";
     ActionKeyRegenerate => "API key regenerated", "API キーを再生成";

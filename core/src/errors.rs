@@ -63,6 +63,14 @@ pub enum ErrorCode {
     NotASiteChat,
     /// Other settings depend on this value (`params.sites`, `params.instance`).
     InUse,
+    /// Not an IANA time zone name.
+    UnknownTimeZone,
+    /// An interval that ends before it starts.
+    ReversedInterval,
+    /// An interval that overlaps another (`params.other`).
+    Overlapping,
+    /// An iCalendar text that does not parse (`params.problem` says where).
+    InvalidCalendar,
 }
 
 impl ErrorCode {
@@ -91,6 +99,10 @@ impl ErrorCode {
             Self::UnknownChatbot => "unknown_chatbot",
             Self::NotASiteChat => "not_a_site_chat",
             Self::InUse => "in_use",
+            Self::UnknownTimeZone => "unknown_time_zone",
+            Self::ReversedInterval => "reversed_interval",
+            Self::Overlapping => "overlapping",
+            Self::InvalidCalendar => "invalid_calendar",
         }
     }
 
@@ -118,6 +130,10 @@ impl ErrorCode {
         Self::UnknownChatbot,
         Self::NotASiteChat,
         Self::InUse,
+        Self::UnknownTimeZone,
+        Self::ReversedInterval,
+        Self::Overlapping,
+        Self::InvalidCalendar,
     ];
 }
 

@@ -14,6 +14,8 @@
 //! - [`script_origin`] — fields that choose where visitors' pages load script from
 //! - [`public_config`] — what the widget may see (never a secret)
 //! - [`visitor_chat`] — what visitors send the built-in assistant
+//! - [`display_rules`] — which pages, which hours, consent and how the chat loads
+//! - [`hours`] — business hours as UTC instants, and iCalendar closures (feature `calendar`)
 //! - [`transcripts`] — keeping and exporting conversations (retention, CSV)
 
 pub mod account;
@@ -21,7 +23,10 @@ pub mod admin;
 pub mod catalog;
 pub mod chatbot;
 pub mod csp;
+pub mod display_rules;
 pub mod errors;
+#[cfg(feature = "calendar")]
+pub mod hours;
 pub mod messages;
 pub mod public_config;
 pub mod resolution;

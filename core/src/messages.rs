@@ -190,6 +190,24 @@ impl ApiCode {
 }
 
 codes! {
+    /// Why the last fetch of a calendar feed failed (`last_error.code`).
+    CalendarFeedError {
+        /// No connection to the feed's server (`params.detail`).
+        Unreachable = "unreachable",
+        /// The feed's server did not answer in time.
+        Timeout = "timeout",
+        /// The feed's server answered with HTTP status `params.status` (redirects are not followed: give the final URL).
+        HttpStatus = "http_status",
+        /// The feed is larger than `params.limit` bytes.
+        TooLarge = "too_large",
+        /// The feed's host is not a public address (`params.host`, `params.address`); the operator can allow it with `--egress-allow`.
+        NotAllowed = "not_allowed",
+        /// The answer is not an iCalendar text (`params.problem` says where).
+        InvalidCalendar = "invalid_calendar",
+    }
+}
+
+codes! {
     /// `code` of an audit entry's detail.
     AuditCode {
         WrongPassword = "wrong_password",
@@ -212,6 +230,10 @@ codes! {
         SiteDelete = "site.delete",
         SiteClickToChatUpdate = "site.click_to_chat.update",
         InstanceClickToChatUpdate = "instance.click_to_chat.update",
+        SiteRulesUpdate = "site.rules.update",
+        InstanceRulesUpdate = "instance.rules.update",
+        /// `params.url`: an admin had a calendar feed fetched now.
+        CalendarRefresh = "calendar.refresh",
         ApiKeyCreate = "api_key.create",
         ApiKeyRename = "api_key.rename",
         ApiKeyRegenerate = "api_key.regenerate",
@@ -267,6 +289,9 @@ mod tests {
         }
         for code in AuditCode::ALL {
             assert_eq!(AuditCode::parse(code.as_str()), Some(*code));
+        }
+        for code in CalendarFeedError::ALL {
+            assert_eq!(CalendarFeedError::parse(code.as_str()), Some(*code));
         }
         for action in AuditAction::ALL {
             assert_eq!(AuditAction::parse(action.as_str()), Some(*action));

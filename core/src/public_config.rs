@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::catalog::ProviderId;
+use crate::display_rules::PublicRules;
 use crate::resolution::Effective;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -20,6 +21,9 @@ pub struct PublicConfig {
     pub account: Account,
     #[serde(default)]
     pub guest_users_allowed: bool,
+    /// Where, when and how the chat loads; absent: every page, always, at once.
+    #[serde(default, skip_serializing_if = "PublicRules::is_empty")]
+    pub rules: PublicRules,
 }
 
 impl PublicConfig {
@@ -33,6 +37,7 @@ impl PublicConfig {
                 provider: Some(provider),
                 account: widget_account(provider, &effective.account),
                 guest_users_allowed: effective.guest_users_allowed,
+                rules: PublicRules::default(),
             },
             None => Self {
                 site: site_id.to_string(),
@@ -40,14 +45,25 @@ impl PublicConfig {
                 provider: None,
                 account: Account::default(),
                 guest_users_allowed: false,
+                rules: PublicRules::default(),
             },
         }
     }
 }
 
+impl PublicConfig {
+    /// With the display rules, if a chat loads at all.
+    pub fn with_rules(mut self, rules: PublicRules) -> Self {
+        if self.enabled {
+            self.rules = rules;
+        }
+        self
+    }
+}
+
 /// The account values the widget needs: the provider's fields without
 /// secrets, and what the server derives from them.
-fn widget_account(provider: ProviderId, account: &Account) -> Account {
+pub fn widget_account(provider: ProviderId, account: &Account) -> Account {
     let public = account.without_secrets(provider.provider());
     match provider {
         ProviderId::Hubspot => {

@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::account::Account;
 use crate::catalog::ProviderId;
+use crate::display_rules::{Chat, DisplayRules, Loading, PublicRules};
 use crate::errors::{FieldError, FieldWarning};
-use crate::messages::ApiCode;
+use crate::messages::{ApiCode, CalendarFeedError};
 use crate::resolution::{Inactive, Reason, Source};
 use crate::settings::{ChatSettings, InstanceChatSettings, Strategy};
 use crate::site::Site;
@@ -136,6 +137,90 @@ pub struct Effective {
     /// Without secrets.
     pub account: Account,
     pub guest_users_allowed: bool,
+    /// The display rules that apply (those of `source`), as the widget gets them.
+    #[serde(default)]
+    pub rules: PublicRules,
+    /// Whether `source` has display rules saved (none: every page, always, at once).
+    #[serde(default)]
+    pub rules_saved: bool,
+}
+
+/// `GET/PUT /instance/click-to-chat/rules` and `/sites/{id}/click-to-chat/rules`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesView {
+    pub rules: DisplayRules,
+    /// `false`: none saved yet (revision 0); these are the defaults.
+    pub saved: bool,
+    /// The calendar of `rules.hours`, if it has one.
+    pub calendar: Option<CalendarStatus>,
+    /// The open intervals of the coming week (Unix seconds, UTC), the
+    /// calendar's closures taken out; empty without business hours.
+    pub upcoming: Vec<[i64; 2]>,
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// A calendar's state: for a feed, its last fetches.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarStatus {
+    /// `feed` or `file`.
+    pub kind: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub last_attempt: Option<String>,
+    #[serde(default)]
+    pub last_success: Option<String>,
+    /// The last fetch failed: the copy of `last_success` (if any) stays in use.
+    #[serde(default)]
+    pub last_error: Option<CalendarProblem>,
+    /// Events in the copy in use.
+    pub events: usize,
+    /// Events that could not be used, each `line N: why`.
+    #[serde(default)]
+    pub skipped: Vec<String>,
+    #[serde(default)]
+    pub next_refresh: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarProblem {
+    pub code: CalendarFeedError,
+    pub message: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub params: Map<String, Value>,
+    pub at: String,
+}
+
+/// `GET …/rules/test`: would the chat show on this page, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTest {
+    pub shows: bool,
+    /// What would load (`null`: nothing).
+    pub chat: Option<Chat>,
+    pub loading: Loading,
+    /// The time tested (Unix seconds).
+    pub at: i64,
+    /// Each rule's say, in the order the loader asks them.
+    pub steps: Vec<RuleStep>,
+}
+
+/// One step of a [`RuleTest`]: `code` and its `params` (a pattern, a time).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleStep {
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub params: Map<String, Value>,
 }
 
 /// `GET /sites/{id}/csp`.

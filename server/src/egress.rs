@@ -252,6 +252,18 @@ impl Outbound {
         }
     }
 
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: Method::GET,
+            url,
+            headers: Vec::new(),
+            body: None,
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 1024 * 1024,
+            via_proxy: false,
+        }
+    }
+
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

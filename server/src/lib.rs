@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod bots;
+pub mod calendar_feeds;
 pub mod configuration;
 pub mod egress;
 pub mod profile_image;

@@ -20,7 +20,7 @@ use crate::routes::{self, assets::AssetsDir};
 use crate::serve::{self, Limits};
 use crate::state::AppState;
 use crate::store::{
-    file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Store, StoreError, Who,
+    file::JsonFile, now_rfc3339, Actor, AdminRecord, AuditRecord, Calendars, Store, StoreError, Who,
 };
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`], so a
@@ -36,7 +36,8 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let backend = JsonFile::open(&config.data_dir)?;
         tracing::info!(store = %backend.path().display(), "opening the store");
-        let store = Arc::new(Store::open(backend).await?);
+        let calendars = Calendars::open(&config.data_dir)?;
+        let store = Arc::new(Store::open_with(backend, calendars).await?);
         if let Some(password) = &config.admin_password {
             create_admin_from_env(&store, &config.admin_user, &password.0).await?;
         }
@@ -87,7 +88,9 @@ impl Application {
         let flusher = tokio::spawn(flush_login_summaries(self.state.clone()));
         let deliverer = tokio::spawn(std::sync::Arc::clone(&self.state.webhooks).run());
         let retention = tokio::spawn(crate::retention::run(self.state.clone()));
+        let feeds = tokio::spawn(crate::calendar_feeds::run(self.state.clone()));
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        feeds.abort();
         retention.abort();
         deliverer.abort();
         flusher.abort();

@@ -31,6 +31,8 @@ pub struct AppState {
     pub visitor_limits: Arc<VisitorLimits>,
     /// Wakes the retention sweep (the retention changed).
     pub retention: Arc<tokio::sync::Notify>,
+    /// Wakes the calendar feed refresher (display rules name a new feed).
+    pub calendar_feeds: Arc<tokio::sync::Notify>,
 }
 
 /// What visitors of the built-in assistants may send, per minute.
@@ -75,6 +77,7 @@ impl AppState {
             visitor_tokens,
             visitor_limits,
             retention: Arc::new(tokio::sync::Notify::new()),
+            calendar_feeds: Arc::new(tokio::sync::Notify::new()),
             images: ProfileImages::new(&config.data_dir),
             model_timeouts: ModelTimeouts::new(config.model_timeout.0),
             model_calls: Arc::new(Semaphore::new(config.max_model_calls as usize)),

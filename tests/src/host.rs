@@ -26,6 +26,8 @@ impl HostSite {
         let pages: Pages = Arc::default();
         let router = Router::new()
             .route("/{page}", get(page))
+            // `/<page>/any/path`: the same page under deeper paths (display rules).
+            .route("/{page}/{*rest}", get(page_under))
             .route("/broken/{mode}/{*path}", get(broken_switchboard))
             .with_state(Arc::clone(&pages));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -114,6 +116,13 @@ async fn broken_switchboard(
         )
             .into_response(),
     }
+}
+
+async fn page_under(
+    state: State<Pages>,
+    Path((name, _)): Path<(String, String)>,
+) -> axum::response::Response {
+    page(state, Path(name)).await.into_response()
 }
 
 async fn page(State(pages): State<Pages>, Path(name): Path<String>) -> impl IntoResponse {

@@ -95,6 +95,7 @@
     var root = host.attachShadow({ mode: "open" });
     state.host = host;
     state.root = root;
+    if (state.hidden) host.style.display = "none";
     if (state.full) {
       // The direct chat page is the panel alone, the page's whole height
       // (CSSOM: the page's CSP allows no inline style).
@@ -229,6 +230,16 @@
       if (state.panel) state.panel.identify(state.visitor);
     },
     open: open,
+    // Display rules hide the chat (a page excluded by a route change, the
+    // hours over) and show it again.
+    hide: function () {
+      state.hidden = true;
+      if (state.host) state.host.style.display = "none";
+    },
+    show: function () {
+      state.hidden = false;
+      if (state.host) state.host.style.display = "";
+    },
     reset: function () {
       state.visitor = null;
       if (state.panel) state.panel.reset();

@@ -98,8 +98,10 @@ fn warn(message: &str) {
     }
 }
 
-/// The tag says `error` and why (`data-switchboard-reason`), with one warning.
-fn fail(reason: &str, message: &str) {
+/// The tag says `error` and why (`data-switchboard-reason`), and one
+/// console warning names the reason (README, "The embed", lists them): a
+/// sentence per reason would cost every page view its bytes.
+fn fail(reason: &str) {
     if let Some(tag) = read(|s| Some(s.tag.clone())) {
         call(
             &tag,
@@ -107,7 +109,7 @@ fn fail(reason: &str, message: &str) {
             &[text("data-switchboard-reason"), text(reason)],
         );
     }
-    warn(message);
+    warn(reason);
     mark("error");
 }
 
@@ -131,27 +133,15 @@ pub extern "C" fn start(tag: u32, helpers: u32) {
 pub extern "C" fn configure(status: u32, body: u32) {
     let body = JsValue::from_handle(body);
     let problem = match status {
-        200 => None,
-        0 => Some(("unreachable", "cannot reach the Switchboard server")),
-        1 => Some(("not_json", "the Switchboard server's answer is not JSON")),
-        404 => Some((
-            "unknown_site",
-            "this site is not configured in Switchboard (check data-site or the site's domains)",
-        )),
-        _ => Some((
-            "server_error",
-            "the Switchboard server answered with an error",
-        )),
+        200 if body.is_object() => None,
+        // 1: the body was not JSON; 200: not an object.
+        1 | 200 => Some("not_json"),
+        0 => Some("unreachable"),
+        404 => Some("unknown_site"),
+        _ => Some("server_error"),
     };
-    if let Some((reason, problem)) = problem {
-        fail(reason, problem);
-        return;
-    }
-    if !body.is_object() {
-        fail(
-            "not_json",
-            "the Switchboard server's answer is not a JSON object",
-        );
+    if let Some(reason) = problem {
+        fail(reason);
         return;
     }
     if get(&body, "enabled") != JsValue::TRUE {
@@ -171,7 +161,7 @@ pub extern "C" fn configure(status: u32, body: u32) {
             });
             decide();
         }
-        _ => fail("no_provider", "the answer names no provider"),
+        _ => fail("no_provider"),
     }
 }
 
@@ -199,10 +189,7 @@ fn with_recipe(only_loaded: bool, f: impl FnOnce(&Cx, &JsValue, bool)) {
                 &provider,
                 guests_allowed,
             ),
-            None => fail(
-                "unknown_provider",
-                "this loader does not know the configured provider",
-            ),
+            None => fail("unknown_provider"),
         }
     }
 }
@@ -227,10 +214,7 @@ fn decide() {
             }
             mark("loaded");
         } else {
-            fail(
-                "script_blocked",
-                "the page refused the chat provider's script",
-            );
+            fail("script_blocked");
         }
     });
 }
@@ -239,7 +223,7 @@ fn decide() {
 #[cfg_attr(target_arch = "wasm32", export_name = "h")]
 pub extern "C" fn hook(code: u32) {
     if code == HOOK_SCRIPT_FAILED {
-        fail("script_failed", "the chat provider's script failed to load");
+        fail("script_failed");
         return;
     }
     with_recipe(true, |cx, _, _| {

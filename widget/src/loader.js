@@ -61,6 +61,9 @@
   // page cannot call the API earlier; if it could not start, calls do
   // nothing): s start, c configure, h hook, i identify, o open, r reset.
   var wasm = null;
+  // What rules.js gets (see `deliver`): `c` is the consent the page gave
+  // (`Switchboard.consent`), `s` the check rules.js runs again when it changes.
+  var link = { c: false };
   function api(call) {
     return function (argument) {
       try {
@@ -75,7 +78,11 @@
       loader: 1,
       identify: api(function (visitor) { wasm.i(handle(visitor)); }),
       open: api(function () { wasm.o(); }),
-      reset: api(function () { wasm.r(); })
+      reset: api(function () { wasm.r(); }),
+      consent: function (yes) {
+        link.c = yes !== false;
+        if (link.s) link.s();
+      }
     };
   } catch (error) {
     // The chat still loads; only the JS API is missing, and the warning says so.
@@ -259,7 +266,23 @@
     if (wasm) deliver();
   }
   function deliver() {
-    guarded(function () { wasm.c(answer[0], handle(answer[1])); });
+    var body = answer[1];
+    guarded(function () {
+      if (answer[0] == 200 && isObject(body) && body.enabled === true && isObject(body.rules)) {
+        // Display rules decide first (rules.js, fetched only by sites that
+        // have rules); it hands back the chat to load, when it may load.
+        var element = document.createElement("script");
+        element.src = trustedUrl("rules.js");
+        element.crossOrigin = "anonymous";
+        link.b = body;
+        link.t = script;
+        link.w = warn;
+        link.g = function (chat) { guarded(function () { wasm.c(200, handle(chat)); }); };
+        element.switchboard = link;
+        element.onerror = function () { fail("script_failed"); };
+        (document.head || document.documentElement).appendChild(element);
+      } else wasm.c(answer[0], handle(body));
+    });
   }
   // `data-site` (trimmed) names the site; without it, the page's host does.
   function configUrl() {

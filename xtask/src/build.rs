@@ -12,6 +12,7 @@
 //!     split_<screen>.wasm, chunk_<n>.wasm   one per lazy screen, shared code
 //! dist/admin/assets/style-<h>.css    style/*.css, in name order
 //! dist/widget/widget.js              the loader (stable URL), minified, its wasm inside
+//! dist/widget/rules.js               display rules, fetched by widget.js for sites with rules
 //! dist/widget/assistant/launcher.js  the built-in assistant's launcher (stable URL)
 //! dist/widget/assistant/panel-<h>.js its chat panel, loaded when a visitor opens it
 //! dist/public/…                      copy of public/, except demo.html
@@ -250,6 +251,15 @@ fn build_widget(
     let minified = fs::read_to_string(&minified_path)?;
     fs::create_dir_all(out)?;
     fs::write(out.join("widget.js"), embed_wasm(&minified, &wasm_bytes)?)?;
+    let rules = work.join("rules.js");
+    run_command(
+        Command::new("node")
+            .arg(&tools.terser)
+            .arg(root.join("widget").join("rules.js"))
+            .args(["--compress", "--mangle", "--ecma", "2017", "--output"])
+            .arg(&rules),
+    )?;
+    fs::copy(&rules, out.join("rules.js"))?;
     build_assistant(root, tools, work, &out.join("assistant"))
 }
 

@@ -18,6 +18,9 @@ const WIDGET_BUDGET: u64 = 8 * 1024;
 /// The built-in assistant's launcher, which a site's pages load at once
 /// beside widget.js when their chat is a chatbot.
 const LAUNCHER_BUDGET: u64 = 3 * 1024;
+/// The display rules' script, which the loader fetches only for sites that
+/// have rules (it draws the launcher of the "on interaction" mode too).
+const RULES_BUDGET: u64 = 4 * 1024;
 /// Its chat panel, loaded only when a visitor opens the chat (issue 14).
 const PANEL_BUDGET: u64 = 40 * 1024;
 /// What `/admin/` downloads before the first screen is usable: the shell, the
@@ -48,6 +51,8 @@ pub fn report(root: &Path) -> Result<()> {
         m.print();
     }
     let widget_total = Sizes::sum(widget.iter().map(Measured::sizes));
+    let rules = Measured::of(&dist.join("widget").join("rules.js"))?;
+    rules.print();
     let assistant = dist.join("widget").join("assistant");
     let launcher = Measured::of(&assistant.join("launcher.js"))?;
     let panel = Measured::of(&find_one(&assistant, "panel-", ".js")?)?;
@@ -94,6 +99,11 @@ pub fn report(root: &Path) -> Result<()> {
 
     println!();
     let mut ok = line("widget.js (wasm inside)", widget_total, Some(WIDGET_BUDGET));
+    ok &= line(
+        "rules.js (sites with display rules)",
+        rules.sizes(),
+        Some(RULES_BUDGET),
+    );
     ok &= line(
         "assistant: launcher.js",
         launcher.sizes(),

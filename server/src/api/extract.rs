@@ -28,34 +28,59 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(request.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        // A declared length over the limit is refused at once, rather than
-        // after waiting for a body that may never come.
-        let declared = request
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok());
-        if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
-            return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge { limit: BODY_LIMIT }
-                } else {
-                    ApiError::InvalidJson {
-                        detail: rejection.body_text(),
-                        line: 0,
-                        column: 0,
-                    }
-                }
-            })?;
-        parse_strict(&bytes).map(JsonBody)
+        read_json(request, state, BODY_LIMIT).await.map(JsonBody)
     }
+}
+
+/// Largest rules body: an uploaded `.ics` travels inside it (512 KiB of
+/// text, its line breaks escaped). Routes that take one raise axum's limit too.
+pub const LARGE_BODY_LIMIT: usize = 1536 * 1024;
+
+/// A [`JsonBody`] of up to [`LARGE_BODY_LIMIT`] bytes.
+pub struct LargeJsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for LargeJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(request, state, LARGE_BODY_LIMIT)
+            .await
+            .map(LargeJsonBody)
+    }
+}
+
+async fn read_json<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    limit: usize,
+) -> Result<Value, ApiError> {
+    if !is_json(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    // A declared length over the limit is refused at once, rather than
+    // after waiting for a body that may never come.
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::InvalidJson {
+                    detail: rejection.body_text(),
+                    line: 0,
+                    column: 0,
+                }
+            }
+        })?;
+    parse_strict(&bytes)
 }
 
 /// Parses JSON, refusing an object with the same key twice (serde_json's

@@ -16,6 +16,7 @@ mod chatbot_images;
 pub mod chatbot_try;
 pub mod chatbots;
 pub mod conversations;
+mod display_rules;
 pub mod error;
 pub mod extract;
 mod instance;
@@ -118,6 +119,19 @@ fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sites::get, sites::update, sites::delete))
         .routes(routes!(site_click_to_chat::get, site_click_to_chat::put))
         .routes(routes!(site_click_to_chat::effective))
+        .routes(routes!(display_rules::get_instance))
+        .routes(routes!(display_rules::get_site))
+        .routes(routes!(display_rules::refresh_instance))
+        .routes(routes!(display_rules::refresh_site))
+        .routes(routes!(display_rules::test_instance))
+        .routes(routes!(display_rules::test_site))
+        .merge(
+            // Rules may carry an uploaded calendar: a larger body than elsewhere.
+            OpenApiRouter::new()
+                .routes(routes!(display_rules::put_instance))
+                .routes(routes!(display_rules::put_site))
+                .layer(DefaultBodyLimit::max(extract::LARGE_BODY_LIMIT)),
+        )
         .routes(routes!(site_csp::get))
 }
 

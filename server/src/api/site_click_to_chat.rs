@@ -14,7 +14,9 @@ use super::extract::{check_if_match, etag, JsonBody, PathId};
 use super::openapi;
 use super::{script_origins, site, site_mut, ApiError};
 use crate::state::AppState;
-use crate::store::{audit::changed_fields, AuditRecord, SiteRecord, Versioned, Who};
+use crate::store::{
+    audit::changed_fields, site_rules, unix_now, AuditRecord, SiteRecord, Versioned, Who,
+};
 use switchboard_core::script_origin::script_origin_changes;
 
 /// The site's settings, or the defaults (revision 0) if none were saved.
@@ -135,6 +137,12 @@ pub async fn effective(
     let snapshot = state.store.snapshot();
     let record = site(&snapshot.document, &id)?;
     let effective = snapshot.document.effective(record);
+    let rules = site_rules(
+        &snapshot.document,
+        state.store.calendars(),
+        record,
+        unix_now(),
+    );
     let account = effective
         .provider
         .map(|p| effective.account.without_secrets(p.provider()))
@@ -155,5 +163,7 @@ pub async fn effective(
         provider: effective.provider,
         account,
         guest_users_allowed: effective.guest_users_allowed,
+        rules: rules.clone().unwrap_or_default(),
+        rules_saved: rules.is_some(),
     }))
 }

@@ -64,6 +64,7 @@ pub async fn create(
                 revision,
                 site,
                 click_to_chat: None,
+                rules: None,
             };
             document
                 .sites

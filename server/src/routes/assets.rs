@@ -5,6 +5,7 @@
 //! - `admin/index.html` and `admin/assets/*` (the style sheet's name and the
 //!   directory of each build's scripts and wasm chunks carry a content hash)
 //! - `widget/widget.js` (the loader, stable URL, with its wasm inside)
+//! - `widget/rules.js` (display rules, fetched by the loader for sites with rules)
 //! - `widget/assistant/launcher.js` (stable URL) and `panel-<hash>.js`: the
 //!   built-in assistant, served under `/assistant/`
 //! - `public/*` (served under their own names)
@@ -116,6 +117,14 @@ pub fn router(assets: &AssetsDir) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
+    // The display rules' script, which widget.js fetches for sites with rules.
+    let rules = static_headers(LOADER_CACHE, CROSS_ORIGIN)
+        .map_response(utf8_javascript)
+        .service(
+            ServeFile::new(root.join("widget/rules.js"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let panels = static_headers(IMMUTABLE, CROSS_ORIGIN)
         .map_response(utf8_javascript)
         .service(
@@ -158,6 +167,7 @@ pub fn router(assets: &AssetsDir) -> Router {
         .route_service("/admin/{*client_route}", spa_shell())
         .nest_service("/admin/assets", admin_assets)
         .route_service("/widget.js", widget_loader)
+        .route_service("/rules.js", rules)
         .route_service("/assistant/launcher.js", launcher)
         .nest_service("/assistant", panels)
         .route_service("/demo", demo)

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::chatbot::ChatbotSettings;
-use switchboard_core::resolution::{resolve, Effective};
+use switchboard_core::display_rules::{CalendarSource, DisplayRules};
+use switchboard_core::resolution::{resolve, Effective, Source};
 use switchboard_core::settings::{
     named_chatbot, ChatSettings, ChatbotStatus, InstanceChatSettings,
 };
@@ -24,6 +25,9 @@ pub struct Document {
     /// version of a record (even one deleted and created again).
     pub last_revision: u64,
     pub instance_click_to_chat: Versioned<InstanceChatSettings>,
+    /// The instance's display rules (revision 0: none saved).
+    #[serde(default)]
+    pub instance_rules: Versioned<DisplayRules>,
     pub sites: BTreeMap<String, SiteRecord>,
     /// Admin accounts by user name.
     #[serde(default)]
@@ -76,6 +80,7 @@ impl Default for Document {
                 revision: 0,
                 value: InstanceChatSettings::default(),
             },
+            instance_rules: Versioned::default(),
             sites: BTreeMap::new(),
             admins: BTreeMap::new(),
             api_keys: BTreeMap::new(),
@@ -105,23 +110,66 @@ impl Document {
     pub fn chatbot_use(&self, id: &str) -> ChatbotUse {
         let instance = &self.instance_click_to_chat.value;
         let mut used = ChatbotUse {
-            instance: named_chatbot(instance.provider, &instance.account) == Some(id),
+            instance: named_chatbot(instance.provider, &instance.account) == Some(id)
+                || rules_name_chatbot(&self.instance_rules.value, id),
             ..ChatbotUse::default()
         };
         for (site, record) in &self.sites {
-            if let Some(own) = &record.click_to_chat {
-                if named_chatbot(own.value.provider, &own.value.account) == Some(id) {
-                    used.site_settings.push(site.clone());
-                }
+            let own_settings = record.click_to_chat.as_ref().is_some_and(|own| {
+                named_chatbot(own.value.provider, &own.value.account) == Some(id)
+            });
+            let own_rules = record
+                .rules
+                .as_ref()
+                .is_some_and(|rules| rules_name_chatbot(&rules.value, id));
+            if own_settings || own_rules {
+                used.site_settings.push(site.clone());
             }
             let effective = self.effective(record);
+            let in_rules = self
+                .rules_for(record)
+                .1
+                .is_some_and(|rules| rules_name_chatbot(&rules.value, id));
             if effective.enabled()
-                && named_chatbot(effective.provider, &effective.account) == Some(id)
+                && (named_chatbot(effective.provider, &effective.account) == Some(id) || in_rules)
             {
                 used.sites.push(site.clone());
             }
         }
         used
+    }
+
+    /// The display rules that apply to `record`: those of the settings that
+    /// apply (`None`: none saved there).
+    pub fn rules_for<'a>(
+        &'a self,
+        record: &'a SiteRecord,
+    ) -> (Source, Option<&'a Versioned<DisplayRules>>) {
+        match self.effective(record).source {
+            Source::Instance => (
+                Source::Instance,
+                Some(&self.instance_rules).filter(|r| r.revision > 0),
+            ),
+            Source::Site => (Source::Site, record.rules.as_ref()),
+        }
+    }
+
+    /// Every calendar feed URL some display rules use.
+    pub fn feed_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = std::iter::once(&self.instance_rules.value)
+            .chain(
+                self.sites
+                    .values()
+                    .filter_map(|r| r.rules.as_ref().map(|v| &v.value)),
+            )
+            .filter_map(|rules| match rules.hours.as_ref()?.calendar.as_ref()? {
+                CalendarSource::Feed { url } => Some(url.clone()),
+                CalendarSource::File { .. } => None,
+            })
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
     }
 
     /// The settings that apply to `record`, and why.
@@ -134,7 +182,7 @@ impl Document {
 }
 
 /// A value with the revision of its last write (0: never written).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Versioned<T> {
     pub revision: u64,
     pub value: T,
@@ -146,6 +194,9 @@ pub struct SiteRecord {
     pub site: Site,
     /// `None` until the site's Click to Chat settings are first saved.
     pub click_to_chat: Option<Versioned<ChatSettings>>,
+    /// `None` until the site's display rules are first saved.
+    #[serde(default)]
+    pub rules: Option<Versioned<DisplayRules>>,
 }
 
 /// A chatbot: its settings and its secrets. The model key, webhook token and
@@ -258,4 +309,16 @@ impl TokenUsage {
         }
         self.tokens = self.tokens.saturating_add(tokens);
     }
+}
+
+/// Whether display rules show chatbot `id` (outside hours, or as a language's chat).
+pub fn rules_name_chatbot(rules: &DisplayRules, id: &str) -> bool {
+    rules
+        .hours
+        .as_ref()
+        .is_some_and(|h| h.chatbot.as_deref() == Some(id))
+        || rules
+            .languages
+            .iter()
+            .any(|l| named_chatbot(Some(l.provider), &l.account) == Some(id))
 }

@@ -41,7 +41,6 @@ impl Default for Options {
 }
 
 pub struct JsonFile {
-    dir: PathBuf,
     path: PathBuf,
     audit: Mutex<AuditFile>,
     /// Held for the life of the process: the advisory lock lives with it.
@@ -86,7 +85,6 @@ impl JsonFile {
         }
         let audit = AuditFile::open(dir, options.rotation)?;
         Ok(Self {
-            dir: dir.to_path_buf(),
             path: dir.join(STORE_FILE),
             audit: Mutex::new(audit),
             _lock: lock,
@@ -183,29 +181,36 @@ impl Backend for JsonFile {
     }
 
     fn save(&self, document: &Document) -> Result<(), StoreError> {
-        let bytes =
+        let mut bytes =
             serde_json::to_vec_pretty(document).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let temp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = File::options()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&temp)?;
-            file.write_all(&bytes)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&temp, &self.path)?;
-            // The rename is durable only once the directory entry is on disk.
-            File::open(&self.dir)?.sync_all()
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            StoreError::io(&self.path, "write the store file", e)
-        })
+        bytes.push(b'\n');
+        write_atomically(&self.path, &bytes)
     }
+}
+
+/// Replaces `path` with `bytes` (0600), durably: a temporary file beside it,
+/// synced, renamed over it, and the directory synced. A crash leaves the old
+/// file or the new one, never a mix.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = dir.join(format!("{TEMP_PREFIX}-{name}-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = File::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)?;
+        // The rename is durable only once the directory entry is on disk.
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        StoreError::io(path, "write", e)
+    })
 }

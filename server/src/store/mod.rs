@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod audit_file;
+pub mod calendars;
 pub mod conversations;
 pub mod deliveries;
 pub mod document;
@@ -20,11 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 pub use audit::{Actor, AuditEntry, AuditRecord, OriginChange};
+pub use calendars::Calendars;
 pub use document::{
     AdminRecord, ApiKeyRecord, ChatbotRecord, Document, HashedSecret, SiteRecord, StoredImage,
     StoredSecret, TokenUsage, Versioned, WebhookDisabled,
 };
-pub use public_index::{PublicEntry, PublicIndex};
+pub use public_index::{site_rules, PublicEntry, PublicIndex};
 
 /// Where the document and the audit log live. Implementations are blocking;
 /// the store calls them off the async runtime.
@@ -90,10 +92,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    fn new(document: Document) -> Self {
-        let public = PublicIndex::build(&document);
+    fn new(document: Document, calendars: &Calendars) -> Self {
+        let public = PublicIndex::build(&document, calendars, unix_now());
         Self { document, public }
     }
+}
+
+/// Seconds since 1970 (UTC).
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// What the writer lock guards besides the order of writes.
@@ -112,6 +119,7 @@ struct Writer {
 struct Shared {
     backend: Arc<dyn Backend>,
     current: Arc<RwLock<Arc<Snapshot>>>,
+    calendars: Arc<Calendars>,
 }
 
 pub struct Store {
@@ -135,6 +143,15 @@ impl Store {
     /// (and is never overwritten). Audit entries of committed changes that
     /// never reached the log (a crash between the two writes) are appended now.
     pub async fn open(backend: impl Backend) -> Result<Self, StoreError> {
+        Self::open_with(backend, Calendars::in_memory()).await
+    }
+
+    /// Like [`Store::open`], with the calendar feeds' kept copies.
+    pub async fn open_with(
+        backend: impl Backend,
+        calendars: Calendars,
+    ) -> Result<Self, StoreError> {
+        let calendars = Arc::new(calendars);
         let backend: Arc<dyn Backend> = Arc::new(backend);
         let loader = Arc::clone(&backend);
         let (document, last_id) =
@@ -148,7 +165,8 @@ impl Store {
         let tail_id = document.audit_tail.iter().map(|e| e.id).max().unwrap_or(0);
         let shared = Shared {
             backend,
-            current: Arc::new(RwLock::new(Arc::new(Snapshot::new(document)))),
+            current: Arc::new(RwLock::new(Arc::new(Snapshot::new(document, &calendars)))),
+            calendars,
         };
         let mut writer = Writer {
             next_audit_id: last_id.max(tail_id) + 1,
@@ -178,6 +196,24 @@ impl Store {
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.shared.snapshot()
+    }
+
+    pub fn calendars(&self) -> &Arc<Calendars> {
+        &self.shared.calendars
+    }
+
+    /// Builds the public configs again from the same document: the hour
+    /// moved on, or a calendar feed changed.
+    pub async fn refresh_public(&self) {
+        let writer = Arc::clone(&self.writer).lock_owned().await;
+        let document = self.snapshot().document.clone();
+        let shared = self.shared.clone();
+        let _ = blocking(move || {
+            let _writer = writer;
+            shared.swap(document);
+            Ok(())
+        })
+        .await;
     }
 
     /// Applies `change` to a copy of the document, persists it, then makes it
@@ -278,7 +314,7 @@ impl Shared {
     }
 
     fn swap(&self, document: Document) {
-        let snapshot = Arc::new(Snapshot::new(document));
+        let snapshot = Arc::new(Snapshot::new(document, &self.calendars));
         match self.current.write() {
             Ok(mut guard) => *guard = snapshot,
             Err(poisoned) => *poisoned.into_inner() = snapshot,
@@ -529,6 +565,7 @@ mod tests {
                 revision,
                 site,
                 click_to_chat: None,
+                rules: None,
             },
         );
         Ok(())

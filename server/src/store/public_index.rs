@@ -5,9 +5,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use switchboard_core::display_rules::PublicRules;
+use switchboard_core::hours::public_rules;
 use switchboard_core::public_config::PublicConfig;
+use switchboard_core::settings::ChatbotStatus;
 
-use super::document::Document;
+use super::calendars::Calendars;
+use super::document::{Document, SiteRecord};
 
 #[derive(Debug)]
 pub struct PublicEntry {
@@ -23,10 +27,13 @@ pub struct PublicIndex {
 }
 
 impl PublicIndex {
-    pub fn build(document: &Document) -> Self {
+    /// The configs as of `now` (Unix seconds): business hours are given for
+    /// the days from then.
+    pub fn build(document: &Document, calendars: &Calendars, now: i64) -> Self {
         let mut index = Self::default();
         for (id, record) in &document.sites {
-            let config = PublicConfig::new(id, &document.effective(record));
+            let config = PublicConfig::new(id, &document.effective(record))
+                .with_rules(site_rules(document, calendars, record, now).unwrap_or_default());
             // Serializing plain structs of strings and bools cannot fail.
             let body = serde_json::to_vec(&config).unwrap_or_default();
             let etag = format!("\"{:016x}\"", fnv1a(&body));
@@ -49,6 +56,26 @@ impl PublicIndex {
     pub fn for_host(&self, host: &str) -> Option<&Arc<PublicEntry>> {
         self.by_host.get(host)
     }
+}
+
+/// The display rules that apply to `record`, as the widget gets them at
+/// `now` (`None`: none saved where its settings come from).
+pub fn site_rules(
+    document: &Document,
+    calendars: &Calendars,
+    record: &SiteRecord,
+    now: i64,
+) -> Option<PublicRules> {
+    let usable = |bot: &str| document.chatbot_status(bot) == ChatbotStatus::ForSites;
+    document.rules_for(record).1.map(|rules| {
+        let calendar = rules
+            .value
+            .hours
+            .as_ref()
+            .and_then(|h| h.calendar.as_ref())
+            .and_then(|source| calendars.calendar(source));
+        public_rules(&rules.value, calendar.as_deref(), usable, now)
+    })
 }
 
 /// FNV-1a, 64 bits: stable across builds and restarts, so caches keep their

@@ -9,6 +9,7 @@ mod bad_input;
 mod chatbots;
 mod config;
 mod conversations;
+mod display_rules;
 mod egress;
 mod hardening;
 mod instance;

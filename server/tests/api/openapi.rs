@@ -185,6 +185,20 @@ async fn every_request_body_example_is_accepted_by_its_parser() {
             "ConversationSettings" => {
                 switchboard_core::transcripts::ConversationSettings::from_json(&body).is_ok()
             }
+            "DisplayRules" => {
+                struct Checks;
+                impl switchboard_core::display_rules::RuleChecks for Checks {
+                    fn time_zone_known(&self, name: &str) -> bool {
+                        switchboard_core::hours::time_zone(name).is_some()
+                    }
+                    fn calendar_parses(&self, ics: &str) -> Result<(), String> {
+                        switchboard_core::hours::parse_calendar(ics)
+                            .map(|_| ())
+                            .map_err(|p| p.to_string())
+                    }
+                }
+                switchboard_core::display_rules::rules_from_json(&body, &Checks).is_ok()
+            }
             other => panic!("no parser is known for the request body {other}"),
         };
         assert!(accepted, "the {name} example is refused: {body}");

@@ -8,5 +8,6 @@ mod chatbots;
 mod common;
 mod conversations;
 mod demo;
+mod display_rules;
 mod screens;
 mod widget;

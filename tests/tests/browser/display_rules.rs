@@ -1,0 +1,243 @@
+//! Display rules in a real browser, on a page of another origin: pages and
+//! a single-page app's route changes, consent by call and by cookie, the
+//! launcher that fetches no provider byte until the visitor reaches for it
+//! (and that Save-Data gets), and business hours with an injected clock.
+//! Crisp is the provider: its queue (`$crisp`) records what the loader asked
+//! of it even though its script cannot load here (no internet).
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::Locator;
+use serde_json::{json, Value};
+use switchboard_e2e::{spawn_app, AdminApi, Browser, HostSite, TestApp};
+
+const CRISP: &str = "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";
+
+struct World {
+    app: TestApp,
+    api: AdminApi,
+    host: HostSite,
+    browser: Browser,
+}
+
+impl World {
+    /// Site `shop` with Crisp and these display rules.
+    async fn with_rules(rules: Value) -> anyhow::Result<Self> {
+        let app = spawn_app().await?;
+        let api = AdminApi::new(&app).await?;
+        api.put("/instance/click-to-chat", json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp", "account": {"website_id": CRISP}, "guest_users_allowed": true})).await?;
+        api.post(
+            "/sites",
+            json!({"id": "shop", "name": "Shop", "domains": []}),
+        )
+        .await?;
+        api.put("/instance/click-to-chat/rules", rules).await?;
+        let host = HostSite::start().await?;
+        let browser = Browser::start().await?;
+        Ok(Self {
+            app,
+            api,
+            host,
+            browser,
+        })
+    }
+
+    fn embed(&self, before: &str) -> String {
+        format!(
+            r#"{before}<script async crossorigin="anonymous" src="{}" data-site="shop"></script>"#,
+            self.app.url("/widget.js")
+        )
+    }
+
+    /// Opens `/<name><path>` and waits for the tag to leave `loading`.
+    async fn visit(&self, name: &str, path: &str, before: &str) -> anyhow::Result<String> {
+        let url = format!("{}{path}", self.host.page(name, &self.embed(before)));
+        self.browser.client.goto(&url).await?;
+        let state = self.browser.wait_for(r#"var s = document.querySelector('script[data-site]'); var v = s && s.getAttribute("data-switchboard-state"); return v && v !== "loading" ? v : null;"#).await?;
+        Ok(state.as_str().unwrap_or_default().to_string())
+    }
+
+    async fn rule(&self) -> anyhow::Result<Value> {
+        self.browser.eval(r#"return document.querySelector('script[data-site]').getAttribute("data-switchboard-rule");"#).await
+    }
+
+    /// Provider scripts on the page (neither the loader nor rules.js).
+    async fn provider_scripts(&self) -> anyhow::Result<usize> {
+        let count = self.browser.eval(r#"return Array.from(document.scripts).filter(function (s) { return s.src && !/\/(widget|rules)\.js$/.test(s.src); }).length;"#).await?;
+        Ok(count.as_u64().unwrap_or(0) as usize)
+    }
+
+    /// Waits until Crisp's queue holds `["do", command]`.
+    async fn crisp_got(&self, command: &str) -> anyhow::Result<()> {
+        let script = format!(
+            r#"return Array.isArray(window.$crisp) && window.$crisp.some(function (c) {{ return c[0] === "do" && c[1] === "{command}"; }});"#
+        );
+        self.browser.wait_for(&script).await.map(drop)
+    }
+
+    async fn no_errors(&self) -> anyhow::Result<()> {
+        assert_eq!(
+            self.browser.eval("return window.hostErrors;").await?,
+            json!([])
+        );
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn pages_decide_and_a_single_page_app_route_change_hides_or_shows() -> anyhow::Result<()> {
+    let world = World::with_rules(
+        json!({"pages": {"include": ["/spa/app/*"], "exclude": ["/spa/app/admin*"]}}),
+    )
+    .await?;
+    assert_eq!(world.visit("spa", "/other", "").await?, "waiting");
+    assert_eq!(world.rule().await?, json!("not_included"));
+    assert_eq!(world.provider_scripts().await?, 0);
+    assert_eq!(
+        world.browser.eval("return typeof window.$crisp;").await?,
+        json!("undefined")
+    );
+    // The host app navigates into the included part: the chat loads.
+    world
+        .browser
+        .eval(r#"history.pushState({}, "", "/spa/app/home"); return true;"#)
+        .await?;
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    assert_eq!(world.provider_scripts().await?, 1);
+    assert_eq!(world.rule().await?, Value::Null);
+    // Into an excluded page: hidden (Crisp can hide); back: shown again.
+    world
+        .browser
+        .eval(r#"history.replaceState({}, "", "/spa/app/admin/users"); return true;"#)
+        .await?;
+    world.crisp_got("chat:hide").await?;
+    assert_eq!(world.rule().await?, json!("excluded"));
+    world.browser.eval(r#"history.pushState({}, "", "/spa/app/faq"); history.pushState({}, "", "/spa/app/admin"); history.back(); return true;"#).await?;
+    world.crisp_got("chat:show").await?;
+    assert_eq!(world.provider_scripts().await?, 1, "loaded once");
+    world.no_errors().await?;
+    // A page excluded from the start never loads the provider.
+    assert_eq!(world.visit("spa2", "/app/admin", "").await?, "waiting");
+    assert_eq!(world.rule().await?, json!("not_included"));
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn consent_is_given_by_a_call_or_by_the_sites_cookie() -> anyhow::Result<()> {
+    let world =
+        World::with_rules(json!({"consent": {"cookie": {"name": "cc", "value": "yes"}}})).await?;
+    assert_eq!(world.visit("consent", "", "").await?, "waiting");
+    assert_eq!(world.rule().await?, json!("consent"));
+    assert_eq!(world.provider_scripts().await?, 0);
+    world
+        .browser
+        .eval("Switchboard.consent(true); return true;")
+        .await?;
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    assert_eq!(world.provider_scripts().await?, 1);
+    // A consent call before the config arrived counts too.
+    assert_eq!(world.visit("early", "", "<script>window.addEventListener('DOMContentLoaded', function () { Switchboard.consent(true); });</script>").await?, "loaded");
+    // The site's consent banner sets its cookie later: the chat follows.
+    let banner =
+        "<script>setTimeout(function () { document.cookie = 'cc=yes; path=/'; }, 400);</script>";
+    world.browser.client.delete_all_cookies().await?;
+    assert_eq!(world.visit("cookie", "", banner).await?, "waiting");
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    // With the cookie set, the next page loads the chat at once.
+    assert_eq!(world.visit("cookie", "", "").await?, "loaded");
+    world.no_errors().await?;
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it(
+) -> anyhow::Result<()> {
+    let world = World::with_rules(json!({"loading": "interaction"})).await?;
+    assert_eq!(world.visit("facade", "", "").await?, "launcher");
+    let launcher = world
+        .browser
+        .client
+        .find(Locator::Css("[data-switchboard-launcher]"))
+        .await?;
+    assert_eq!(
+        launcher.attr("data-switchboard-launcher").await?.as_deref(),
+        Some("crisp")
+    );
+    let resources = r#"return performance.getEntriesByType("resource").map(function (e) { return e.name; }).filter(function (n) { return !/\/(widget|rules)\.js|widget\/config/.test(n); });"#;
+    assert_eq!(
+        world.browser.eval(resources).await?,
+        json!([]),
+        "nothing of the provider's"
+    );
+    assert_eq!(world.provider_scripts().await?, 0);
+    // The pointer reaches the button: the provider loads; a click opens it.
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: launcher.clone(),
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    world.browser.client.perform_actions(hover).await?;
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    assert_eq!(world.provider_scripts().await?, 1);
+    launcher.click().await?;
+    world.crisp_got("chat:open").await?;
+    world.no_errors().await?;
+
+    // A visitor asking to save data gets the launcher even where the chat loads at once.
+    world
+        .api
+        .put("/instance/click-to-chat/rules", json!({"loading": "now"}))
+        .await?;
+    let save_data = "<script>Object.defineProperty(navigator, 'connection', {value: {saveData: true}, configurable: true});</script>";
+    assert_eq!(world.visit("save-data", "", save_data).await?, "launcher");
+    assert_eq!(world.provider_scripts().await?, 0);
+    assert_eq!(world.visit("plain", "", "").await?, "loaded");
+    world.browser.close().await
+}
+
+#[tokio::test]
+async fn business_hours_open_close_and_recheck_at_the_boundary() -> anyhow::Result<()> {
+    let half = json!([{"from": "00:00", "to": "12:00"}]);
+    let world = World::with_rules(json!({"hours": {"time_zone": "UTC", "outside": "hide",
+        "weekly": {"mon": half, "tue": half, "wed": half, "thu": half, "fri": half, "sat": half, "sun": half}}})).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let tomorrow = (now / 86_400 + 1) * 86_400 * 1000;
+    // A clock the page injects, running from the given instant.
+    let clock = |at: i64| {
+        format!("<script>(function () {{ var base = {at} - performance.now(); Date.now = function () {{ return Math.floor(base + performance.now()); }}; }})();</script>")
+    };
+    assert_eq!(
+        world
+            .visit("closed", "", &clock(tomorrow + 13 * 3_600_000))
+            .await?,
+        "waiting"
+    );
+    assert_eq!(world.rule().await?, json!("closed"));
+    assert_eq!(world.provider_scripts().await?, 0);
+    // Open a second before noon: loaded, then hidden when the hours end.
+    world
+        .visit("open", "", &clock(tomorrow + 12 * 3_600_000 - 1500))
+        .await?;
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    world.crisp_got("chat:hide").await?;
+    assert_eq!(world.rule().await?, json!("closed"));
+    world.no_errors().await?;
+    world.browser.close().await
+}
