@@ -184,13 +184,19 @@
     loaded = chat;
     link.g(chat);
     whenReady(chat.provider, function () {
-      if (launcher) {
-        launcher.remove();
-        launcher = null;
-      }
-      if (openWanted) win.Switchboard.open();
+      // The launcher gives way once the provider's own is there; for a
+      // provider whose readiness cannot be seen (a queue takes the calls),
+      // once the visitor clicked it.
+      if (READY[chat.provider] || openWanted) opened();
       if (!shown) visibility(false, true);
     });
+  }
+  function opened() {
+    if (openWanted) win.Switchboard.open();
+    if (launcher) {
+      launcher.remove();
+      launcher = null;
+    }
   }
 
   // What shows the provider is ready for `open`, `hide` and `show` (absent:
@@ -299,9 +305,8 @@
     var reach = function (event) {
       guarded(function () {
         if (event.type == "click" || event.type == "touchstart") openWanted = true;
-        if (loaded) {
-          if (openWanted) whenReady(loaded.provider, function () { win.Switchboard.open(); });
-        } else load(chat);
+        if (!loaded) load(chat);
+        else if (openWanted) whenReady(loaded.provider, opened);
       });
     };
     ["pointerenter", "focus", "touchstart", "click"].forEach(function (name) {

@@ -270,11 +270,25 @@ pub struct Event {
 }
 
 /// The events of a calendar, and what could not be read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Calendar {
     pub events: Vec<Event>,
     /// Events left out (an unknown time zone, a rule that does not parse, …).
     pub skipped: Vec<Problem>,
+    /// The last closures computed: the public configs are built again on
+    /// every change, with the same window for an hour, and expanding a
+    /// large calendar's rules each time would cost every write.
+    memo: std::sync::Mutex<Option<((Tz, i64, i64), Vec<(i64, i64)>)>>,
+}
+
+impl Clone for Calendar {
+    fn clone(&self) -> Self {
+        Self {
+            events: self.events.clone(),
+            skipped: self.skipped.clone(),
+            memo: Default::default(),
+        }
+    }
 }
 
 struct Line {
@@ -504,7 +518,7 @@ fn parse_duration(text: &str) -> Option<Duration> {
                 let n: i64 = number.parse().ok()?;
                 number.clear();
                 any = true;
-                seconds += n * match (unit, in_time) {
+                let unit_seconds = match (unit, in_time) {
                     ('W', false) => 7 * 86_400,
                     ('D', false) => 86_400,
                     ('H', true) => 3600,
@@ -512,10 +526,15 @@ fn parse_duration(text: &str) -> Option<Duration> {
                     ('S', true) => 1,
                     _ => return None,
                 };
+                seconds = seconds.checked_add(n.checked_mul(unit_seconds)?)?;
             }
         }
     }
-    (any && number.is_empty()).then(|| Duration::seconds(if negative { -seconds } else { seconds }))
+    // Longer than a thousand years is not a closure anyone meant.
+    if !any || !number.is_empty() || seconds > 1000 * 366 * 86_400 {
+        return None;
+    }
+    Duration::try_seconds(if negative { -seconds } else { seconds })
 }
 
 /// Reads an iCalendar text. `Err` when it is not one (the first structural
@@ -717,7 +736,7 @@ fn length(event: &Event, site: Tz) -> Duration {
     match (event.start, event.end) {
         (When::Date(start), Some(When::Date(end))) => end - start,
         (start, Some(end)) => match (start.instant(site), end.instant(site)) {
-            (Some(s), Some(e)) => Duration::seconds(e - s),
+            (Some(s), Some(e)) => Duration::try_seconds(e - s).unwrap_or_else(Duration::zero),
             _ => Duration::zero(),
         },
         (start, None) => event.duration.unwrap_or(match start {
@@ -829,6 +848,20 @@ fn same_occurrence(a: When, b: When, site: Tz) -> bool {
 impl Calendar {
     /// Closed time in `[from, to)` as UTC intervals, sorted by start.
     pub fn closures(&self, site: Tz, from: i64, to: i64) -> Vec<(i64, i64)> {
+        let key = (site, from, to);
+        if let Ok(memo) = self.memo.lock() {
+            if let Some((_, found)) = memo.as_ref().filter(|(k, _)| *k == key) {
+                return found.clone();
+            }
+        }
+        let out = self.expand(site, from, to);
+        if let Ok(mut memo) = self.memo.lock() {
+            *memo = Some((key, out.clone()));
+        }
+        out
+    }
+
+    fn expand(&self, site: Tz, from: i64, to: i64) -> Vec<(i64, i64)> {
         let mut out = Vec::new();
         let overrides: Vec<&Event> = self
             .events
@@ -1068,6 +1101,20 @@ END:VCALENDAR\r\n";
                 (utc("2027-01-01 00:00"), utc("2027-01-02 00:00")),
             ]
         );
+    }
+
+    #[test]
+    fn absurd_durations_are_refused_not_overflowed() {
+        assert_eq!(parse_duration("P1DT2H"), Some(Duration::hours(26)));
+        assert_eq!(parse_duration("-PT15M"), Some(Duration::minutes(-15)));
+        assert_eq!(parse_duration("P9223372036854775807W"), None);
+        assert_eq!(parse_duration("P99999999D"), None);
+        assert_eq!(parse_duration("P1X"), None);
+        let far = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:00010101T000000Z\nDTEND:99991231T235959Z\nRRULE:FREQ=DAILY\nEND:VEVENT\nEND:VCALENDAR\n";
+        let calendar = parse_calendar(far).expect("parses");
+        let utc_zone = time_zone("UTC").expect("utc");
+        // Bounded work, whatever the rule: the expansion stops at its limit.
+        let _ = calendar.closures(utc_zone, 1_800_000_000, 1_800_600_000);
     }
 
     #[test]

@@ -23,3 +23,24 @@ pub async fn expect_heading(browser: &Browser, expected: &str) -> anyhow::Result
         .map(drop)
         .map_err(|_| anyhow::anyhow!("the heading never became {expected:?}"))
 }
+
+/// One `#[tokio::test]` per engine for each test named, in modules named
+/// after the engine (`widget::firefox::…`).
+macro_rules! in_every_engine {
+    ($($test:ident),* $(,)?) => {
+        in_every_engine!(@engine chromium Chromium $($test),*);
+        in_every_engine!(@engine firefox Firefox $($test),*);
+        in_every_engine!(@engine webkit WebKit $($test),*);
+    };
+    (@engine $module:ident $engine:ident $($test:ident),*) => {
+        mod $module {
+            $(
+                #[tokio::test]
+                async fn $test() -> anyhow::Result<()> {
+                    super::$test(switchboard_e2e::Engine::$engine).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use in_every_engine;

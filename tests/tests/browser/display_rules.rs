@@ -8,7 +8,16 @@
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use switchboard_e2e::{spawn_app, AdminApi, Browser, HostSite, TestApp};
+use switchboard_e2e::{spawn_app, AdminApi, Browser, Engine, HostSite, TestApp};
+
+use crate::common::in_every_engine;
+
+in_every_engine!(
+    pages_decide_and_a_single_page_app_route_change_hides_or_shows,
+    consent_is_given_by_a_call_or_by_the_sites_cookie,
+    the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it,
+    business_hours_open_close_and_recheck_at_the_boundary,
+);
 
 const CRISP: &str = "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";
 
@@ -21,7 +30,7 @@ struct World {
 
 impl World {
     /// Site `shop` with Crisp and these display rules.
-    async fn with_rules(rules: Value) -> anyhow::Result<Self> {
+    async fn with_rules(engine: Engine, rules: Value) -> anyhow::Result<Self> {
         let app = spawn_app().await?;
         let api = AdminApi::new(&app).await?;
         api.put("/instance/click-to-chat", json!({"enabled": true, "site_settings_strategy": "inherit_or_override", "provider": "crisp", "account": {"website_id": CRISP}, "guest_users_allowed": true})).await?;
@@ -32,7 +41,7 @@ impl World {
         .await?;
         api.put("/instance/click-to-chat/rules", rules).await?;
         let host = HostSite::start().await?;
-        let browser = Browser::start().await?;
+        let browser = Browser::start_in(engine).await?;
         Ok(Self {
             app,
             api,
@@ -52,7 +61,8 @@ impl World {
     async fn visit(&self, name: &str, path: &str, before: &str) -> anyhow::Result<String> {
         let url = format!("{}{path}", self.host.page(name, &self.embed(before)));
         self.browser.client.goto(&url).await?;
-        let state = self.browser.wait_for(r#"var s = document.querySelector('script[data-site]'); var v = s && s.getAttribute("data-switchboard-state"); return v && v !== "loading" ? v : null;"#).await?;
+        // The first state after `loading` (offline, a provider's script then fails: `error`).
+        let state = self.browser.wait_for(r#"var decided = window.hostStates.filter(function (s) { return s !== "loading"; }); return decided.length ? decided[0] : null;"#).await?;
         Ok(state.as_str().unwrap_or_default().to_string())
     }
 
@@ -83,9 +93,11 @@ impl World {
     }
 }
 
-#[tokio::test]
-async fn pages_decide_and_a_single_page_app_route_change_hides_or_shows() -> anyhow::Result<()> {
+async fn pages_decide_and_a_single_page_app_route_change_hides_or_shows(
+    engine: Engine,
+) -> anyhow::Result<()> {
     let world = World::with_rules(
+        engine,
         json!({"pages": {"include": ["/spa/app/*"], "exclude": ["/spa/app/admin*"]}}),
     )
     .await?;
@@ -124,10 +136,12 @@ async fn pages_decide_and_a_single_page_app_route_change_hides_or_shows() -> any
     world.browser.close().await
 }
 
-#[tokio::test]
-async fn consent_is_given_by_a_call_or_by_the_sites_cookie() -> anyhow::Result<()> {
-    let world =
-        World::with_rules(json!({"consent": {"cookie": {"name": "cc", "value": "yes"}}})).await?;
+async fn consent_is_given_by_a_call_or_by_the_sites_cookie(engine: Engine) -> anyhow::Result<()> {
+    let world = World::with_rules(
+        engine,
+        json!({"consent": {"cookie": {"name": "cc", "value": "yes"}}}),
+    )
+    .await?;
     assert_eq!(world.visit("consent", "", "").await?, "waiting");
     assert_eq!(world.rule().await?, json!("consent"));
     assert_eq!(world.provider_scripts().await?, 0);
@@ -140,8 +154,27 @@ async fn consent_is_given_by_a_call_or_by_the_sites_cookie() -> anyhow::Result<(
         .wait_for("return Array.isArray(window.$crisp);")
         .await?;
     assert_eq!(world.provider_scripts().await?, 1);
-    // A consent call before the config arrived counts too.
-    assert_eq!(world.visit("early", "", "<script>window.addEventListener('DOMContentLoaded', function () { Switchboard.consent(true); });</script>").await?, "loaded");
+    // A consent call before the config arrived (as soon as widget.js ran) counts too.
+    let early = format!(
+        r#"<script async crossorigin="anonymous" src="{}" data-site="shop" onload="Switchboard.consent(true)"></script>"#,
+        world.app.url("/widget.js")
+    );
+    world
+        .browser
+        .client
+        .goto(&world.host.page("early", &early))
+        .await?;
+    world
+        .browser
+        .wait_for("return Array.isArray(window.$crisp);")
+        .await?;
+    let states = world.browser.eval("return window.hostStates;").await?;
+    assert!(
+        !states
+            .as_array()
+            .is_some_and(|s| s.contains(&json!("waiting"))),
+        "{states}"
+    );
     // The site's consent banner sets its cookie later: the chat follows.
     let banner =
         "<script>setTimeout(function () { document.cookie = 'cc=yes; path=/'; }, 400);</script>";
@@ -157,10 +190,10 @@ async fn consent_is_given_by_a_call_or_by_the_sites_cookie() -> anyhow::Result<(
     world.browser.close().await
 }
 
-#[tokio::test]
 async fn the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it(
+    engine: Engine,
 ) -> anyhow::Result<()> {
-    let world = World::with_rules(json!({"loading": "interaction"})).await?;
+    let world = World::with_rules(engine, json!({"loading": "interaction"})).await?;
     assert_eq!(world.visit("facade", "", "").await?, "launcher");
     let launcher = world
         .browser
@@ -171,7 +204,7 @@ async fn the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it(
         launcher.attr("data-switchboard-launcher").await?.as_deref(),
         Some("crisp")
     );
-    let resources = r#"return performance.getEntriesByType("resource").map(function (e) { return e.name; }).filter(function (n) { return !/\/(widget|rules)\.js|widget\/config/.test(n); });"#;
+    let resources = r#"return performance.getEntriesByType("resource").map(function (e) { return e.name; }).filter(function (n) { return !/\/(widget|rules)\.js|widget\/config|favicon/.test(n); });"#;
     assert_eq!(
         world.browser.eval(resources).await?,
         json!([]),
@@ -191,26 +224,61 @@ async fn the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it(
         .wait_for("return Array.isArray(window.$crisp);")
         .await?;
     assert_eq!(world.provider_scripts().await?, 1);
+    assert_eq!(world.provider_scripts().await?, 1);
     launcher.click().await?;
     world.crisp_got("chat:open").await?;
+    world
+        .browser
+        .wait_for(r#"return !document.querySelector("[data-switchboard-launcher]");"#)
+        .await?;
     world.no_errors().await?;
 
     // A visitor asking to save data gets the launcher even where the chat loads at once.
+    // (A site of its own: the browser holds the first site's config for a minute.)
     world
         .api
-        .put("/instance/click-to-chat/rules", json!({"loading": "now"}))
+        .put(
+            "/instance/click-to-chat/rules",
+            json!({"loading": "now", "pages": {"exclude": ["/nowhere"]}}),
+        )
         .await?;
-    let save_data = "<script>Object.defineProperty(navigator, 'connection', {value: {saveData: true}, configurable: true});</script>";
-    assert_eq!(world.visit("save-data", "", save_data).await?, "launcher");
+    world
+        .api
+        .post(
+            "/sites",
+            json!({"id": "news", "name": "News", "domains": []}),
+        )
+        .await?;
+    let tag = format!(
+        r#"<script async crossorigin="anonymous" src="{}" data-site="news"></script>"#,
+        world.app.url("/widget.js")
+    );
+    let save_data = format!("<script>Object.defineProperty(navigator, 'connection', {{value: {{saveData: true}}, configurable: true}});</script>{tag}");
+    world
+        .browser
+        .client
+        .goto(&world.host.page("save-data", &save_data))
+        .await?;
+    world
+        .browser
+        .wait_for(r#"return window.hostStates.indexOf("launcher") >= 0;"#)
+        .await?;
     assert_eq!(world.provider_scripts().await?, 0);
-    assert_eq!(world.visit("plain", "", "").await?, "loaded");
+    world
+        .browser
+        .client
+        .goto(&world.host.page("plain", &tag))
+        .await?;
+    let first = world.browser.wait_for(r#"var d = window.hostStates.filter(function (s) { return s !== "loading"; }); return d.length ? d[0] : null;"#).await?;
+    assert_eq!(first, json!("loaded"));
     world.browser.close().await
 }
 
-#[tokio::test]
-async fn business_hours_open_close_and_recheck_at_the_boundary() -> anyhow::Result<()> {
+async fn business_hours_open_close_and_recheck_at_the_boundary(
+    engine: Engine,
+) -> anyhow::Result<()> {
     let half = json!([{"from": "00:00", "to": "12:00"}]);
-    let world = World::with_rules(json!({"hours": {"time_zone": "UTC", "outside": "hide",
+    let world = World::with_rules(engine, json!({"hours": {"time_zone": "UTC", "outside": "hide",
         "weekly": {"mon": half, "tue": half, "wed": half, "thu": half, "fri": half, "sat": half, "sun": half}}})).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

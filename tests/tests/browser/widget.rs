@@ -7,25 +7,7 @@ use anyhow::Context;
 use serde_json::{json, Value};
 use switchboard_e2e::{spawn_app, AdminApi, Browser, Engine, HostSite, TestApp};
 
-/// One `#[tokio::test]` per engine for each test below, in modules named
-/// after the engine.
-macro_rules! in_every_engine {
-    ($($test:ident),* $(,)?) => {
-        in_every_engine!(@engine chromium Chromium $($test),*);
-        in_every_engine!(@engine firefox Firefox $($test),*);
-        in_every_engine!(@engine webkit WebKit $($test),*);
-    };
-    (@engine $module:ident $engine:ident $($test:ident),*) => {
-        mod $module {
-            $(
-                #[tokio::test]
-                async fn $test() -> anyhow::Result<()> {
-                    super::$test(switchboard_e2e::Engine::$engine).await
-                }
-            )*
-        }
-    };
-}
+use crate::common::in_every_engine;
 
 in_every_engine!(
     every_provider_gets_exactly_its_official_embed,
