@@ -154,12 +154,15 @@
     guarded(function () {
       var refused = refusal(clock());
       attr("rule", refused);
+      // Outside hours with a chatbot: the built-in assistant instead.
+      var bot = refused == "closed" && hours.outside == "chatbot" && !!hours.chatbot;
       if (refused) {
         if (loaded) visibility(false);
         else attr("state", "waiting");
         if (launcher) launcher.style.display = "none";
-        return;
+        return assistant(bot);
       }
+      assistant(false);
       if (loaded) return visibility(true);
       if (launcher) return (launcher.style.display = "");
       var chat = chatFor();
@@ -167,6 +170,28 @@
       else if (mode == "idle") idle(function () { load(chat); });
       else load(chat);
     });
+  }
+
+  // The built-in assistant shown outside hours: its launcher script, once,
+  // then hidden and shown (it reads which bot from the site's config).
+  var assistantLoaded = false;
+  function assistant(show) {
+    if (!show) {
+      if (assistantLoaded) win.switchboardChat("hide");
+      return;
+    }
+    if (assistantLoaded) return win.switchboardChat("show");
+    assistantLoaded = true;
+    if (!win.switchboardChat) {
+      var queue = function () { queue.q.push(arguments); };
+      queue.q = [];
+      win.switchboardChat = queue;
+    }
+    var element = doc.createElement("script");
+    element.src = link.u("assistant/launcher.js");
+    element.async = true;
+    (doc.head || doc.documentElement).appendChild(element);
+    attr("state", "chatbot");
   }
 
   function idle(then) {

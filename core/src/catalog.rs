@@ -94,6 +94,27 @@ pub struct Features {
     pub note: Option<Localized>,
 }
 
+/// What "hide" does for each provider when display rules take its chat off
+/// a page it is loaded on (a single-page app's route change, the hours
+/// over); the loader's `rules.js` does it. Not part of [`Features`], so the
+/// admin app's first screen does not carry these texts.
+pub const fn hide_text(id: ProviderId) -> Localized {
+    match id {
+        ProviderId::Chatwoot => l("The chat bubble is hidden (toggleBubbleVisibility) and shown again.", "チャットバブルを非表示にし（toggleBubbleVisibility）、再び表示します。"),
+        ProviderId::Crisp => l("The chatbox is hidden (chat:hide) and shown again (chat:show).", "チャットボックスを非表示（chat:hide）にし、再び表示（chat:show）します。"),
+        ProviderId::Hubspot => l("The chat widget is removed and loaded again.", "チャットウィジェットを削除し、再び読み込みます。"),
+        ProviderId::Intercom => l("The launcher is hidden (hide_default_launcher) and the Messenger closed; shown again after.", "ランチャーを非表示（hide_default_launcher）にしてメッセンジャーを閉じ、後で再び表示します。"),
+        ProviderId::Jivochat => l("JivoChat cannot be hidden once loaded: the chat stays on the page.", "JivoChat は読み込み後に非表示にできません。チャットはページに残ります。"),
+        ProviderId::Livechat => l("The widget is hidden (hide) and shown again minimized.", "ウィジェットを非表示（hide）にし、最小化した状態で再び表示します。"),
+        ProviderId::Liveperson => l("LivePerson cannot be hidden once loaded: its engagements stay.", "LivePerson は読み込み後に非表示にできません。エンゲージメントは残ります。"),
+        ProviderId::Smartsupp => l("The chat is hidden (chat:hide) and shown again (chat:show).", "チャットを非表示（chat:hide）にし、再び表示（chat:show）します。"),
+        ProviderId::Tawkto => l("The widget is hidden (hideWidget) and shown again (showWidget).", "ウィジェットを非表示（hideWidget）にし、再び表示（showWidget）します。"),
+        ProviderId::Tidio => l("The widget is hidden and shown again (display).", "ウィジェットを非表示にし、再び表示します（display）。"),
+        ProviderId::Zendesk => l("The widget is hidden and shown again (hide / show).", "ウィジェットを非表示にし、再び表示します（hide / show）。"),
+        ProviderId::Switchboard => l("The assistant's button and panel are hidden and shown again.", "アシスタントのボタンとパネルを非表示にし、再び表示します。"),
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Field {
@@ -241,7 +262,7 @@ static CATALOG: [Provider; 12] = [
                 secret: false,
             },
         ],
-        features: Features { identify: true, open: true, reset: true, note: None },
+        features: Features {identify: true, open: true, reset: true, note: None },
     },
     Provider {
         id: ProviderId::Crisp,
@@ -266,7 +287,7 @@ static CATALOG: [Provider; 12] = [
             example: "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c",
             secret: false,
         }],
-        features: Features { identify: true, open: true, reset: true, note: None },
+        features: Features {identify: true, open: true, reset: true, note: None },
     },
     Provider {
         id: ProviderId::Hubspot,
@@ -318,8 +339,7 @@ static CATALOG: [Provider; 12] = [
                 secret: false,
             },
         ],
-        features: Features {
-            identify: false,
+        features: Features {identify: false,
             open: true,
             reset: true,
             note: Some(l(
@@ -353,7 +373,7 @@ static CATALOG: [Provider; 12] = [
             example: "abc12def",
             secret: false,
         }],
-        features: Features { identify: true, open: true, reset: true, note: None },
+        features: Features {identify: true, open: true, reset: true, note: None },
     },
     Provider {
         id: ProviderId::Jivochat,
@@ -383,7 +403,7 @@ static CATALOG: [Provider; 12] = [
             example: "aBcD3fGh1J",
             secret: false,
         }],
-        features: Features { identify: true, open: true, reset: false, note: None },
+        features: Features {identify: true, open: true, reset: false, note: None },
     },
     Provider {
         id: ProviderId::Livechat,
@@ -425,7 +445,7 @@ static CATALOG: [Provider; 12] = [
                 secret: false,
             },
         ],
-        features: Features { identify: true, open: true, reset: false, note: None },
+        features: Features {identify: true, open: true, reset: false, note: None },
     },
     Provider {
         id: ProviderId::Liveperson,
@@ -452,8 +472,7 @@ static CATALOG: [Provider; 12] = [
             example: "12345678",
             secret: false,
         }],
-        features: Features {
-            identify: true,
+        features: Features {identify: true,
             open: false,
             reset: false,
             note: Some(l(
@@ -482,7 +501,7 @@ static CATALOG: [Provider; 12] = [
             example: "0123456789abcdef0123456789abcdef01234567",
             secret: false,
         }],
-        features: Features { identify: true, open: true, reset: false, note: None },
+        features: Features {identify: true, open: true, reset: false, note: None },
     },
     Provider {
         id: ProviderId::Tawkto,
@@ -524,7 +543,7 @@ static CATALOG: [Provider; 12] = [
                 secret: false,
             },
         ],
-        features: Features { identify: true, open: true, reset: false, note: None },
+        features: Features {identify: true, open: true, reset: false, note: None },
     },
     Provider {
         id: ProviderId::Tidio,
@@ -551,7 +570,7 @@ static CATALOG: [Provider; 12] = [
             example: "abcdefghijklmnopqrstuvwxyz012345",
             secret: false,
         }],
-        features: Features { identify: true, open: true, reset: false, note: None },
+        features: Features {identify: true, open: true, reset: false, note: None },
     },
     Provider {
         id: ProviderId::Zendesk,
@@ -596,8 +615,7 @@ static CATALOG: [Provider; 12] = [
                 secret: false,
             },
         ],
-        features: Features {
-            identify: true,
+        features: Features {identify: true,
             open: true,
             reset: true,
             note: Some(l(
@@ -629,8 +647,7 @@ static CATALOG: [Provider; 12] = [
             example: "k3v9q2xm7d1a",
             secret: false,
         }],
-        features: Features {
-            identify: true,
+        features: Features {identify: true,
             open: true,
             reset: true,
             note: Some(l(

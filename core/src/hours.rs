@@ -278,8 +278,11 @@ pub struct Calendar {
     /// The last closures computed: the public configs are built again on
     /// every change, with the same window for an hour, and expanding a
     /// large calendar's rules each time would cost every write.
-    memo: std::sync::Mutex<Option<((Tz, i64, i64), Vec<(i64, i64)>)>>,
+    memo: std::sync::Mutex<Option<Memo>>,
 }
+
+/// Closures computed for a zone and a window.
+type Memo = ((Tz, i64, i64), Vec<(i64, i64)>);
 
 impl Clone for Calendar {
     fn clone(&self) -> Self {

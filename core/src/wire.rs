@@ -335,6 +335,9 @@ pub struct SiteChange {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderCatalog {
     pub providers: &'static [crate::catalog::Provider],
+    /// What hiding does for each provider, by its id (display rules).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub hide: BTreeMap<&'static str, crate::text::Localized>,
 }
 
 /// A stored secret as the API shows it: whether it is set, and how it ends.

@@ -188,6 +188,12 @@
 
   function configure(config) {
     var account = config && config.account;
+    // Not the site's chat: the chatbot its display rules show outside hours.
+    if (config && config.provider !== "switchboard") {
+      var hours = config.rules && config.rules.hours;
+      account = hours && hours.chatbot && hours.chatbot.provider === "switchboard" ? hours.chatbot.account : null;
+      config = { provider: "switchboard", site: config.site, account: account };
+    }
     if (!account || config.provider !== "switchboard" || typeof account.chatbot !== "string") return;
     state.bot = account.chatbot;
     state.site = typeof config.site === "string" ? config.site : "";
@@ -205,7 +211,8 @@
     else on(doc, "DOMContentLoaded", open);
   } else (async function () {
     try {
-      var tag = doc.querySelector("script[data-switchboard-provider]");
+      // widget.js's tag (marked with its provider once it loaded one).
+      var tag = doc.querySelector("script[data-switchboard-provider]") || doc.querySelector("script[data-switchboard-state]");
       var site = tag && tag.getAttribute("data-site");
       site = typeof site === "string" ? site.trim() : "";
       var query = site ? "site=" + encodeURIComponent(site) : "host=" + encodeURIComponent(location.hostname);

@@ -277,6 +277,7 @@
         link.b = body;
         link.t = script;
         link.w = warn;
+        link.u = trustedUrl;
         link.g = function (chat) { guarded(function () { wasm.c(200, handle(chat)); }); };
         element.switchboard = link;
         element.onerror = function () { fail("script_failed"); };

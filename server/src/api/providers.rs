@@ -2,7 +2,7 @@
 
 use super::openapi;
 use axum::Json;
-use switchboard_core::catalog::catalog;
+use switchboard_core::catalog::{catalog, hide_text, ProviderId};
 use switchboard_core::wire;
 
 #[utoipa::path(
@@ -16,5 +16,9 @@ use switchboard_core::wire;
 pub async fn list() -> Json<wire::ProviderCatalog> {
     Json(wire::ProviderCatalog {
         providers: catalog(),
+        hide: ProviderId::ALL
+            .iter()
+            .map(|id| (id.as_str(), hide_text(*id)))
+            .collect(),
     })
 }

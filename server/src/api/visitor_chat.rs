@@ -42,7 +42,7 @@ use crate::bots::visitor_tokens::TokenProblem;
 use crate::rate_limit::{address_key, Limited};
 use crate::state::AppState;
 use crate::store::conversations::{Author, ConversationEvent, ConversationRecord, Origin};
-use crate::store::{ChatbotRecord, Document};
+use crate::store::{rules_name_chatbot, ChatbotRecord, Document};
 
 /// Longest `wait` a read of messages may ask for.
 pub const MAX_WAIT_SECONDS: u64 = 25;
@@ -227,8 +227,15 @@ pub async fn start(
             Some(site) => {
                 let record = super::site(document, site)?;
                 let effective = document.effective(record);
+                // The site's chat, or the chatbot its display rules show
+                // (outside hours, or for a page language).
+                let in_rules = document
+                    .rules_for(record)
+                    .1
+                    .is_some_and(|rules| rules_name_chatbot(&rules.value, &id));
                 let chosen = effective.enabled()
-                    && named_chatbot(effective.provider, &effective.account) == Some(id.as_str());
+                    && (named_chatbot(effective.provider, &effective.account) == Some(id.as_str())
+                        || in_rules);
                 if !chosen || !bot.settings.site_chat {
                     return Err(ApiError::refused(
                         ApiCode::NotThisSitesChat,

@@ -23,8 +23,8 @@ use std::sync::{Arc, RwLock};
 pub use audit::{Actor, AuditEntry, AuditRecord, OriginChange};
 pub use calendars::Calendars;
 pub use document::{
-    AdminRecord, ApiKeyRecord, ChatbotRecord, Document, HashedSecret, SiteRecord, StoredImage,
-    StoredSecret, TokenUsage, Versioned, WebhookDisabled,
+    rules_name_chatbot, AdminRecord, ApiKeyRecord, ChatbotRecord, Document, HashedSecret,
+    SiteRecord, StoredImage, StoredSecret, TokenUsage, Versioned, WebhookDisabled,
 };
 pub use public_index::{site_rules, PublicEntry, PublicIndex};
 

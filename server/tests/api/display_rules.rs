@@ -456,3 +456,59 @@ async fn a_feed_on_a_private_address_is_refused_by_the_outbound_rules() {
         .collect();
     assert_eq!(warnings, ["calendar_not_read"]);
 }
+
+#[tokio::test]
+async fn the_chatbot_shown_outside_hours_may_chat_on_the_site_and_cannot_be_deleted_under_it() {
+    let app = TestApp::new().await;
+    // A bot that is the chat of `shop`; `blog` uses Crisp and shows the bot outside hours.
+    let (bot, _) = crate::visitor_chat::site_with_bot(&app, true).await;
+    app.create_site("blog", &["blog.example.com"]).await;
+    assert_eq!(
+        app.put("/api/v1/sites/blog/click-to-chat", &crisp_settings(true))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let before = crate::visitor_chat::start(&app, &bot, json!({"site": "blog"})).await;
+    assert_eq!(before.error_code(), "not_this_sites_chat");
+    let rules =
+        json!({"hours": {"time_zone": "UTC", "outside": "chatbot", "chatbot": bot, "weekly": {}}});
+    let saved = app
+        .put("/api/v1/sites/blog/click-to-chat/rules", &rules)
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let config = app
+        .anonymous(
+            axum::http::Method::GET,
+            "/api/v1/widget/config?site=blog",
+            &[],
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        config["rules"]["hours"]["chatbot"],
+        json!({"provider": "switchboard", "account": {"chatbot": bot}})
+    );
+    assert_eq!(config["rules"]["hours"]["open"], json!([]), "never open");
+    let started = crate::visitor_chat::start(&app, &bot, json!({"site": "blog"})).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text());
+    // The settings of shop no longer choose it, but blog's rules still do.
+    let other = json!({"enabled": true, "provider": "crisp", "account": {"website_id": crate::helpers::CRISP_ID}, "guest_users_allowed": true});
+    assert_eq!(
+        app.put("/api/v1/sites/shop/click-to-chat", &other)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let browser = crate::helpers::signed_in(&app).await;
+    let deleted = crate::helpers::as_app(
+        &app,
+        &browser,
+        axum::http::Method::DELETE,
+        &format!("/api/v1/chatbots/{bot}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.error_code(), "chatbot_in_use", "{}", deleted.text());
+}

@@ -17,6 +17,7 @@ in_every_engine!(
     consent_is_given_by_a_call_or_by_the_sites_cookie,
     the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it,
     business_hours_open_close_and_recheck_at_the_boundary,
+    outside_hours_the_chatbot_takes_over,
 );
 
 const CRISP: &str = "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";
@@ -306,6 +307,43 @@ async fn business_hours_open_close_and_recheck_at_the_boundary(
         .await?;
     world.crisp_got("chat:hide").await?;
     assert_eq!(world.rule().await?, json!("closed"));
+    world.no_errors().await?;
+    world.browser.close().await
+}
+
+async fn outside_hours_the_chatbot_takes_over(engine: Engine) -> anyhow::Result<()> {
+    let world = World::with_rules(engine, json!({})).await?;
+    let bot = world
+        .api
+        .post_as_admin(
+            "/chatbots",
+            json!({
+                "name": "Night desk", "reading": "", "bot_api": true, "site_chat": true, "direct_link": false,
+                "model": null, "webhook": null, "profile": {"url": null, "description": "Answers at night."},
+                "instructions": "", "reply_limit": 300, "daily_token_budget": 100000
+            }),
+        )
+        .await?;
+    let id = bot["id"].as_str().unwrap_or_default().to_string();
+    // Never open: the chatbot always.
+    world
+        .api
+        .put(
+            "/instance/click-to-chat/rules",
+            json!({"hours": {"time_zone": "Asia/Tokyo", "weekly": {}, "outside": "chatbot", "chatbot": id}}),
+        )
+        .await?;
+    assert_eq!(world.visit("night", "", "").await?, "chatbot");
+    assert_eq!(world.rule().await?, json!("closed"));
+    world
+        .browser
+        .wait_for(r#"var h = document.querySelector("[data-switchboard-assistant]"); return !!(h && h.shadowRoot && h.shadowRoot.querySelector(".launcher"));"#)
+        .await?;
+    assert_eq!(
+        world.browser.eval("return typeof window.$crisp;").await?,
+        json!("undefined"),
+        "Crisp never loads"
+    );
     world.no_errors().await?;
     world.browser.close().await
 }
