@@ -120,7 +120,8 @@
   // Why not (a `data-switchboard-rule` code), or "" when the chat may show.
   // Sets the timer for the next opening or closing.
   function refusal(now) {
-    var path = location.pathname;
+    // Escapes compare upper case, as the server stores patterns.
+    var path = location.pathname.replace(/%[0-9a-f]{2}/gi, function (escape) { return escape.toUpperCase(); });
     if (find(pages.exclude, path) !== null) return "excluded";
     if (pages.include && pages.include.length && find(pages.include, path) === null) return "not_included";
     if (hours) {

@@ -680,6 +680,7 @@ texts! {
     DetailSignedInAdminRequired => "Refused: an API key tried to set a self-hosted script URL.", "拒否: API キーでセルフホストのスクリプト URL を設定しようとしました。";
     DetailKeyNamed => "Key named {name}.", "キー名: {name}";
     DetailTooManyAttempts => "Too many wrong passwords: the account waits before the next check.", "パスワードの誤りが多すぎるため、次の確認まで待機中です。";
+    DetailCalendarUnreadable => "The calendar feed on {host} could not be read ({error}); its last good copy stays in use.", "{host} のカレンダーフィードを読み込めませんでした（{error}）。最後に読み込めた内容を引き続き使います。";
     }
 }
 

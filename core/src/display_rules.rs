@@ -341,6 +341,36 @@ pub fn normalize_pattern(raw: &str) -> Result<String, (ErrorCode, &'static str)>
     Ok(out)
 }
 
+/// A page path as the loader compares it: non-ASCII percent-encoded (as
+/// browsers give `location.pathname`), escapes' hex digits upper case (the
+/// loader does the same to the page's path).
+pub fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%'
+            && bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        {
+            out.push('%');
+            out.push(bytes[i + 1].to_ascii_uppercase() as char);
+            out.push(bytes[i + 2].to_ascii_uppercase() as char);
+            i += 3;
+            continue;
+        }
+        if b >= 0x80 || b == b' ' {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Whether `path` (as `location.pathname` gives it) matches `pattern` (as
 /// [`normalize_pattern`] returns it).
 pub fn pattern_matches(pattern: &str, path: &str) -> bool {
@@ -487,7 +517,7 @@ fn read_patterns(value: Option<&Value>, field: &str, errors: &mut FieldErrors) -
             continue;
         };
         match normalize_pattern(text) {
-            Ok(pattern) if !seen.insert(pattern.clone()) => {
+            Ok(pattern) if !seen.insert(trim_slash(&pattern).to_string()) => {
                 errors.add(
                     FieldError::new(
                         at,
@@ -731,7 +761,11 @@ fn read_calendar(
                 .string("name", false, errors)
                 .unwrap_or("calendar.ics")
                 .trim();
-            let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+            let name: String = name
+                .chars()
+                .filter(|c| !c.is_control() && !crate::text::is_invisible(*c))
+                .take(200)
+                .collect();
             let ics = reader.string("ics", true, errors)?;
             if ics.len() > MAX_ICS_BYTES {
                 errors.add(
@@ -1367,10 +1401,12 @@ mod tests {
             found,
             [
                 ("pages.include[1]".to_string(), ErrorCode::UnsafeCharacters),
+                ("pages.include[2]".to_string(), ErrorCode::Duplicate),
                 ("pages.exclude".to_string(), ErrorCode::WrongType)
             ]
         );
-        let twice = errors(json!({"pages": {"include": ["/ok", "/ok"]}}));
+        assert_eq!(normalize_path("/café/%e2%82%ac"), "/caf%C3%A9/%E2%82%AC");
+        let twice = errors(json!({"pages": {"include": ["/ok", "/ok/"]}}));
         assert_eq!(
             twice,
             [("pages.include[1]".to_string(), ErrorCode::Duplicate)]

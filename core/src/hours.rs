@@ -26,7 +26,16 @@ use crate::settings::named_chatbot;
 /// How many days of open intervals the public config carries.
 pub const PUBLIC_DAYS: i64 = 8;
 /// At most this many events are read from one calendar.
-pub const MAX_EVENTS: usize = 5000;
+pub const MAX_EVENTS: usize = 2000;
+/// Most rule steps one recurring event may take from its start to 2100
+/// (a daily rule from 1963 on), and all of a calendar's together: what a
+/// calendar costs every build of the public configs stays bounded.
+const MAX_EVENT_STEPS: u64 = 50_000;
+const MAX_CALENDAR_STEPS: u64 = 400_000;
+/// Most open intervals the public config carries.
+pub const MAX_PUBLIC_INTERVALS: usize = 400;
+/// Most closures one window holds.
+const MAX_CLOSURES: usize = 5000;
 /// At most this many occurrences of one recurring event in one window.
 const MAX_OCCURRENCES: u16 = 1000;
 
@@ -134,10 +143,17 @@ pub fn public_hours(
 ) -> PublicHours {
     let from = now - now.rem_euclid(3600);
     let to = from + PUBLIC_DAYS * 86_400;
-    let open = open_between(hours, calendar, from, to);
+    let mut open = open_between(hours, calendar, from, to);
+    let mut until = to;
+    // A calendar cut into very many pieces ends the horizon early rather
+    // than make every page view download them.
+    if open.len() > MAX_PUBLIC_INTERVALS {
+        open.truncate(MAX_PUBLIC_INTERVALS);
+        until = open.last().map_or(to, |(_, end)| *end);
+    }
     PublicHours {
         open: open.into_iter().map(|(s, e)| [s, e]).collect(),
-        until: to,
+        until,
         outside: hours.outside,
         chatbot,
     }
@@ -275,10 +291,10 @@ pub struct Calendar {
     pub events: Vec<Event>,
     /// Events left out (an unknown time zone, a rule that does not parse, …).
     pub skipped: Vec<Problem>,
-    /// The last closures computed: the public configs are built again on
+    /// The last closures computed (a few windows): the public configs are built again on
     /// every change, with the same window for an hour, and expanding a
     /// large calendar's rules each time would cost every write.
-    memo: std::sync::Mutex<Option<Memo>>,
+    memo: std::sync::Mutex<Vec<Memo>>,
 }
 
 /// Closures computed for a zone and a window.
@@ -314,8 +330,12 @@ impl Line {
 /// before) and splits each into name, parameters and value.
 fn content_lines(text: &str) -> Result<Vec<Line>, Problem> {
     let mut unfolded: Vec<(usize, String)> = Vec::new();
-    for (index, raw) in text.split('\n').enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+    // CRLF (as RFC 5545 says), LF, or a lone CR (old Mac exports).
+    let lines = text.split('\n').flat_map(|line| {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        line.split('\r')
+    });
+    for (index, raw) in lines.enumerate() {
         let raw = if index == 0 {
             raw.trim_start_matches('\u{feff}')
         } else {
@@ -443,20 +463,29 @@ fn zone_of_tzid(tzid: &str) -> Option<Tz> {
     None
 }
 
+/// At most 40 characters of a value quoted in a problem.
+fn short(value: &str) -> String {
+    let mut out: String = value.chars().take(40).collect();
+    if out.len() < value.len() {
+        out.push('…');
+    }
+    out
+}
+
 fn parse_when(value: &str, date_only: bool, tz: Option<Tz>) -> Result<When, String> {
     let value = value.trim();
     let date = |text: &str| NaiveDate::parse_from_str(text, "%Y%m%d").ok();
     if date_only || value.len() == 8 {
         return date(value)
             .map(When::Date)
-            .ok_or_else(|| format!("{value:?} is not a date YYYYMMDD"));
+            .ok_or_else(|| format!("{:?} is not a date YYYYMMDD", short(value)));
     }
     let (text, utc) = match value.strip_suffix(['Z', 'z']) {
         Some(text) => (text, true),
         None => (value, false),
     };
     let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S")
-        .map_err(|_| format!("{value:?} is not a date-time YYYYMMDDTHHMMSS"))?;
+        .map_err(|_| format!("{:?} is not a date-time YYYYMMDDTHHMMSS", short(value)))?;
     if utc {
         return Ok(When::Instant(local.and_utc().timestamp(), None));
     }
@@ -490,7 +519,10 @@ fn when_of(line: &Line) -> Result<Vec<When>, String> {
     }
     let tz = match line.param("TZID") {
         Some(tzid) => Some(zone_of_tzid(tzid).ok_or_else(|| {
-            format!("unknown time zone {tzid:?} (an IANA name such as Asia/Tokyo is expected)")
+            format!(
+                "unknown time zone {:?} (an IANA name such as Asia/Tokyo is expected)",
+                short(tzid)
+            )
         })?),
         None => None,
     };
@@ -548,6 +580,12 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, Problem> {
     let mut stack: Vec<(String, usize)> = Vec::new();
     let mut event: Vec<Line> = Vec::new();
     let mut saw_calendar = false;
+    let mut budget_used = 0u64;
+    let steps = |e: &Event| {
+        e.rrule
+            .as_deref()
+            .map_or(0, |r| rule_steps(&r.to_ascii_uppercase(), e.start))
+    };
     for line in lines {
         match line.name.as_str() {
             "BEGIN" => {
@@ -555,7 +593,7 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, Problem> {
                 if stack.is_empty() && what != "VCALENDAR" {
                     return Err(Problem {
                         line: line.number,
-                        message: format!("expected BEGIN:VCALENDAR, found BEGIN:{what}"),
+                        message: format!("expected BEGIN:VCALENDAR, found BEGIN:{}", short(&what)),
                     });
                 }
                 if stack.len() > 8 {
@@ -577,13 +615,17 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, Problem> {
                     Some((open, at)) => {
                         return Err(Problem {
                             line: line.number,
-                            message: format!("END:{what} closes BEGIN:{open} of line {at}"),
+                            message: format!(
+                                "END:{} closes BEGIN:{} of line {at}",
+                                short(&what),
+                                short(&open)
+                            ),
                         })
                     }
                     None => {
                         return Err(Problem {
                             line: line.number,
-                            message: format!("END:{what} without BEGIN"),
+                            message: format!("END:{} without BEGIN", short(&what)),
                         })
                     }
                 }
@@ -595,7 +637,16 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, Problem> {
                         });
                     }
                     match read_event(std::mem::take(&mut event)) {
-                        Ok(Some(e)) => calendar.events.push(e),
+                        Ok(Some(e)) if steps(&e) + budget_used > MAX_CALENDAR_STEPS => {
+                            calendar.skipped.push(Problem {
+                                line: e.line,
+                                message: "the calendar's recurring events together repeat too often: this one is left out".into(),
+                            })
+                        }
+                        Ok(Some(e)) => {
+                            budget_used += steps(&e);
+                            calendar.events.push(e)
+                        }
                         Ok(None) => {}
                         Err(problem) => calendar.skipped.push(problem),
                     }
@@ -605,7 +656,7 @@ pub fn parse_calendar(text: &str) -> Result<Calendar, Problem> {
                 return Err(Problem {
                     line: line.number,
                     message: if saw_calendar {
-                        format!("{} after END:VCALENDAR", line.name)
+                        format!("{} after END:VCALENDAR", short(&line.name))
                     } else {
                         "expected BEGIN:VCALENDAR".into()
                     },
@@ -665,7 +716,7 @@ fn read_event(lines: Vec<Line>) -> Result<Option<Event>, Problem> {
                 duration = Some(parse_duration(&line.value).ok_or_else(|| {
                     fail(format!(
                         "{:?} is not a duration such as P1D or PT2H",
-                        line.value
+                        short(&line.value)
                     ))
                 })?)
             }
@@ -702,6 +753,42 @@ fn read_event(lines: Vec<Line>) -> Result<Option<Event>, Problem> {
             });
         }
     }
+    let problem = |message: &str| Problem {
+        line: first,
+        message: message.to_string(),
+    };
+    if let Some(rule) = &rrule {
+        let upper = rule.to_ascii_uppercase();
+        let many = |key: &str| {
+            upper
+                .split(';')
+                .any(|part| part.strip_prefix(key).is_some_and(|v| v.contains(',')))
+        };
+        if many("BYHOUR=") || many("BYMINUTE=") || many("BYSECOND=") {
+            return Err(problem("closures repeat daily at most often (several BYHOUR, BYMINUTE or BYSECOND values are not read)"));
+        }
+        if rule_steps(&upper, start) > MAX_EVENT_STEPS {
+            return Err(problem("this rule repeats too often from too long ago (a recurring closure starts in 1900 or later, and daily ones within about 60 years)"));
+        }
+    }
+    if let (Some(end), false) = (
+        end,
+        matches!((start, end), (When::Date(_), Some(When::Date(_)))),
+    ) {
+        if let (Some(s), Some(e)) = (start.instant(Tz::UTC), end.instant(Tz::UTC)) {
+            if e < s {
+                return Err(problem("the event ends before it starts"));
+            }
+        }
+    }
+    if let (When::Date(s), Some(When::Date(e))) = (start, end) {
+        if e < s {
+            return Err(problem("the event ends before it starts"));
+        }
+    }
+    if duration.is_some_and(|d| d < Duration::zero()) {
+        return Err(problem("a negative DURATION"));
+    }
     let event = Event {
         uid,
         summary,
@@ -724,6 +811,36 @@ fn read_event(lines: Vec<Line>) -> Result<Option<Event>, Problem> {
         })?;
     }
     Ok(Some(event))
+}
+
+/// About how many steps the rule takes from the event's start to 2100.
+fn rule_steps(upper: &str, start: When) -> u64 {
+    let value = |key: &str| {
+        upper
+            .split(';')
+            .find_map(|part| part.strip_prefix(key))
+            .map(str::to_string)
+    };
+    let per_year: u64 = match value("FREQ=").as_deref() {
+        Some("DAILY") => 366,
+        Some("WEEKLY") => 53,
+        Some("MONTHLY") => 12,
+        _ => 1,
+    };
+    let interval = value("INTERVAL=")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let year = match start {
+        When::Date(date) => date.year(),
+        When::Floating(local) => local.year(),
+        When::Instant(at, _) => Utc.timestamp_opt(at, 0).single().map_or(0, |t| t.year()),
+    };
+    if year < 1900 {
+        return u64::MAX;
+    }
+    let years = u64::try_from(2100 - year).unwrap_or(0).max(1);
+    years * per_year / interval
 }
 
 fn unescape(text: &str) -> String {
@@ -810,12 +927,20 @@ fn recurrences(event: &Event, site: Tz, from: i64, to: i64) -> Result<Vec<When>,
             .collect::<Vec<_>>()
             .join(";");
     }
-    let rule: rrule::RRule<rrule::Unvalidated> = text
-        .parse()
-        .map_err(|e: rrule::RRuleError| format!("RRULE {rule:?} does not parse: {e}"))?;
-    let rule = rule
-        .validate(dt_start)
-        .map_err(|e| format!("RRULE {text:?} cannot be used: {e}"))?;
+    let rule: rrule::RRule<rrule::Unvalidated> = text.parse().map_err(|e: rrule::RRuleError| {
+        format!(
+            "RRULE {:?} does not parse: {}",
+            short(rule),
+            short(&e.to_string())
+        )
+    })?;
+    let rule = rule.validate(dt_start).map_err(|e| {
+        format!(
+            "RRULE {:?} cannot be used: {}",
+            short(&text),
+            short(&e.to_string())
+        )
+    })?;
     let after = zone
         .timestamp_opt(from, 0)
         .single()
@@ -853,52 +978,68 @@ impl Calendar {
     pub fn closures(&self, site: Tz, from: i64, to: i64) -> Vec<(i64, i64)> {
         let key = (site, from, to);
         if let Ok(memo) = self.memo.lock() {
-            if let Some((_, found)) = memo.as_ref().filter(|(k, _)| *k == key) {
+            if let Some((_, found)) = memo.iter().find(|(k, _)| *k == key) {
                 return found.clone();
             }
         }
         let out = self.expand(site, from, to);
+        // A few windows: the public configs', the admin's preview, a test.
         if let Ok(mut memo) = self.memo.lock() {
-            *memo = Some((key, out.clone()));
+            memo.insert(0, (key, out.clone()));
+            memo.truncate(4);
         }
         out
     }
 
     fn expand(&self, site: Tz, from: i64, to: i64) -> Vec<(i64, i64)> {
         let mut out = Vec::new();
-        let overrides: Vec<&Event> = self
+        // Which occurrences each UID's overrides replace.
+        let mut replaced: std::collections::HashMap<&str, Vec<When>> = Default::default();
+        for event in self.events.iter() {
+            if let (Some(uid), Some(id)) = (event.uid.as_deref(), event.recurrence_id) {
+                replaced.entry(uid).or_default().push(id);
+            }
+        }
+        for event in self
             .events
             .iter()
-            .filter(|e| e.recurrence_id.is_some())
-            .collect();
-        for event in self.events.iter().filter(|e| e.recurrence_id.is_none()) {
+            .filter(|e| e.recurrence_id.is_none() && !e.cancelled)
+        {
+            if out.len() >= MAX_CLOSURES {
+                break;
+            }
             let length = length(event, site);
             // Occurrences that started up to one length before `from` still cover it.
-            let lookback = length.num_seconds().max(0) + 86_400;
+            let lookback = length.num_seconds().clamp(0, 366 * 86_400) + 86_400;
             let Ok(mut starts) = recurrences(event, site, from - lookback, to) else {
                 continue;
             };
             starts.extend(event.rdates.iter().copied());
+            let overridden = event.uid.as_deref().and_then(|uid| replaced.get(uid));
             for start in starts {
-                if event.cancelled
-                    || event
-                        .exdates
-                        .iter()
-                        .any(|x| same_occurrence(*x, start, site))
-                    || overrides.iter().any(|o| {
-                        o.uid == event.uid
-                            && o.recurrence_id
-                                .is_some_and(|r| same_occurrence(r, start, site))
-                    })
+                if event
+                    .exdates
+                    .iter()
+                    .any(|x| same_occurrence(*x, start, site))
+                    || overridden
+                        .is_some_and(|ids| ids.iter().any(|r| same_occurrence(*r, start, site)))
                 {
                     continue;
                 }
                 push_occurrence(&mut out, start, length, site, from, to);
             }
         }
-        for event in overrides.into_iter().filter(|e| !e.cancelled) {
+        for event in self
+            .events
+            .iter()
+            .filter(|e| e.recurrence_id.is_some() && !e.cancelled)
+        {
+            if out.len() >= MAX_CLOSURES {
+                break;
+            }
             push_occurrence(&mut out, event.start, length(event, site), site, from, to);
         }
+        out.truncate(MAX_CLOSURES);
         out.sort_unstable();
         out
     }
@@ -1115,9 +1256,42 @@ END:VCALENDAR\r\n";
         assert_eq!(parse_duration("P1X"), None);
         let far = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:00010101T000000Z\nDTEND:99991231T235959Z\nRRULE:FREQ=DAILY\nEND:VEVENT\nEND:VCALENDAR\n";
         let calendar = parse_calendar(far).expect("parses");
-        let utc_zone = time_zone("UTC").expect("utc");
-        // Bounded work, whatever the rule: the expansion stops at its limit.
-        let _ = calendar.closures(utc_zone, 1_800_000_000, 1_800_600_000);
+        assert_eq!(
+            (calendar.events.len(), calendar.skipped.len()),
+            (0, 1),
+            "a daily rule from year 1 is refused"
+        );
+    }
+
+    #[test]
+    fn what_would_cost_every_build_is_refused_with_its_line() {
+        let event = |body: &str| {
+            format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{body}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        };
+        for body in [
+            "DTSTART:20260101T000000Z\r\nDURATION:PT20S\r\nRRULE:FREQ=DAILY;BYHOUR=1,2;BYMINUTE=0",
+            "DTSTART:20260101T000000Z\r\nRRULE:FREQ=DAILY;BYMINUTE=0,30",
+            "DTSTART:20260102T000000Z\r\nDTEND:20260101T000000Z",
+            "DTSTART;VALUE=DATE:20260102\r\nDTEND;VALUE=DATE:20260101",
+            "DTSTART:20260101T000000Z\r\nDURATION:-P1D",
+        ] {
+            let calendar = parse_calendar(&event(body)).expect("a calendar");
+            assert_eq!(
+                (calendar.events.len(), calendar.skipped.len()),
+                (0, 1),
+                "{body}"
+            );
+            assert_eq!(calendar.skipped[0].line, 3, "the event's first line");
+        }
+        // A lone CR ends lines too; quoted values in problems are short.
+        let cr = "BEGIN:VCALENDAR\rBEGIN:VEVENT\rDTSTART;VALUE=DATE:20261223\rEND:VEVENT\rEND:VCALENDAR\r";
+        assert_eq!(parse_calendar(cr).expect("parses").events.len(), 1);
+        let long = format!(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:{}\nEND:VEVENT\nEND:VCALENDAR\n",
+            "9".repeat(100_000)
+        );
+        let problem = &parse_calendar(&long).expect("a calendar").skipped[0];
+        assert!(problem.message.len() < 200, "{}", problem.message.len());
     }
 
     #[test]

@@ -219,6 +219,8 @@ codes! {
         SignedInAdminRequired = "signed_in_admin_required",
         /// Refused by the sign-in throttle (a signed-in admin's password checks).
         TooManyAttempts = "too_many_attempts",
+        /// A calendar feed read on request failed (`params.error`: its code); the last good copy stays in use.
+        CalendarUnreadable = "calendar_unreadable",
     }
 }
 
@@ -232,7 +234,7 @@ codes! {
         InstanceClickToChatUpdate = "instance.click_to_chat.update",
         SiteRulesUpdate = "site.rules.update",
         InstanceRulesUpdate = "instance.rules.update",
-        /// `params.url`: an admin had a calendar feed fetched now.
+        /// `params.host`: an admin had a calendar feed read now.
         CalendarRefresh = "calendar.refresh",
         ApiKeyCreate = "api_key.create",
         ApiKeyRename = "api_key.rename",

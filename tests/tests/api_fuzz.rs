@@ -168,6 +168,12 @@ async fn seeded_app() -> Result<(TestApp, AdminApi)> {
     .await?;
     api.put("/instance/click-to-chat", example("InstanceChatSettings")?)
         .await?;
+    // Display rules with a calendar feed, so reading it again can succeed.
+    api.put(
+        &format!("/sites/{id}/click-to-chat/rules"),
+        example("DisplayRules")?,
+    )
+    .await?;
     // A conversation under the id the document's examples name (the server
     // makes conversations' ids), so reading and deleting one can succeed.
     let conversation = example("ConversationItem")?;

@@ -68,6 +68,7 @@ fn detail(app: crate::state::AppState, entry: &AuditEntry) -> String {
         Some(C::SignedInAdminRequired) => AuditText::DetailSignedInAdminRequired,
         Some(C::KeyNamed) => AuditText::DetailKeyNamed,
         Some(C::TooManyAttempts) => AuditText::DetailTooManyAttempts,
+        Some(C::CalendarUnreadable) => AuditText::DetailCalendarUnreadable,
         None => return entry.detail.clone().unwrap_or_default(),
     };
     fill(app.t(template)(), &entry.params)

@@ -11,11 +11,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use switchboard_core::account::account_warnings;
 use switchboard_core::display_rules::{
-    evaluate, rules_from_json, CalendarSource, Chat, DisplayRules, RuleChecks, Visit,
+    evaluate, normalize_path, rules_from_json, CalendarSource, Chat, DisplayRules, RuleChecks,
+    Visit,
 };
 use switchboard_core::errors::{ErrorCode, FieldError, FieldErrors, FieldWarning};
 use switchboard_core::hours::{open_between, parse_calendar, public_rules, time_zone};
-use switchboard_core::messages::AuditAction;
+use switchboard_core::messages::{AuditAction, AuditCode};
 use switchboard_core::public_config::widget_account;
 use switchboard_core::script_origin::script_origin_changes;
 use switchboard_core::settings::{check_named_chatbot, ChatbotStatus};
@@ -27,8 +28,9 @@ use super::{script_origins, site, ApiError};
 use crate::calendar_feeds;
 use crate::state::AppState;
 use crate::store::{
-    audit::changed_fields, unix_now, AuditRecord, Document, OriginChange, Versioned, Who,
+    audit::changed_fields, unix_now, AuditRecord, Document, OriginChange, Snapshot, Versioned, Who,
 };
+use std::sync::Arc;
 
 /// The coming week, for the admin's preview.
 const PREVIEW_SECONDS: i64 = 7 * 86_400;
@@ -85,7 +87,22 @@ fn calendar_source(rules: &DisplayRules) -> Option<&CalendarSource> {
     rules.hours.as_ref()?.calendar.as_ref()
 }
 
-fn view(
+/// The rules' view, computed off the async threads: a large calendar's
+/// closures take a while the first time in a window.
+async fn view(
+    state: &AppState,
+    saved: Option<&Versioned<DisplayRules>>,
+    warnings: Vec<FieldWarning>,
+) -> Response {
+    let (state, saved) = (state.clone(), saved.cloned());
+    tokio::task::spawn_blocking(move || view_now(&state, saved.as_ref(), warnings))
+        .await
+        .unwrap_or_else(|e| {
+            ApiError::Internal(format!("the rules view failed: {e}")).into_response()
+        })
+}
+
+fn view_now(
     state: &AppState,
     saved: Option<&Versioned<DisplayRules>>,
     mut warnings: Vec<FieldWarning>,
@@ -168,6 +185,7 @@ pub async fn get_instance(State(state): State<AppState>) -> Response {
         Scope::Instance.rules(&snapshot.document),
         Vec::new(),
     )
+    .await
 }
 
 #[utoipa::path(
@@ -189,7 +207,8 @@ pub async fn get_site(
         &state,
         Scope::Site(id).rules(&snapshot.document),
         Vec::new(),
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(
@@ -272,6 +291,7 @@ async fn put(
                     }
                 }
             }
+            check_uploads(document)?;
             let audit = AuditRecord::success(action, scope.target())
                 .changed(changed)
                 .origins(origins);
@@ -290,7 +310,35 @@ async fn put(
         }
     }
     state.calendar_feeds.notify_one();
-    Ok(view(&state, Some(&saved), warnings))
+    Ok(view(&state, Some(&saved), warnings).await)
+}
+
+/// All uploaded calendars together stay small: they live in the settings
+/// document, which every change rewrites.
+pub const MAX_UPLOADS_BYTES: usize = 4 * 1024 * 1024;
+
+fn check_uploads(document: &Document) -> Result<(), ApiError> {
+    let total: usize = std::iter::once(&document.instance_rules.value)
+        .chain(
+            document
+                .sites
+                .values()
+                .filter_map(|r| r.rules.as_ref().map(|v| &v.value)),
+        )
+        .filter_map(|rules| match calendar_source(rules) {
+            Some(CalendarSource::File { ics, .. }) => Some(ics.len()),
+            _ => None,
+        })
+        .sum();
+    if total > MAX_UPLOADS_BYTES {
+        return Err(ApiError::Validation(FieldErrors(vec![FieldError::new(
+            "hours.calendar.ics",
+            ErrorCode::TooLong,
+            "the uploaded calendars of all sites together may be at most 4 MiB: use a feed URL instead",
+        )
+        .with("max", MAX_UPLOADS_BYTES)])));
+    }
+    Ok(())
 }
 
 /// Outside hours and language accounts may name only chatbots that may be a site's chat.
@@ -394,20 +442,35 @@ async fn refresh(state: AppState, who: Who, scope: Scope) -> Result<Response, Ap
     };
     let outcome = calendar_feeds::fetch(&state, url).await;
     state.store.refresh_public().await;
-    let mut record = AuditRecord::success(AuditAction::CalendarRefresh, scope.target())
-        .param("url", url.as_str());
-    if let Err(problem) = &outcome {
-        record = record.param("error", problem.code.as_str());
+    // The host only: a private calendar's URL is its secret.
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let record = match &outcome {
+        Ok(_) => AuditRecord::success(AuditAction::CalendarRefresh, scope.target()),
+        Err(problem) => AuditRecord::failure(
+            AuditAction::CalendarRefresh,
+            scope.target(),
+            AuditCode::CalendarUnreadable,
+            format!(
+                "the calendar feed could not be read: {}",
+                problem.code.as_str()
+            ),
+        )
+        .param("error", problem.code.as_str()),
     }
+    .param("host", host);
     state.store.record(&who, record).await;
-    Ok(view(&state, saved, Vec::new()))
+    Ok(view(&state, saved, Vec::new()).await)
 }
 
 /// `GET …/rules/test` query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TestQuery {
-    /// The page's path (`location.pathname`), e.g. `/help/faq`.
+    /// The page's path (`location.pathname`).
+    #[param(example = "/help/faq")]
     path: String,
     /// The page's `<html lang>`.
     lang: Option<String>,
@@ -443,13 +506,8 @@ pub async fn test_instance(
             provider,
             account: widget_account(provider, &instance.account),
         });
-    test(
-        &state,
-        document,
-        chat,
-        Scope::Instance.rules(document),
-        query,
-    )
+    let rules = Scope::Instance.rules(document).cloned();
+    off_thread(state.clone(), Arc::clone(&snapshot), chat, rules, query).await
 }
 
 #[utoipa::path(
@@ -477,7 +535,24 @@ pub async fn test_site(
             provider,
             account: widget_account(provider, &effective.account),
         });
-    test(&state, document, chat, document.rules_for(record).1, query)
+    let rules = document.rules_for(record).1.cloned();
+    off_thread(state.clone(), Arc::clone(&snapshot), chat, rules, query).await
+}
+
+/// [`test`] on a blocking thread: a large calendar's closures for an
+/// arbitrary time are computed afresh.
+async fn off_thread(
+    state: AppState,
+    snapshot: Arc<Snapshot>,
+    chat: Option<Chat>,
+    rules: Option<Versioned<DisplayRules>>,
+    query: TestQuery,
+) -> Result<Json<wire::RuleTest>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        test(&state, &snapshot.document, chat, rules.as_ref(), query)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the rules test failed: {e}")))?
 }
 
 fn test(
@@ -536,8 +611,9 @@ fn test(
     let usable = |bot: &str| document.chatbot_status(bot) == ChatbotStatus::ForSites;
     // The hours from the hour before `at`, as the widget would have them.
     let public = public_rules(&rules, calendar.as_deref(), usable, at - 3600);
+    let path = normalize_path(&query.path);
     let visit = Visit {
-        path: &query.path,
+        path: &path,
         lang: query.lang.as_deref(),
         at,
         consent_given: query.consent.unwrap_or(false),
