@@ -31,6 +31,19 @@ impl Policy {
             .join("; ")
     }
 
+    /// Adds what `other` allows (another chat a page may load: a language's
+    /// account, the chatbot shown outside hours); a derived part makes the
+    /// whole derived.
+    pub fn merge(&mut self, other: Policy) {
+        for (directive, sources) in other.directives {
+            let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+            self.add(directive, &sources);
+        }
+        if other.note != OFFICIAL {
+            self.note = other.note;
+        }
+    }
+
     fn add(&mut self, directive: &'static str, sources: &[&str]) {
         let list = self.directives.entry(directive).or_default();
         for source in sources {

@@ -130,7 +130,7 @@ fn in_use_message(used: &wire::ChatbotUse) -> String {
         users.insert(0, "the instance".into());
     }
     format!(
-        "the Click to Chat settings of {} choose this chatbot (switched on or not); choose another chat there first",
+        "the Click to Chat settings or display rules of {} choose this chatbot (switched on or not); choose another chat there first",
         users.join(", ")
     )
 }

@@ -404,7 +404,7 @@ fn language_origins(
     summary = "Read the instance rules' calendar feed now",
     description = "Answers with the rules and the feed's new status. A feed that fails keeps its last good copy in use.",
     security(("api_key" = []), ("session" = [], "csrf_token" = [])),
-    responses((status = 200, description = "OK", body = wire::RulesView), openapi::SignedInChange)
+    responses((status = 200, description = "OK", body = wire::RulesView), openapi::RulesRefreshErrors)
 )]
 pub async fn refresh_instance(
     State(state): State<AppState>,
@@ -419,7 +419,7 @@ pub async fn refresh_instance(
     summary = "Read a site's calendar feed now",
     params(("id" = String, Path, example = "marketing-jp", description = "The site's id")),
     security(("api_key" = []), ("session" = [], "csrf_token" = [])),
-    responses((status = 200, description = "OK", body = wire::RulesView), openapi::SiteReadErrors)
+    responses((status = 200, description = "OK", body = wire::RulesView), openapi::RulesRefreshErrors)
 )]
 pub async fn refresh_site(
     State(state): State<AppState>,

@@ -322,6 +322,7 @@ errors! {
     ConversationErrors = [STORE, SIGNED_IN, PATH, &[UnknownConversation]];
     ConversationDeleteErrors = [STORE, SIGNED_IN, SESSION_CHANGE, PATH, &[UnknownConversation]];
     ConversationSettingsErrors = [STORE, SIGNED_IN, SESSION_CHANGE, BODY];
+    RulesRefreshErrors = [SIGNED_IN, SESSION_CHANGE, PATH, &[UnknownSite, BadRequest]];
 }
 
 /// The document as JSON, with what utoipa cannot say: every response header

@@ -13,6 +13,7 @@ use super::extract::PathId;
 use super::openapi;
 use super::{site, ApiError};
 use crate::state::AppState;
+use crate::store::{site_rules, unix_now};
 
 #[utoipa::path(
     get, path = "/sites/{id}/csp", tag = "sites",
@@ -33,7 +34,27 @@ pub async fn get(
     let effective = snapshot.document.effective(record);
     let provider = effective.provider.filter(|_| effective.enabled());
     let origin = switchboard_origin(&state, &headers)?;
-    let policy = host_page_policy(provider, &effective.account, &origin);
+    let mut policy = host_page_policy(provider, &effective.account, &origin);
+    // The chats display rules may load instead: a language's, the chatbot outside hours.
+    if provider.is_some() {
+        let rules = site_rules(
+            &snapshot.document,
+            state.store.calendars(),
+            record,
+            unix_now(),
+        );
+        for rules in rules.iter() {
+            let languages = rules.languages.iter().map(|l| (l.provider, &l.account));
+            let chatbot = rules
+                .hours
+                .iter()
+                .filter_map(|h| h.chatbot.as_ref())
+                .map(|c| (c.provider, &c.account));
+            for (other, account) in languages.chain(chatbot) {
+                policy.merge(host_page_policy(Some(other), account, &origin));
+            }
+        }
+    }
     Ok(Json(wire::Csp {
         site: id,
         provider,

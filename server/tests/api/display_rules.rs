@@ -79,6 +79,14 @@ async fn rules_are_saved_resolved_and_reach_the_widget() {
     assert_eq!(end, until, "open through the whole horizon");
     assert_eq!(until.zip(start).map(|(u, s)| u - s), Some(8 * 86_400));
 
+    // The host page's CSP allows the English account's provider too.
+    let csp = app.get("/api/v1/sites/shop/csp").await.json();
+    let policy = csp["policy"].as_str().unwrap_or_default();
+    assert!(
+        policy.contains("https://client.crisp.chat") && policy.contains("https://embed.tawk.to"),
+        "{policy}"
+    );
+
     // The effective view says which rules apply and from where.
     let effective = app
         .get("/api/v1/sites/shop/click-to-chat/effective")

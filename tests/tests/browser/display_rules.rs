@@ -18,6 +18,7 @@ in_every_engine!(
     the_launcher_fetches_no_provider_byte_until_the_visitor_reaches_for_it,
     business_hours_open_close_and_recheck_at_the_boundary,
     outside_hours_the_chatbot_takes_over,
+    the_pages_language_picks_its_account,
 );
 
 const CRISP: &str = "1c6e2b5a-3f4d-4e8a-9b7c-2d1e0f9a8b7c";
@@ -344,6 +345,51 @@ async fn outside_hours_the_chatbot_takes_over(engine: Engine) -> anyhow::Result<
         json!("undefined"),
         "Crisp never loads"
     );
+    world.no_errors().await?;
+    world.browser.close().await
+}
+
+async fn the_pages_language_picks_its_account(engine: Engine) -> anyhow::Result<()> {
+    let tawk = "5f8e1a2b3c4d5e6f7a8b9c0d";
+    let world = World::with_rules(
+        engine,
+        json!({"languages": [{"lang": "en", "provider": "tawkto", "account": {"property_id": tawk, "widget_id": "default"}}]}),
+    )
+    .await?;
+    let sources = r#"return Array.from(document.scripts).map(function (s) { return s.src; }).filter(function (s) { return s && !/\/(widget|rules)\.js$/.test(s); });"#;
+    // `en-US` is served by the `en` account.
+    world
+        .visit(
+            "english",
+            "",
+            "<script>document.documentElement.lang = 'en-US';</script>",
+        )
+        .await?;
+    let english = world
+        .browser
+        .wait_for(&format!(
+            "var s = (function () {{ {sources} }})(); return s.length ? s : null;"
+        ))
+        .await?;
+    assert_eq!(
+        english,
+        json!([format!("https://embed.tawk.to/{tawk}/default")])
+    );
+    // Another language gets the settings' own account.
+    world
+        .visit(
+            "japanese",
+            "",
+            "<script>document.documentElement.lang = 'ja';</script>",
+        )
+        .await?;
+    let japanese = world
+        .browser
+        .wait_for(&format!(
+            "var s = (function () {{ {sources} }})(); return s.length ? s : null;"
+        ))
+        .await?;
+    assert_eq!(japanese, json!(["https://client.crisp.chat/l.js"]));
     world.no_errors().await?;
     world.browser.close().await
 }
