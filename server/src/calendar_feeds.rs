@@ -18,9 +18,9 @@ use crate::state::AppState;
 use crate::store::{now_rfc3339, unix_now};
 
 /// A feed that answered is fetched again after this long.
-pub const REFRESH_EVERY: Duration = Duration::from_secs(3600);
+const REFRESH_EVERY: Duration = Duration::from_secs(3600);
 /// A feed that failed is tried again after this long.
-pub const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
 /// Largest feed read.
 pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -41,6 +41,19 @@ pub async fn run(state: AppState) {
     }
 }
 
+/// When a feed last tried at `at` (RFC 3339) is due again: an hour after a
+/// success, a quarter of an hour after a failure. `None`: unreadable, due now.
+pub fn next_attempt(at: &str, succeeded: bool) -> Option<time::OffsetDateTime> {
+    let wait = if succeeded {
+        REFRESH_EVERY
+    } else {
+        RETRY_AFTER
+    };
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|at| at + wait)
+}
+
 /// Fetches every feed that is due; whether any copy or status changed.
 async fn refresh_due(state: &AppState) -> bool {
     let urls = state.store.snapshot().document.feed_urls();
@@ -49,14 +62,10 @@ async fn refresh_due(state: &AppState) -> bool {
     let now = time::OffsetDateTime::now_utc();
     let mut changed = false;
     for url in urls {
-        let due = match calendars.last_attempt(&url) {
-            None => true,
-            Some((at, ok)) => {
-                let wait = if ok { REFRESH_EVERY } else { RETRY_AFTER };
-                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
-                    .map_or(true, |at| now - at >= wait)
-            }
-        };
+        let due = calendars
+            .last_attempt(&url)
+            .and_then(|(at, ok)| next_attempt(&at, ok))
+            .is_none_or(|next| now >= next);
         if due {
             let _ = fetch(state, &url).await;
             changed = true;

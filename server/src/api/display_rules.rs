@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use switchboard_core::account::account_warnings;
+use switchboard_core::account::{account_warnings, Account};
+use switchboard_core::catalog::ProviderId;
 use switchboard_core::display_rules::{
     evaluate, normalize_path, rules_from_json, CalendarSource, Chat, DisplayRules, RuleChecks,
     Visit,
@@ -113,19 +114,13 @@ fn view_now(
     let calendar = source.and_then(|s| calendars.calendar(s));
     let mut status = source.map(|s| calendars.status(s));
     if let (Some(status), Some(CalendarSource::Feed { url })) = (status.as_mut(), source) {
-        status.next_refresh = calendars.last_attempt(url).and_then(|(at, ok)| {
-            let wait = if ok {
-                calendar_feeds::REFRESH_EVERY
-            } else {
-                calendar_feeds::RETRY_AFTER
-            };
-            let at =
-                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
-                    .ok()?;
-            (at + wait)
-                .format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        });
+        status.next_refresh = calendars
+            .last_attempt(url)
+            .and_then(|(at, ok)| calendar_feeds::next_attempt(&at, ok))
+            .and_then(|next| {
+                next.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            });
         if status.last_success.is_none() {
             warnings.push(FieldWarning {
                 field: "hours.calendar.url".into(),
@@ -344,27 +339,20 @@ fn check_uploads(document: &Document) -> Result<(), ApiError> {
 /// Outside hours and language accounts may name only chatbots that may be a site's chat.
 fn check_chatbots(rules: &DisplayRules, document: &Document) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
+    let status = |bot: &str| document.chatbot_status(bot);
+    // The chatbot outside hours is checked as the built-in assistant's account would be.
     if let Some(bot) = rules.hours.as_ref().and_then(|h| h.chatbot.as_deref()) {
-        match document.chatbot_status(bot) {
-            ChatbotStatus::ForSites => {}
-            ChatbotStatus::Missing => errors.add(
-                FieldError::new("hours.chatbot", ErrorCode::UnknownChatbot, format!("there is no chatbot {bot:?}"))
-                    .with("chatbot", bot),
-            ),
-            ChatbotStatus::NotForSites => errors.add(
-                FieldError::new(
-                    "hours.chatbot",
-                    ErrorCode::NotASiteChat,
-                    format!("chatbot {bot:?} may not be used as a site's chat: turn on site_chat in its settings first"),
-                )
-                .with("chatbot", bot),
-            ),
+        let account = Account::from_pairs([("chatbot", bot)]);
+        if let Err(found) = check_named_chatbot(Some(ProviderId::Switchboard), &account, status) {
+            for mut error in found.0 {
+                error.field = "hours.chatbot".into();
+                errors.add(error);
+            }
         }
     }
     for (i, language) in rules.languages.iter().enumerate() {
-        if let Err(found) = check_named_chatbot(Some(language.provider), &language.account, |bot| {
-            document.chatbot_status(bot)
-        }) {
+        if let Err(found) = check_named_chatbot(Some(language.provider), &language.account, status)
+        {
             for mut error in found.0 {
                 error.field = format!("languages[{i}].{}", error.field);
                 errors.add(error);

@@ -3,9 +3,7 @@
 //! one JSON file, `webhook-deliveries.json`, rewritten atomically on every
 //! change, so pending retries survive a restart.
 
-use std::fs::{self, File};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -85,7 +83,6 @@ pub trait DeliveryStore: Send + Sync {
 
 pub struct FileDeliveryStore {
     path: PathBuf,
-    dir: PathBuf,
     deliveries: Mutex<Vec<Delivery>>,
 }
 
@@ -106,7 +103,6 @@ impl FileDeliveryStore {
         };
         Ok(Self {
             path,
-            dir: data_dir.to_path_buf(),
             deliveries: Mutex::new(deliveries),
         })
     }
@@ -136,24 +132,7 @@ impl FileDeliveryStore {
         }
         let bytes = serde_json::to_vec(&Out { deliveries })
             .map_err(|e| StoreError::Encode(e.to_string()))?;
-        let temp = self.dir.join(format!(".{DELIVERIES_FILE}.tmp"));
-        let written = (|| {
-            let mut file = File::options()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&temp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&temp, &self.path)?;
-            File::open(&self.dir)?.sync_all()
-        })();
-        written.map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            StoreError::io(&self.path, "write", e)
-        })
+        super::file::write_atomically(&self.path, &bytes)
     }
 }
 
